@@ -1,0 +1,42 @@
+/**
+ * @module The logger interface the engine and its handlers write to (Ignite's `engine.logger`).
+ * Inject your own through `new Engine(fn, { logger })`; the default is silent except for warnings and errors.
+ */
+
+/** A minimal leveled logger; `console` satisfies it. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+const noop = (): void => {};
+
+/**
+ * The default logger: `debug`/`info` are dropped, `warn`/`error` go to the console (the one place kindling's
+ * library code writes to the console, so that warnings users must see are not lost; inject a logger to redirect).
+ *
+ * @example
+ * ```ts
+ * const engine = new Engine(step, { logger: { ...defaultLogger, info: (m) => console.log(m) } });
+ * ```
+ */
+export const defaultLogger: Logger = Object.freeze({
+  debug: noop,
+  info: noop,
+  // eslint-disable-next-line no-console
+  warn: (message: string) => console.warn(message),
+  // eslint-disable-next-line no-console
+  error: (message: string) => console.error(message),
+});
+
+/**
+ * A logger that drops everything (useful in tests and benchmarks).
+ *
+ * @example
+ * ```ts
+ * const engine = new Engine(step, { logger: silentLogger });
+ * ```
+ */
+export const silentLogger: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
