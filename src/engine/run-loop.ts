@@ -104,15 +104,12 @@ async function onExhausted(host: LoopHost, iterCounter: number, shouldExit: bool
   return false;
 }
 
-async function nextBatch(host: LoopHost): Promise<IteratorResult<unknown>> {
-  let it = host.getIter();
-  if (it === null) throw new EngineStateError('Internal error: the data iterator is null. Please file an issue.');
-  if (isThenable(it)) {
-    it = await it;
-    host.setIter(it);
-  }
-  const r = it.next();
-  return isThenable(r) ? await r : r;
+async function openIterator(host: LoopHost): Promise<BatchIterator<unknown>> {
+  const pending = host.getIter();
+  if (pending === null) throw new EngineStateError('Internal error: the data iterator is null. Please file an issue.');
+  const it = await pending;
+  host.setIter(it);
+  return it;
 }
 
 /** One epoch over the data (Ignite's `_run_once_on_dataset_as_gen`); returns its duration in seconds. */
@@ -131,7 +128,11 @@ async function runOnceOnDataset(host: LoopHost): Promise<number> {
         if (p !== undefined) await p;
         if (flagged(engine)) await check(host);
       }
-      const r = await nextBatch(host);
+      // Sync sources take no await here: the hot path allocates no promise per batch.
+      let it = host.getIter();
+      if (it === null || isThenable(it)) it = await openIterator(host);
+      let r = it.next();
+      if (isThenable(r)) r = await r;
       if (r.done === true) {
         if (await onExhausted(host, iterCounter, shouldExit)) break;
         shouldExit = true;
