@@ -112,6 +112,13 @@ async function openIterator(host: LoopHost): Promise<BatchIterator<unknown>> {
   return it;
 }
 
+async function endEpochEarly(host: LoopHost, iterCounter: number): Promise<void> {
+  const p = host.fire(Events.TERMINATE_SINGLE_EPOCH, iterCounter);
+  if (p !== undefined) await p;
+  const q = host.setupDataloaderIter();
+  if (q !== undefined) await q;
+}
+
 /** One epoch over the data (Ignite's `_run_once_on_dataset_as_gen`); returns its duration in seconds. */
 async function runOnceOnDataset(host: LoopHost): Promise<number> {
   const start = now();
@@ -164,12 +171,8 @@ async function runOnceOnDataset(host: LoopHost): Promise<number> {
     }
   } catch (e) {
     if (e === TERMINATE || e === ABANDONED) throw e;
-    if (e === TERMINATE_EPOCH) {
-      const p = host.fire(Events.TERMINATE_SINGLE_EPOCH, iterCounter);
-      if (p !== undefined) await p;
-      const q = host.setupDataloaderIter();
-      if (q !== undefined) await q;
-    } else {
+    if (e === TERMINATE_EPOCH) await endEpochEarly(host, iterCounter);
+    else {
       engine.logger.info(`Current run is terminating due to exception: ${String(e)}`);
       await handleException(host, e, true);
     }
