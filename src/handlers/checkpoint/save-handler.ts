@@ -1,0 +1,86 @@
+/**
+ * @module The save-handler contract of checkpoints. Port of `BaseSaveHandler` in ignite/handlers/checkpoint.py.
+ * Deviations: a TypeScript interface instead of an abstract class; `save` and `remove` are async; handlers may offer
+ * `load(filename)` (used by `Checkpoint.loadObjects` with a filename) and `resolvePath(filename)` (used by
+ * `Checkpoint.lastCheckpoint`, e.g. `DiskSaver` returns the full path). Ignite's fallback that retries
+ * `save_handler(checkpoint, filename)` on a TypeError is unnecessary in JavaScript: extra arguments are ignored.
+ */
+
+/**
+ * Metadata passed with every save, exactly Ignite's `{basename, score_name, priority}` in camelCase.
+ *
+ * @example
+ * ```ts
+ * const metadata: CheckpointMetadata = { basename: 'best_model', scoreName: 'acc', priority: 0.91 };
+ * ```
+ */
+export interface CheckpointMetadata {
+  /** File prefix (if any) joined with the checkpoint name, e.g. `best_model`. */
+  basename: string;
+  /** The score name, or `null` when none was given. */
+  scoreName: string | null;
+  /** The priority of this checkpoint (score, global step or iteration); higher is better. */
+  priority: number;
+}
+
+/**
+ * An object that stores checkpoints: Ignite's `BaseSaveHandler`.
+ *
+ * `save` must replace an existing entry with the same filename atomically: `Checkpoint` does not call `remove`
+ * before overwriting a filename (so a crash never leaves zero checkpoints).
+ *
+ * @example
+ * ```ts
+ * const store = new Map<string, unknown>();
+ * const handler: BaseSaveHandler = {
+ *   async save(checkpoint, filename) { store.set(filename, checkpoint); },
+ *   async remove(filename) { store.delete(filename); },
+ *   async load(filename) { return store.get(filename); },
+ * };
+ * ```
+ */
+export interface BaseSaveHandler {
+  /** Stores `checkpoint` under `filename`. */
+  save(checkpoint: unknown, filename: string, metadata: CheckpointMetadata): Promise<void> | void;
+  /** Deletes the checkpoint stored under `filename`. */
+  remove(filename: string): Promise<void> | void;
+  /** Reads back the checkpoint stored under `filename` (optional). */
+  load?(filename: string): Promise<unknown>;
+  /** Maps a filename to the location reported by `lastCheckpoint` (optional; e.g. a full path). */
+  resolvePath?(filename: string): string;
+}
+
+/**
+ * A plain function save handler: called with the checkpoint, the filename and the metadata; never removes files.
+ *
+ * @example
+ * ```ts
+ * const log: SaveFunction = (checkpoint, filename) => { console.log('would save', filename); };
+ * ```
+ */
+export type SaveFunction = (checkpoint: unknown, filename: string, metadata: CheckpointMetadata) => Promise<void> | void;
+
+/**
+ * What `Checkpoint` accepts as `saveHandler`: a {@link BaseSaveHandler}, an object with only `save`, or a function.
+ *
+ * @example
+ * ```ts
+ * const saveHandler: SaveHandler = new DiskSaver('/tmp/run');
+ * ```
+ */
+export type SaveHandler = BaseSaveHandler | (Omit<BaseSaveHandler, 'remove'> & Partial<Pick<BaseSaveHandler, 'remove'>>) | SaveFunction;
+
+/**
+ * Tells whether a value is a save-handler object (has a `save` method; `remove` is optional).
+ *
+ * @param value - any value.
+ * @returns true for save-handler objects.
+ * @example
+ * ```ts
+ * isBaseSaveHandler(new DiskSaver('/tmp/ckpt')); // true
+ * ```
+ */
+export function isBaseSaveHandler(value: unknown): value is Exclude<SaveHandler, SaveFunction> {
+  const v = value as Record<string, unknown> | null;
+  return v !== null && typeof v === 'object' && typeof v['save'] === 'function';
+}

@@ -1,0 +1,9 @@
+/**
+ * @module Node-only checkpoint pieces, exposed as the `kindling/node` subpath so browser bundles never import `fs`:
+ * `DiskSaver`, `ModelCheckpoint`, crash-safe `writeFileAtomic`, `readCheckpointFile` and the `tf.io` file handler
+ * `kindlingFileHandler`. Port of the disk parts of ignite/handlers/checkpoint.py.
+ */
+export { checkpointFsError, writeFileAtomic, type CheckpointFs } from './atomic-write.js';
+export { DiskSaver, type DiskSaverOptions } from './disk-saver.js';
+export { findModelState, kindlingFileHandler, readCheckpointFile, type KindlingFileHandlerOptions } from './file-io-handler.js';
+export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint.js';
