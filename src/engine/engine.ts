@@ -76,7 +76,8 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
   /** Iterations already done in the first epoch of a resumed run (`iteration % epochLength`). */
   protected initIter: number | null = null;
 
-  readonly #process: ProcessFunction<TBatch, TOutput>;
+  // Method-style type: keeps Engine<number> assignable to Engine<unknown> (parameters of methods are bivariant).
+  readonly #process: { call(engine: Engine<TBatch, TOutput>, batch: TBatch): TOutput | Promise<TOutput> }['call'];
   readonly #handlers = new Map<string, readonly HandlerEntry[]>();
   readonly #events = new Map<string, EventInfo>();
   #active = false;
@@ -271,6 +272,7 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    * ```
    */
   setData(data: DataSource<TBatch>): void {
+    this.releaseIterator();
     this.state.dataloader = data;
     this.dataloaderIter = createIterator(data);
   }
@@ -412,7 +414,7 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
 
   #loopHost(): LoopHost {
     return {
-      engine: this as Engine<unknown, unknown>,
+      engine: this,
       process: this.#process as ProcessFunction<unknown, unknown>,
       fire: (event, arg) => this.fire(event, arg),
       hasHandlers: (event) => (this.#handlers.get(event.name)?.length ?? 0) > 0,
@@ -420,8 +422,9 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
       setupDataloaderIter: () => this.setupDataloaderIter(),
       getIter: () => this.dataloaderIter,
       setIter: (it) => {
-        this.dataloaderIter = it as BatchIterator<TBatch> | null;
+        this.dataloaderIter = it as BatchIterator<TBatch>;
       },
+      releaseIter: () => this.releaseIterator(),
       takeInitIter: () => {
         const n = this.initIter ?? 0;
         this.initIter = null;
@@ -440,9 +443,7 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
     const suspended = this.#suspended;
     this.#suspended = null;
     if (suspended === null) return;
-    const it = this.dataloaderIter;
-    if (it !== null && !isThenable(it)) it.return?.();
-    this.dataloaderIter = null;
+    this.releaseIterator();
     this.initIter = null;
     suspended.abandon();
   }
@@ -464,6 +465,22 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
     if (p !== undefined) return p.then(init);
     init();
     return undefined;
+  }
+
+  /**
+   * Drops the data iterator, closing it (`return()`) unless it is the data source itself (a generator passed to
+   * `run()` must stay usable, as in Ignite). Closing lets loaders dispose the batch they still own.
+   */
+  protected releaseIterator(): void {
+    const it = this.dataloaderIter;
+    this.dataloaderIter = null;
+    if (it === null || isThenable(it) || (it as unknown) === this.state.dataloader) return;
+    try {
+      const r = it.return?.();
+      if (isThenable(r)) r.then(undefined, () => {});
+    } catch {
+      // Closing an abandoned iterator is best effort: its own error must not replace the run's outcome.
+    }
   }
 
   /** (Re)creates the data iterator from `state.dataloader` (Ignite's `_setup_dataloader_iter`). */

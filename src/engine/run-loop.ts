@@ -21,7 +21,9 @@ export interface LoopHost {
   setupEngine(): void | Promise<void>;
   setupDataloaderIter(): void | Promise<void>;
   getIter(): BatchIterator<unknown> | Promise<BatchIterator<unknown>> | null;
-  setIter(it: BatchIterator<unknown> | null): void;
+  setIter(it: BatchIterator<unknown>): void;
+  /** Drops (and closes) the current iterator. */
+  releaseIter(): void;
   takeInitIter(): number;
   isDone(): boolean;
   /** Pauses until the next `run()`; resolves `true` to continue, `false` when the paused run is abandoned. */
@@ -115,6 +117,7 @@ async function openIterator(host: LoopHost): Promise<BatchIterator<unknown>> {
 async function endEpochEarly(host: LoopHost, iterCounter: number): Promise<void> {
   const p = host.fire(Events.TERMINATE_SINGLE_EPOCH, iterCounter);
   if (p !== undefined) await p;
+  host.releaseIter();
   const q = host.setupDataloaderIter();
   if (q !== undefined) await q;
 }
@@ -262,11 +265,11 @@ export async function runLoop(host: LoopHost): Promise<boolean> {
     await runToCompletion(host, now());
   } catch (e) {
     if (e === ABANDONED) return true;
-    host.setIter(null);
+    host.releaseIter();
     if (e instanceof Rethrown) throw e.error;
     engine.logger.info(`Engine run is terminating due to exception: ${String(e)}`);
     await handleException(host, e, false);
   }
-  host.setIter(null);
+  host.releaseIter();
   return false;
 }

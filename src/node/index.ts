@@ -7,3 +7,24 @@ export { checkpointFsError, writeFileAtomic, type CheckpointFs } from './atomic-
 export { DiskSaver, type DiskSaverOptions } from './disk-saver.js';
 export { findModelState, kindlingFileHandler, readCheckpointFile, type KindlingFileHandlerOptions } from './file-io-handler.js';
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint.js';
+export {
+  CsvLogger,
+  DashboardLogger,
+  JsonlLogger,
+  TensorboardLogger,
+  startDashboard,
+  type Dashboard,
+  type DashboardLoggerOptions,
+  type DashboardOptions,
+  type FileLoggerOptions,
+  type ProgressHandlerOptions,
+} from '../logging/node/index.js';
+export {
+  IGNITE_BAR_FORMAT,
+  ProgressBar,
+  TQDM_BAR_FORMAT,
+  type ProgressBarAttachOptions,
+  type ProgressBarOptions,
+  type ProgressStream,
+} from '../handlers/progress-bar/index.js';
+export { readIdx } from '../data/idx-node.js';

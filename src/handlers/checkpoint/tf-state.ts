@@ -7,6 +7,7 @@
  * `ArrayBuffer`s / typed arrays, so nothing needs disposing.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { replayOptimizerAccumulators } from '../../deterministic/optimizer-state.js';
 import { CheckpointError } from '../../errors.js';
 
 type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
@@ -361,6 +362,8 @@ async function restoreOptimizerState(opt: tf.Optimizer, state: OptimizerState): 
     return w.tensor;
   }));
   for (const w of old) if (!kept.has(w.tensor)) w.tensor.dispose();
+  // Adam's setWeights() recomputes its bias corrections with pow(); replay them as training does (bit-exact resume).
+  replayOptimizerAccumulators(opt);
   restoreLearningRate(opt, state.config['learningRate']);
 }
 
