@@ -5,7 +5,7 @@
  */
 
 import protobuf from 'protobufjs';
-import CRC32C from 'crc-32/crc32c';
+import CRC32C from 'crc-32/crc32c.js';
 import type { LogRecord } from './records.js';
 
 // Field numbers from tensorflow/core/util/event.proto, framework/summary.proto, tensor.proto, tensor_shape.proto.

@@ -1,0 +1,222 @@
+/**
+ * @module Port of ignite/engine/__init__.py `create_supervised_trainer` / `create_supervised_evaluator` and the
+ * named step factories. Argument validation follows Ignite's `_check_arg` order (spec 1.3) with kindling's names.
+ * Deviations: an unknown `ampMode` string is rejected (Ignite silently uses the plain step); `device` names a
+ * TensorFlow.js backend, activated at STARTED (TF.js moves data between backends itself, so a model created on
+ * another backend still works instead of failing with a device mismatch).
+ */
+
+import type * as tf from '@tensorflow/tfjs-core';
+import type { AmpDtype, GradScaler } from '../amp/index.js';
+import { GradScaler as GradScalerClass } from '../amp/index.js';
+import { DeterministicEngine } from '../deterministic/index.js';
+import { Engine, Events } from '../engine/index.js';
+import { activateBackend, resolveDevice } from './device.js';
+import {
+  makeEvaluationStep,
+  makeTrainingStep,
+  type EvalOutputTransform,
+  type StepMode,
+  type StepOptions,
+  type TrainableModel,
+  type TrainingStepOptions,
+} from './steps.js';
+
+/** Mixed-precision mode: `'amp'` (autocast) or `'apex'` (autocast + dynamic loss scaling owned by the trainer). */
+export type AmpMode = 'amp' | 'apex';
+
+/** Options of {@link createSupervisedTrainer}. */
+export interface SupervisedTrainerOptions<M> extends Omit<TrainingStepOptions<M>, 'scaler'> {
+  /** `true` returns a `DeterministicEngine`. @defaultValue false */
+  deterministic?: boolean;
+  /** Mixed precision. @defaultValue none */
+  ampMode?: AmpMode | null;
+  /** `true` creates a `GradScaler` stored on `trainer.state.scaler`; an instance is used as given. Needs `ampMode: 'amp'`. */
+  scaler?: boolean | GradScaler;
+}
+
+/** Options of {@link createSupervisedEvaluator}. */
+export interface SupervisedEvaluatorOptions<M> extends StepOptions<M> {
+  /** Metrics attached as `metric.attach(evaluator, name)`. */
+  metrics?: Record<string, { attach(engine: Engine<unknown, unknown>, name: string): unknown }>;
+  /** Output of each iteration. @defaultValue `[yPred, y]` */
+  outputTransform?: EvalOutputTransform;
+  /** `'amp'` autocasts the forward pass; other modes use the plain step. */
+  ampMode?: AmpMode | null;
+}
+
+function checkAmpMode(ampMode: unknown): void {
+  if (ampMode !== undefined && ampMode !== null && ampMode !== 'amp' && ampMode !== 'apex') {
+    throw new RangeError(`ampMode should be 'amp', 'apex' or null, got ${JSON.stringify(ampMode)}`);
+  }
+}
+
+/** Ignite's `_check_arg` (spec 1.3), in order, with TensorFlow.js devices. */
+function checkArgs(device: string | null | undefined, ampMode: unknown, scaler: unknown): string | null {
+  checkAmpMode(ampMode);
+  const d = typeof device === 'string' ? device.toLowerCase() : '';
+  if (d.includes('mps') && ampMode) {
+    throw new RangeError("ampMode cannot be used with mps device. Consider using ampMode=null or a TensorFlow.js backend such as device='webgl'.");
+  }
+  if (d.includes('xla') && ampMode) {
+    throw new RangeError("ampMode cannot be used with xla device. Consider using ampMode=null or device='webgpu'.");
+  }
+  if (scaler !== undefined && scaler !== null && scaler !== false && ampMode !== 'amp') {
+    const shown = scaler === true ? 'true' : 'a GradScaler';
+    throw new RangeError(`scaler argument is ${shown}, but ampMode is ${JSON.stringify(ampMode ?? null)}. Consider using ampMode='amp'.`);
+  }
+  return resolveDevice(device);
+}
+
+function manage(engine: Engine<unknown, unknown>, backend: string | null, release: () => void): void {
+  const releaseAtEnd = (): void => release();
+  engine.on(Events.STARTED, async (e) => {
+    await activateBackend(backend);
+    // Registered at STARTED so that it runs after the user's COMPLETED handlers, which may still read the output.
+    if (!e.hasEventHandler(releaseAtEnd, Events.COMPLETED)) e.on(Events.COMPLETED, releaseAtEnd);
+  });
+}
+
+/**
+ * Creates a trainer: an Engine whose process function trains `model` with Ignite's supervised step.
+ *
+ * @param model - a `tf.LayersModel`, or any `{ apply(x, { training }), trainableWeights }`.
+ * @param optimizer - a `tf.Optimizer`.
+ * @param lossFn - `lossFn(yPred, y)` returning a scalar tensor (see `crossEntropyLoss`, `mseLoss`, ...).
+ * @param options - device, nonBlocking, prepareBatch, modelFn, modelTransform, outputTransform, deterministic,
+ *   ampMode, ampDtype, scaler, gradientAccumulationSteps.
+ * @returns the trainer (`DeterministicEngine` with `deterministic: true`); `state.output` is the loss as a number.
+ * @throws RangeError for invalid combinations, with Ignite's messages.
+ * @example
+ * ```ts
+ * const trainer = createSupervisedTrainer(model, tf.train.adam(1e-3), crossEntropyLoss, { gradientAccumulationSteps: 4 });
+ * await trainer.run(trainLoader, { maxEpochs: 5 });
+ * ```
+ * @see https://pytorch.org/ignite/generated/ignite.engine.create_supervised_trainer.html
+ */
+export function createSupervisedTrainer<M extends TrainableModel>(
+  model: M,
+  optimizer: tf.Optimizer,
+  lossFn: (yPred: never, y: never) => tf.Tensor,
+  options: SupervisedTrainerOptions<M> = {},
+): Engine<unknown, unknown> {
+  const backend = checkArgs(options.device, options.ampMode, options.scaler);
+  const scaler = options.scaler === true ? new GradScalerClass() : options.scaler === false ? null : (options.scaler ?? null);
+  const mode: StepMode = options.ampMode ?? 'plain';
+  const step = makeTrainingStep(mode, model, optimizer, lossFn, { ...options, scaler });
+  const trainer = options.deterministic === true ? new DeterministicEngine(step) : new Engine(step);
+  if (options.scaler === true) trainer.state['scaler'] = scaler;
+  manage(trainer, backend, () => {
+    step.held.release();
+    step.window.reset();
+  });
+  return trainer;
+}
+
+/**
+ * Creates an evaluator: an Engine running `model` with `training: false`, with the given metrics attached.
+ *
+ * @param model - the model.
+ * @param options - metrics, device, nonBlocking, prepareBatch, modelFn, modelTransform, outputTransform, ampMode,
+ *   ampDtype.
+ * @returns the evaluator; `state.output` is `[yPred, y]` by default (tensors valid until the next iteration).
+ * @throws RangeError for an invalid `ampMode` or device.
+ * @example
+ * ```ts
+ * const evaluator = createSupervisedEvaluator(model, { metrics: { accuracy: new Accuracy() } });
+ * const { metrics } = await evaluator.run(valLoader);
+ * ```
+ * @see https://pytorch.org/ignite/generated/ignite.engine.create_supervised_evaluator.html
+ */
+export function createSupervisedEvaluator<M extends TrainableModel>(
+  model: M,
+  options: SupervisedEvaluatorOptions<M> = {},
+): Engine<unknown, unknown> {
+  const backend = checkArgs(options.device, options.ampMode, undefined);
+  const step = makeEvaluationStep(options.ampMode === 'amp' ? 'amp' : 'plain', model, options);
+  const evaluator = new Engine(step);
+  manage(evaluator, backend, () => (step.held).release());
+  for (const [name, metric] of Object.entries(options.metrics ?? {})) metric.attach(evaluator, name);
+  return evaluator;
+}
+
+/**
+ * Ignite's `supervised_training_step`: the plain training step, for custom engines.
+ *
+ * @param model - the model.
+ * @param optimizer - the optimizer.
+ * @param lossFn - the loss.
+ * @param options - step options.
+ * @returns a process function.
+ * @example
+ * ```ts
+ * const trainer = new Engine(supervisedTrainingStep(model, optimizer, mseLoss, { gradientAccumulationSteps: 2 }));
+ * ```
+ */
+export function supervisedTrainingStep<M extends TrainableModel>(model: M, optimizer: tf.Optimizer, lossFn: (yPred: never, y: never) => tf.Tensor, options: TrainingStepOptions<M> = {}): ReturnType<typeof makeTrainingStep<M>> {
+  return makeTrainingStep('plain', model, optimizer, lossFn, options);
+}
+
+/**
+ * Ignite's `supervised_training_step_amp`: autocast forward/loss/backward, optional `scaler`.
+ *
+ * @param model - the model.
+ * @param optimizer - the optimizer.
+ * @param lossFn - the loss.
+ * @param options - step options, `ampDtype`, `scaler`.
+ * @returns a process function.
+ * @example
+ * ```ts
+ * const trainer = new Engine(supervisedTrainingStepAmp(model, optimizer, crossEntropyLoss, { scaler: new GradScaler() }));
+ * ```
+ */
+export function supervisedTrainingStepAmp<M extends TrainableModel>(model: M, optimizer: tf.Optimizer, lossFn: (yPred: never, y: never) => tf.Tensor, options: TrainingStepOptions<M> = {}): ReturnType<typeof makeTrainingStep<M>> {
+  return makeTrainingStep('amp', model, optimizer, lossFn, options);
+}
+
+/**
+ * Ignite's `supervised_training_step_apex`: autocast plus dynamic loss scaling owned by the step (apex O1).
+ *
+ * @param model - the model.
+ * @param optimizer - the optimizer.
+ * @param lossFn - the loss.
+ * @param options - step options (a `scaler` is ignored, as apex ignores it).
+ * @returns a process function.
+ * @example
+ * ```ts
+ * const trainer = new Engine(supervisedTrainingStepApex(model, optimizer, crossEntropyLoss));
+ * ```
+ */
+export function supervisedTrainingStepApex<M extends TrainableModel>(model: M, optimizer: tf.Optimizer, lossFn: (yPred: never, y: never) => tf.Tensor, options: TrainingStepOptions<M> = {}): ReturnType<typeof makeTrainingStep<M>> {
+  return makeTrainingStep('apex', model, optimizer, lossFn, { ...options, scaler: null });
+}
+
+/**
+ * Ignite's `supervised_evaluation_step`.
+ *
+ * @param model - the model.
+ * @param options - step options and output transform.
+ * @returns a process function.
+ * @example
+ * ```ts
+ * const evaluator = new Engine(supervisedEvaluationStep(model));
+ * ```
+ */
+export function supervisedEvaluationStep<M extends TrainableModel>(model: M, options: StepOptions<M> & { outputTransform?: EvalOutputTransform } = {}): ReturnType<typeof makeEvaluationStep<M>> {
+  return makeEvaluationStep('plain', model, options);
+}
+
+/**
+ * Ignite's `supervised_evaluation_step_amp`: autocast of the forward pass.
+ *
+ * @param model - the model.
+ * @param options - step options, `ampDtype`, output transform.
+ * @returns a process function.
+ * @example
+ * ```ts
+ * const evaluator = new Engine(supervisedEvaluationStepAmp(model, { ampDtype: 'bfloat16' }));
+ * ```
+ */
+export function supervisedEvaluationStepAmp<M extends TrainableModel>(model: M, options: StepOptions<M> & { outputTransform?: EvalOutputTransform; ampDtype?: AmpDtype } = {}): ReturnType<typeof makeEvaluationStep<M>> {
+  return makeEvaluationStep('amp', model, options);
+}

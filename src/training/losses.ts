@@ -1,0 +1,163 @@
+/**
+ * @module Loss functions with PyTorch's argument order and semantics: `loss(input, target)`, reduction `'mean'`
+ * (default), `'sum'` or `'none'`. Each checks shapes and dtypes and names what it expected and received.
+ * Port of torch.nn.functional's cross_entropy, nll_loss, binary_cross_entropy_with_logits, mse_loss, l1_loss.
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+
+/** How per-element losses are combined. @defaultValue `'mean'` */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Options of the losses. */
+export interface LossOptions {
+  /** `'mean'` (default), `'sum'` or `'none'` (per-sample losses). */
+  reduction?: Reduction;
+}
+
+/** A loss function as the trainer calls it: `lossFn(yPred, y)` returning a scalar tensor. */
+export type LossFn = (yPred: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+
+function shape(t: tf.Tensor): string {
+  return `[${t.shape.join(', ')}]`;
+}
+
+function reduce(values: tf.Tensor, reduction: Reduction): tf.Tensor {
+  if (reduction === 'mean') return tf.mean(values);
+  if (reduction === 'sum') return tf.sum(values);
+  if (reduction === 'none') return values;
+  throw new RangeError(`reduction should be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+}
+
+function checkTensors(name: string, input: unknown, target: unknown): asserts input is tf.Tensor {
+  if (!(input instanceof tf.Tensor) || !(target instanceof tf.Tensor)) {
+    throw new TypeError(`${name}(input, target) expects two tensors, got ${typeof input} and ${typeof target}`);
+  }
+}
+
+function classTargets(name: string, input: tf.Tensor, target: tf.Tensor): tf.Tensor {
+  if (input.rank !== 2) {
+    throw new RangeError(`${name} expects input of shape [N, C] (logits or log-probabilities), got ${shape(input)}`);
+  }
+  const [n, c] = input.shape as [number, number];
+  if (target.rank === 1 && target.shape[0] === n) {
+    if (target.dtype !== 'int32') {
+      throw new TypeError(`${name} expects class indices as an int32 tensor of shape [${n}], got ${target.dtype}; use tf.cast(y, 'int32') or one-hot targets of shape [${n}, ${c}]`);
+    }
+    return tf.oneHot(target, c);
+  }
+  if (target.rank === 2 && target.shape[0] === n && target.shape[1] === c) return tf.cast(target, 'float32');
+  throw new RangeError(`${name}: target should be class indices of shape [${n}] or probabilities of shape [${n}, ${c}] for input ${shape(input)}, got ${shape(target)}`);
+}
+
+/**
+ * Cross-entropy between logits and targets (PyTorch's `F.cross_entropy`): targets are int32 class indices `[N]`
+ * or class probabilities / one-hot `[N, C]`.
+ *
+ * @param input - logits `[N, C]`.
+ * @param target - int32 indices `[N]` or probabilities `[N, C]`.
+ * @param options - reduction.
+ * @returns the loss (a scalar unless `reduction: 'none'`).
+ * @throws RangeError / TypeError naming expected and received shapes and dtypes.
+ * @example
+ * ```ts
+ * const loss = crossEntropyLoss(model.apply(x) as tf.Tensor, y); // y: int32 labels
+ * ```
+ */
+export function crossEntropyLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
+  checkTensors('crossEntropyLoss', input, target);
+  return tf.tidy(() => {
+    const probs = classTargets('crossEntropyLoss', input, target);
+    const perSample = tf.neg(tf.sum(tf.mul(probs, tf.logSoftmax(input)), 1));
+    return reduce(perSample, options.reduction ?? 'mean');
+  });
+}
+
+/**
+ * Negative log-likelihood of log-probabilities (PyTorch's `F.nll_loss`): `-input[i, target[i]]`.
+ *
+ * @param input - log-probabilities `[N, C]` (e.g. from `tf.logSoftmax`).
+ * @param target - int32 class indices `[N]` (or one-hot `[N, C]`).
+ * @param options - reduction.
+ * @returns the loss.
+ * @throws RangeError / TypeError for wrong shapes or dtypes.
+ * @example
+ * ```ts
+ * const loss = nllLoss(tf.logSoftmax(logits), y);
+ * ```
+ */
+export function nllLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
+  checkTensors('nllLoss', input, target);
+  return tf.tidy(() => {
+    const probs = classTargets('nllLoss', input, target);
+    return reduce(tf.neg(tf.sum(tf.mul(probs, input), 1)), options.reduction ?? 'mean');
+  });
+}
+
+function sameShape(name: string, input: tf.Tensor, target: tf.Tensor): void {
+  if (!tf.util.arraysEqual(input.shape, target.shape)) {
+    throw new RangeError(`${name}: input and target should have the same shape, got input ${shape(input)} and target ${shape(target)}`);
+  }
+}
+
+/**
+ * Binary cross-entropy on logits (PyTorch's `F.binary_cross_entropy_with_logits`), computed stably as
+ * `max(x, 0) - x * t + log(1 + exp(-|x|))`.
+ *
+ * @param input - logits, any shape.
+ * @param target - probabilities in [0, 1], same shape.
+ * @param options - reduction.
+ * @returns the loss.
+ * @throws RangeError when the shapes differ.
+ * @example
+ * ```ts
+ * const loss = binaryCrossEntropyWithLogits(logits, tf.cast(labels, 'float32'));
+ * ```
+ */
+export function binaryCrossEntropyWithLogits(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
+  checkTensors('binaryCrossEntropyWithLogits', input, target);
+  sameShape('binaryCrossEntropyWithLogits', input, target);
+  return tf.tidy(() => {
+    const t = tf.cast(target, 'float32');
+    const values = tf.add(tf.sub(tf.relu(input), tf.mul(input, t)), tf.log1p(tf.exp(tf.neg(tf.abs(input)))));
+    return reduce(values, options.reduction ?? 'mean');
+  });
+}
+
+/**
+ * Mean squared error (PyTorch's `F.mse_loss`).
+ *
+ * @param input - predictions.
+ * @param target - targets of the same shape.
+ * @param options - reduction.
+ * @returns the loss.
+ * @throws RangeError when the shapes differ.
+ * @example
+ * ```ts
+ * const loss = mseLoss(yPred, y);
+ * ```
+ */
+export function mseLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
+  checkTensors('mseLoss', input, target);
+  sameShape('mseLoss', input, target);
+  return tf.tidy(() => reduce(tf.squaredDifference(input, tf.cast(target, input.dtype)), options.reduction ?? 'mean'));
+}
+
+/**
+ * Mean absolute error (PyTorch's `F.l1_loss`).
+ *
+ * @param input - predictions.
+ * @param target - targets of the same shape.
+ * @param options - reduction.
+ * @returns the loss.
+ * @throws RangeError when the shapes differ.
+ * @example
+ * ```ts
+ * const loss = l1Loss(yPred, y);
+ * ```
+ */
+export function l1Loss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
+  checkTensors('l1Loss', input, target);
+  sameShape('l1Loss', input, target);
+  return tf.tidy(() => reduce(tf.abs(tf.sub(input, tf.cast(target, input.dtype))), options.reduction ?? 'mean'));
+}
