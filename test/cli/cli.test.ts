@@ -27,7 +27,7 @@ function idx(dims: number[], data: Uint8Array): Buffer {
 async function writeSmallMnist(dir: string, nTrain: number, nTest: number): Promise<void> {
   const { train, test } = await mnist();
   const write = (name: string, ds: typeof train, n: number): void => {
-    const [images, labels] = ds.columns as [{ data: Float32Array }, { data: Int32Array }];
+    const [images, labels] = ds.columns as unknown as [{ data: Float32Array }, { data: Int32Array }];
     const px = Uint8Array.from(images.data.subarray(0, n * 784), (v) => Math.round(v * 255));
     writeFileSync(join(dir, `${name}-images-idx3-ubyte.gz`), gzipSync(idx([n, 28, 28], px)));
     writeFileSync(join(dir, `${name}-labels-idx1-ubyte`), idx([n], Uint8Array.from(labels.data.subarray(0, n))));
