@@ -36,6 +36,6 @@ export {
   mseLoss,
   nllLoss,
   type LossFn,
-  type LossOptions,
+  type LossOptions as LossFunctionOptions,
   type Reduction as LossReduction,
 } from './losses.js';
