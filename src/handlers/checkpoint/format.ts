@@ -243,7 +243,7 @@ async function encodeValue(value: unknown, blobs: Uint8Array[], path: string, se
         'convert it in stateDict().');
     }
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = await encodeValue(v, blobs, `${path}.${k}`, seen);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, await encodeValue(v, blobs, `${path}.${k}`, seen));
     return TAG in value ? { [TAG]: 'obj', v: out } : out;
   } finally {
     seen.delete(value);
@@ -279,13 +279,18 @@ function blob(ctx: DecodeContext, index: unknown): ArrayBuffer {
   return ctx.payload.slice(spec.offset, spec.offset + spec.byteLength).buffer;
 }
 
+/** Defines an own property, so keys such as `__proto__` round-trip instead of changing the prototype. */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function decodeValue(value: unknown, ctx: DecodeContext): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => decodeValue(v, ctx));
   const obj = value as Record<string, unknown>;
   if (!(TAG in obj)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) out[k] = decodeValue(v, ctx);
+    for (const [k, v] of Object.entries(obj)) setOwn(out, k, decodeValue(v, ctx));
     return out;
   }
   return decodeTagged(obj, ctx);
@@ -310,7 +315,7 @@ function decodeTagged(obj: Record<string, unknown>, ctx: DecodeContext): unknown
     }
     case 'obj': {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(obj['v'] as Record<string, unknown>)) out[k] = decodeValue(v, ctx);
+      for (const [k, v] of Object.entries(obj['v'] as Record<string, unknown>)) setOwn(out, k, decodeValue(v, ctx));
       return out;
     }
     default:

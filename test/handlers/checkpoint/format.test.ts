@@ -80,6 +80,14 @@ describe('checkpoint format', () => {
     }), { numRuns: 150 });
   });
 
+  it("keeps an own '__proto__' key as data (found by the property test)", async () => {
+    const v = JSON.parse('{"__proto__": [], "a": {"__proto__": {"b": 1}}}') as unknown;
+    const back = await decodeCheckpoint(await encodeCheckpoint(v), 'mem');
+    assert.deepEqual(back, v);
+    assert.equal(Object.getPrototypeOf(back), Object.prototype);
+    assert.ok(Object.prototype.hasOwnProperty.call(back, '__proto__'));
+  });
+
   it('fails with CheckpointError naming the file for every truncation', async () => {
     const bytes = await encodeCheckpoint({ w: new Float32Array(64).fill(0.5), s: 'abc' });
     for (let len = 0; len < bytes.byteLength; len += 7) {
