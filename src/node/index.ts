@@ -28,3 +28,4 @@ export {
   type ProgressStream,
 } from '../handlers/progress-bar/index.js';
 export { readIdx } from '../data/idx-node.js';
+export { setupCommonTrainingHandlers, type CommonTrainingHandlersOptions } from './common.js';
