@@ -7,7 +7,7 @@
 
 import { Events, type Engine, type Handler } from '../engine/index.js';
 import { Checkpoint, type CheckpointOptions, type SaveHandler } from '../handlers/checkpoint/index.js';
-import { ProgressBar } from '../handlers/progress-bar/index.js';
+import { ProgressBar, type ProgressStream } from '../handlers/progress-bar/index.js';
 import { TerminateOnNan } from '../handlers/terminate-on-nan.js';
 import { RunningAverage } from '../metrics/index.js';
 import { DiskSaver } from './disk-saver.js';
@@ -39,7 +39,7 @@ export interface CommonTrainingHandlersOptions {
   /** A sampler whose `setEpoch(epoch)` is called at each EPOCH_STARTED (distributed samplers). */
   trainSampler?: { setEpoch(epoch: number): void };
   /** Stream of the progress bars. @defaultValue process.stderr */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  stream?: ProgressStream;
 }
 
 function outputEntry(name: string, index: number): (output: unknown) => number {
