@@ -133,7 +133,9 @@ async function runOnceOnDataset(host: LoopHost): Promise<number> {
       const s = engine.state;
       s.batch = null;
       const hasData = s.dataloader != null;
-      if (hasData && engine.lastEventName !== Events.DATALOADER_STOP_ITERATION) {
+      // After a re-iteration GET_BATCH_STARTED was already fired for this batch (Ignite checks the last event name;
+      // a flag stays right when the run was interrupted at DATALOADER_STOP_ITERATION).
+      if (hasData && !shouldExit) {
         const p = host.fire(Events.GET_BATCH_STARTED, NO_ARG);
         if (p !== undefined) await p;
         if (flagged(engine)) await check(host);
