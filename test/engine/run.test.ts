@@ -11,7 +11,7 @@ describe('Engine construction and run arguments (items 13-15)', () => {
 
   it('a process function requiring more than (engine, batch) is rejected with the signature message', () => {
     assert.throws(
-      () => new Engine((_e: unknown, _b: unknown, _c: unknown) => 0),
+      () => new Engine(((_e: unknown, _b: unknown, _c: unknown) => 0) as never),
       /Error adding .* takes parameters \[_e, _b, _c\] but will be called with \[engine, batch\]/,
     );
   });
@@ -28,7 +28,7 @@ describe('Engine construction and run arguments (items 13-15)', () => {
   it('test_run_with_data_none: batch is null, no GET_BATCH / DATALOADER_STOP_ITERATION, resume to 200', async () => {
     const batches: unknown[] = [];
     const engine = makeEngine((_e, b) => batches.push(b));
-    const counts = countEvents(engine as Engine<unknown, unknown>);
+    const counts = countEvents(engine);
     await engine.run(null, { maxEpochs: 10, epochLength: 10 });
     assert.equal(batches.length, 100);
     assert.ok(batches.every((b) => b === null));
@@ -48,7 +48,7 @@ describe('Event counts and order (items 16-20)', () => {
   for (const [L, E, M, stops] of cases) {
     it(`test_epoch_length_and_dataloader_stop_iteration: L=${L} E=${E} M=${M} gives ${stops} DATALOADER_STOP_ITERATION`, async () => {
       const engine = makeEngine();
-      const counts = countEvents(engine as Engine<unknown, unknown>);
+      const counts = countEvents(engine);
       await engine.run(range(L), { maxEpochs: M, epochLength: E });
       assert.equal(counts.get('started'), 1);
       assert.equal(counts.get('completed'), 1);
@@ -64,7 +64,7 @@ describe('Event counts and order (items 16-20)', () => {
 
   it('an infinite iterator with epochLength fires no DATALOADER_STOP_ITERATION', async () => {
     const engine = makeEngine();
-    const counts = countEvents(engine as Engine<unknown, unknown>);
+    const counts = countEvents(engine);
     const state = await engine.run(infinite(), { maxEpochs: 3, epochLength: 5 });
     assert.equal(state.iteration, 15);
     assert.equal(counts.get('dataloader_stop_iteration'), undefined);
@@ -72,7 +72,7 @@ describe('Event counts and order (items 16-20)', () => {
 
   it('the full event trace of a run equals Ignite\'s loop (built independently)', async () => {
     const engine = makeEngine();
-    const trace = recordTrace(engine as Engine<unknown, unknown>);
+    const trace = recordTrace(engine);
     await engine.run([1, 2, 3], { maxEpochs: 3 });
     assert.deepEqual(trace, expectedTrace(3, 3));
   });
@@ -187,7 +187,7 @@ describe('Re-entry and cancellation (JavaScript additions)', () => {
     const controller = new AbortController();
     const engine = makeEngine();
     engine.on(Events.ITERATION_COMPLETED({ once: 4 }), () => controller.abort());
-    const trace = recordTrace(engine as Engine<unknown, unknown>);
+    const trace = recordTrace(engine);
     const state = await engine.run(range(10), { maxEpochs: 3, signal: controller.signal });
     assert.equal(state.iteration, 4);
     assert.deepEqual(trace.slice(-2).map((t) => t[0]), ['terminate', 'completed']);

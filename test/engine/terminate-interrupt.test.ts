@@ -29,7 +29,7 @@ describe('terminate() (items 35-39)', () => {
     for (const [label, event, epoch, iteration] of points) {
       it(`test_terminate_events_sequence: terminate(${skip ? 'skipCompleted' : ''}) at ${label} ends with X, TERMINATE${skip ? '' : ', COMPLETED'} at (${epoch}, ${iteration})`, async () => {
         const engine = makeEngine();
-        const trace = recordTrace(engine as Engine<unknown, unknown>);
+        const trace = recordTrace(engine);
         engine.on(event, (e) => e.terminate({ skipCompleted: skip }));
         await engine.run(range(10), { maxEpochs: 5 });
         const name = event.name;
@@ -90,7 +90,7 @@ describe('terminateEpoch() (items 40-41)', () => {
   for (const skip of [false, true]) {
     it(`test_terminate_epoch_stops_mid_epoch${skip ? ' (skipEpochCompleted)' : ''}: ends at (3, 24)`, async () => {
       const engine = makeEngine();
-      const trace = recordTrace(engine as Engine<unknown, unknown>);
+      const trace = recordTrace(engine);
       const counters: unknown[] = [];
       engine.on(Events.TERMINATE_SINGLE_EPOCH, (_e, iterCounter: unknown) => counters.push(iterCounter));
       engine.on(Events.ITERATION_COMPLETED({ once: 14 }), (e) => e.terminateEpoch({ skipEpochCompleted: skip }));
@@ -135,7 +135,7 @@ describe('interrupt() (items 42-44)', () => {
   for (const [label, event] of points) {
     it(`test_interrupt_and_resume at ${label}: returns after X then INTERRUPT; the resumed trace equals an uninterrupted run's`, async () => {
       const engine = makeEngine();
-      const trace = recordTrace(engine as Engine<unknown, unknown>);
+      const trace = recordTrace(engine);
       let fired = false;
       engine.on(event, (e) => {
         if (!fired) e.interrupt();
@@ -179,7 +179,7 @@ describe('interrupt() (items 42-44)', () => {
     await engine.run(range(10), { maxEpochs: 3 });
     h.remove();
     engine.state.maxEpochs = null;
-    const trace = recordTrace(engine as Engine<unknown, unknown>);
+    const trace = recordTrace(engine);
     const state = await engine.run(range(10), { maxEpochs: 2 });
     assert.deepEqual(trace, expectedTrace(10, 2));
     assert.equal(state.iteration, 20);
@@ -187,7 +187,10 @@ describe('interrupt() (items 42-44)', () => {
 
   it('interrupt works with async handlers, an async process function and async data', async () => {
     async function* agen(): AsyncGenerator<number> {
-      for (const x of range(10)) yield x;
+      for (const x of range(10)) {
+        await Promise.resolve();
+        yield x;
+      }
     }
     const engine = new Engine(async (_e, b: number) => {
       await Promise.resolve();
