@@ -215,9 +215,11 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
       eventToAttr = map;
       events = events.slice(0, -1);
     }
-    const flat = events.flatMap((e) =>
-      e !== null && typeof e === 'object' && !isEvent(e) ? Object.values(e as Record<string, unknown>) : [e],
-    );
+    const flat = events.flatMap((e): unknown[] => {
+      if (e === null || typeof e !== 'object' || isEvent(e)) return [e];
+      const group = Object.values(e as Record<string, unknown>);
+      return group.length > 0 && group.every(isEvent) ? group : [e];
+    });
     flat.forEach((e, i) => {
       if (typeof e !== 'string' && !isEvent(e)) {
         throw new TypeError(`Value at ${i} of event_names should be a string or an event, but given ${String(e)}`);
