@@ -58,22 +58,32 @@ function checkArgs(device: string | null | undefined, ampMode: unknown, scaler: 
   if (d.includes('mps') && ampMode) {
     throw new RangeError("ampMode cannot be used with mps device. Consider using ampMode=null or a TensorFlow.js backend such as device='webgl'.");
   }
-  if (d.includes('xla') && ampMode) {
-    throw new RangeError("ampMode cannot be used with xla device. Consider using ampMode=null or device='webgpu'.");
-  }
+  // Ignite's check 2 (TPU without XLA support) always applies: TensorFlow.js has no XLA/TPU backend, so
+  // resolveDevice rejects 'xla'/'tpu' here, before check 3 (amp with xla) could be reached.
+  const backend = resolveDevice(device);
   if (scaler !== undefined && scaler !== null && scaler !== false && ampMode !== 'amp') {
     const shown = scaler === true ? 'true' : 'a GradScaler';
-    throw new RangeError(`scaler argument is ${shown}, but ampMode is ${JSON.stringify(ampMode ?? null)}. Consider using ampMode='amp'.`);
+    const mode = typeof ampMode === 'string' ? `'${ampMode}'` : 'null';
+    throw new RangeError(`scaler argument is ${shown}, but ampMode is ${mode}. Consider using ampMode='amp'.`);
   }
-  return resolveDevice(device);
+  return backend;
 }
 
+/**
+ * Activates the device at STARTED and frees the step's tensors (held output, gradient window) when the run ends:
+ * at COMPLETED, or at TERMINATE when `terminate({ skipCompleted: true })` skips COMPLETED. Not at INTERRUPT: a
+ * resumed run continues the window.
+ */
 function manage(engine: Engine<unknown, unknown>, backend: string | null, release: () => void): void {
   const releaseAtEnd = (): void => release();
+  const releaseIfSkipped = (e: Engine<unknown, unknown>): void => {
+    if (e.shouldTerminate === 'skip_completed') release();
+  };
   engine.on(Events.STARTED, async (e) => {
     await activateBackend(backend);
-    // Registered at STARTED so that it runs after the user's COMPLETED handlers, which may still read the output.
+    // Registered at STARTED so that they run after the user's handlers, which may still read the output.
     if (!e.hasEventHandler(releaseAtEnd, Events.COMPLETED)) e.on(Events.COMPLETED, releaseAtEnd);
+    if (!e.hasEventHandler(releaseIfSkipped, Events.TERMINATE)) e.on(Events.TERMINATE, releaseIfSkipped);
   });
 }
 

@@ -73,6 +73,7 @@ export function checkAccumulationSteps(k: unknown): number {
 
 const isVariable = (v: unknown): v is tf.Variable => v instanceof tf.Variable;
 
+/** The model's trainable tf.Variables (read on every step: a Sequential without inputShape builds on first call). */
 function variablesOf(model: TrainableModel): tf.Variable[] {
   if (!Array.isArray(model.trainableWeights)) {
     throw new TypeError('model should be a tf.LayersModel or an object with apply(x, { training }) and trainableWeights');
@@ -93,6 +94,17 @@ function checkLoss(loss: unknown): tf.Scalar {
     throw new RangeError(`lossFn should return a scalar tensor, got shape [${loss.shape.join(', ')}]; reduce it (e.g. tf.mean) or use reduction 'mean'`);
   }
   return loss as tf.Scalar;
+}
+
+/**
+ * tfjs-core keeps the tensors it saved for the backward pass on the tape until a backward pass completes; when the
+ * forward or backward function throws (e.g. a loss shape error), they leak. Dispose them after a failed step.
+ */
+function disposeAbandonedTape(): void {
+  const state = tf.engine().state;
+  if (state.gradientDepth !== 0 || !Array.isArray(state.activeTape)) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null as unknown as typeof state.activeTape;
 }
 
 function readLoss(nonBlocking: boolean): TrainOutputTransform {
@@ -167,7 +179,7 @@ export function makeTrainingStep<M extends TrainableModel>(
   const scaler = mode === 'apex' ? new GradScaler() : mode === 'amp' ? (options.scaler ?? null) : null;
   const window = new GradientWindow();
   const held = new OutputTensors();
-  const vars = variablesOf(model);
+  variablesOf(model);
   const step = async (engine: Engine<unknown, unknown>, batch: unknown): Promise<unknown> => {
     registerGradientWindow(engine, window);
     held.release();
@@ -178,6 +190,8 @@ export function makeTrainingStep<M extends TrainableModel>(
     let yPred: unknown = null;
     let loss: tf.Scalar | null = null;
     try {
+      const vars = variablesOf(model);
+      if (vars.length === 0) throw new TypeError('model has no trainable weights; build it (e.g. give the first layer an inputShape) or mark weights trainable');
       const backward = (): { value: tf.Scalar; grads: tf.NamedTensorMap } =>
         tf.variableGrads(() => {
           const out = c.modelTransform(c.modelFn(model, x, { training: true }));
@@ -205,6 +219,7 @@ export function makeTrainingStep<M extends TrainableModel>(
       finish(batch, [x, y, yPred, loss], output, held);
       return output;
     } catch (e) {
+      disposeAbandonedTape();
       disposeExcept(collectTensors([x, y, yPred, loss]), collectTensors(batch));
       throw e;
     }
