@@ -55,6 +55,8 @@ export async function probeBackends(): Promise<BackendStatus[]> {
  * Sets the TensorFlow.js backend for a CLI run.
  *
  * @param requested - a backend name, or `'auto'`.
+ * @param needs - kernels the run needs (e.g. `Conv2DBackpropFilter` to train convolutions); `auto` skips backends
+ *   without them.
  * @returns the backend in use.
  * @throws {@link CliError} naming the available backends when the requested one cannot be used.
  * @example
@@ -62,15 +64,24 @@ export async function probeBackends(): Promise<BackendStatus[]> {
  * const backend = await setupBackend('auto'); // 'wasm' here
  * ```
  */
-export async function setupBackend(requested: string): Promise<string> {
+export async function setupBackend(requested: string, needs: readonly string[] = []): Promise<string> {
   const statuses = await probeBackends();
   const available = statuses.filter((s) => s.available).map((s) => s.name);
-  const candidates = requested === 'auto' ? available : [requested];
+  const missing = (name: string): string[] => needs.filter((k) => tf.getKernel(k, name) === undefined);
+  const candidates = requested === 'auto' ? available.filter((name) => missing(name).length === 0) : [requested];
   for (const name of candidates) {
     if (!available.includes(name) && tf.findBackendFactory(name) === null) break;
+    if (missing(name).length > 0) {
+      throw new CliError(
+        `backend '${name}' cannot run this model: it has no ${missing(name).join(', ')} kernel ` +
+          '(TensorFlow.js wasm cannot train convolutions, tensorflow/tfjs#8474). Use --backend auto or cpu, or --model mlp.',
+      );
+    }
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
+        // The cpu backend greets Node users once with an advert for tfjs-node; `kindling info` covers that.
+        if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
         return name;
       }
     } catch {

@@ -14,7 +14,7 @@ export type ModelName = (typeof MODEL_NAMES)[number];
  * Builds a classifier for 28x28 images.
  *
  * @param name - `'mlp'`: 784-256-128-10 with ReLU; `'cnn'`: conv16-pool-conv32-pool-fc64-fc10 with ReLU.
- * @returns an uncompiled `tf.LayersModel` taking `[n, 28, 28]` (mlp) or `[n, 28, 28, 1]` (cnn) and giving logits.
+ * @returns an uncompiled `tf.LayersModel` taking images `[n, 28, 28]` and giving logits `[n, 10]`.
  * @example
  * ```ts
  * const model = buildModel('mlp');
@@ -31,7 +31,8 @@ export function buildModel(name: ModelName): tfl.LayersModel {
     model.add(tfl.layers.dropout({ rate: 0.25 }));
     model.add(tfl.layers.dense({ units: 10 }));
   } else {
-    model.add(tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 3, activation: 'relu' }));
+    model.add(tfl.layers.reshape({ inputShape: [28, 28], targetShape: [28, 28, 1] }));
+    model.add(tfl.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }));
     model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
     model.add(tfl.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }));
     model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));

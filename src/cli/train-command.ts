@@ -152,7 +152,7 @@ export async function trainCommand(opts: TrainOptions, out: NodeJS.WritableStrea
   validate(opts);
   const output = resolve(opts.output ?? join('runs', `${opts.model}-${stamp()}`));
   mkdirSync(output, { recursive: true });
-  const backend = await setupBackend(opts.backend);
+  const backend = await setupBackend(opts.backend, opts.model === 'cnn' ? ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] : []);
   manualSeed(opts.seed);
   const data = await loadCliData(opts.data);
   out.write(`kindling train: ${opts.model} on ${data.source} (${data.train.length} train / ${data.val.length} validation / ${data.test.length} test), backend ${backend}\n`);
