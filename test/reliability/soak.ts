@@ -32,7 +32,7 @@ export async function soak(iterations: number): Promise<SoakResult> {
   const optimizer = tf.train.adam(1e-3);
   const trainer = createSupervisedTrainer(model, optimizer, crossEntropyLoss);
   const evaluator = createSupervisedEvaluator(model, { metrics: { accuracy: new Accuracy(), loss: new Loss(crossEntropyLoss) } });
-  new RunningAverage({ outputTransform: (o: unknown) => o as number }).attach(trainer, 'loss');
+  new RunningAverage({ outputTransform: (o: unknown) => o }).attach(trainer, 'loss');
   const sink = { write: (): boolean => true, isTTY: false };
   new ProgressBar({ stream: sink }).attach(trainer, { metricNames: ['loss'] });
   const dir = mkdtempSync(join(tmpdir(), 'kindling-soak-'));
