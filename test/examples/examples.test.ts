@@ -1,0 +1,48 @@
+// Every example runs to completion (small sizes through environment variables) and prints what it promises.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const run = (name: string, env: Record<string, string>): string => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join('examples', name)], {
+    encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env },
+  });
+  assert.equal(r.status, 0, `${name} failed:\n${r.stderr.slice(-2000)}`);
+  return r.stdout;
+};
+
+describe('examples', () => {
+  it('mnist.ts: the Ignite quickstart trains, validates and checkpoints', () => {
+    const out = run('mnist.ts', { EPOCHS: '1', PER_DIGIT: '100', CHECKPOINT_DIR: mkdtempSync(join(tmpdir(), 'kindling-ex-')) });
+    const acc = Number(/Avg accuracy: (\d\.\d+)/.exec(out)?.[1]);
+    assert.ok(acc > 0.5, `accuracy after one epoch: ${acc}`);
+    assert.match(out, /best checkpoint: .*best_model_1_accuracy=\d\.\d{4}\.ckpt/);
+  });
+
+  it('regression.ts: recovers the true weights', () => {
+    const out = run('regression.ts', { EPOCHS: '20' });
+    assert.match(out, /learned weights \[3\.00, -2\.00\], bias 0\.50/);
+  });
+
+  it('custom-loop.ts: two-optimizer step with a custom filtered event', () => {
+    const out = run('custom-loop.ts', { EPOCHS: '4' });
+    assert.match(out, /discriminator step 100: loss \d/);
+    assert.match(out, /discriminator step 200: loss \d/);
+    const mean = Number(/generated mean (-?\d+\.\d+)/.exec(out)?.[1]);
+    assert.ok(Math.abs(mean - 3) < 1, `generator mean moved towards 3: ${mean}`);
+  });
+
+  it('accumulation-amp.ts: one optimizer step per 4 iterations, gradient norms logged', () => {
+    const out = run('accumulation-amp.ts', { EPOCHS: '1', PER_DIGIT: '50' });
+    assert.match(out, /iteration 20: loss \d\.\d+, accumulated gradient norm \d/);
+    assert.match(out, /epoch 1 done: \d+(\.\d+)? optimizer steps so far/);
+  });
+
+  it('deterministic-resume.ts: resumed weights are bitwise identical', () => {
+    const out = run('deterministic-resume.ts', { PER_DIGIT: '30' });
+    assert.match(out, /final weights identical: true/);
+  });
+});
