@@ -1,0 +1,58 @@
+// The browser example, end to end: built with vite, served on 127.0.0.1, opened in Debian's headless Chromium
+// (playwright-core), trains one short epoch and shows an accuracy above chance; a screenshot is kept in
+// test-artifacts/browser-example.png.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = !existsSync(CHROMIUM) && process.env['CI'] === undefined ? 'Debian chromium not installed (apt-get install chromium)' : false;
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.css': 'text/css', '.wasm': 'application/wasm' };
+
+describe('browser example (headless Chromium)', { skip }, () => {
+  it('trains MNIST in the page with the kindling API and reaches an accuracy above chance', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'kindling-browser-'));
+    await build({ root: join(import.meta.dirname, '..', '..', 'examples', 'browser'), base: './', logLevel: 'error', build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 5000 } });
+    const server = createServer((req, res) => {
+      const path = normalize(join(outDir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+      const file = path.endsWith('/') ? join(path, 'index.html') : path;
+      if (!file.startsWith(outDir) || !existsSync(file) || !statSync(file).isFile()) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`http://127.0.0.1:${port}/?backend=cpu&perDigit=120`);
+      await page.waitForFunction(() => document.getElementById('result')?.dataset['state'] !== 'loading', undefined, { timeout: 150_000 });
+      const state = await page.getAttribute('#result', 'data-state');
+      assert.equal(state, 'done', `${(await page.textContent('#result')) ?? ''} ${errors.join('; ')}`);
+      const accuracy = Number(await page.getAttribute('#result', 'data-accuracy'));
+      assert.ok(accuracy > 0.5, `accuracy after one short epoch: ${accuracy}`);
+      assert.match((await page.textContent('#status')) ?? '', /training on \d+ digits, backend cpu/);
+      const progress = await page.$eval('#progress', (el) => [(el as HTMLProgressElement).value, (el as HTMLProgressElement).max]);
+      assert.equal(progress[0], progress[1], 'progress bar full');
+      mkdirSync('test-artifacts', { recursive: true });
+      await page.screenshot({ path: join('test-artifacts', 'browser-example.png') });
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  });
+});
