@@ -350,4 +350,5 @@ export {
   type LossFunctionOptions,
   type LossReduction,
 } from './training/index.js';
+export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from './backends/index.js';
 export { KindlingError, NotComputableError, EngineStateError, InvalidEventError, CheckpointError } from './errors.js';

@@ -5,6 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { installWasmFixes } from '../backends/index.js';
 import { CliError } from './errors.js';
 
 /** What `kindling info` reports for one backend. */
@@ -42,10 +43,7 @@ export async function probeBackends(): Promise<BackendStatus[]> {
   });
   const wasm = await tryImport('@tensorflow/tfjs-backend-wasm');
   let wasmNote = 'WebAssembly (SIMD, threads when available)';
-  if (wasm === null) {
-    const fixes = await tryImport('../backends/index.js');
-    if (fixes === null) wasmNote += ' with kindling kernel fixes';
-  }
+  if (wasm === null) wasmNote += ', with kindling\'s transposed-matmul fix';
   out.push({ name: 'wasm', available: wasm === null && tf.findBackendFactory('wasm') !== null, note: wasm ?? wasmNote });
   out.push({ name: 'cpu', available: true, note: 'plain JavaScript (slow, always available)' });
   return out;
@@ -77,6 +75,7 @@ export async function setupBackend(requested: string, needs: readonly string[] =
           '(TensorFlow.js wasm cannot train convolutions, tensorflow/tfjs#8474). Use --backend auto or cpu, or --model mlp.',
       );
     }
+    if (name === 'wasm') installWasmFixes();
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
