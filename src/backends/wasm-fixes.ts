@@ -1,5 +1,6 @@
 /**
- * @module Kernel fixes for TensorFlow.js's wasm backend (4.22): transposed matrix products.
+ * @module Kernel fixes for TensorFlow.js's wasm backend (4.22): transposed matrix products, and the missing
+ * `Conv2DBackpropFilter` (tensorflow/tfjs#8474) so that convolutional networks can be trained on wasm.
  *
  * The wasm `BatchMatMul` / `_FusedMatMul` kernels take a fast (XNNPACK) path only when no operand is transposed;
  * with `transposeA` or `transposeB` they fall back to a naive loop about 20x slower. Every backward matmul of
@@ -44,6 +45,51 @@ function fixedKernel(original: KernelFunc, transposeKernel: KernelFunc): KernelF
   };
 }
 
+function ownedTensor(info: TensorInfo, backend: tf.KernelBackend): tf.Tensor {
+  backend.incRef(info.dataId);
+  return tf.engine().makeTensorFromTensorInfo(info, backend);
+}
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+/**
+ * dW[kh, kw, ci, co] = sum over batch and output positions of x[b, i*s + kh, j*s + kw, ci] * dy[b, i, j, co]:
+ * a convolution of the padded input (channels as batch) with dy (batch as channels) dilated by the stride, which
+ * the wasm backend runs with its fast Conv2D kernel.
+ */
+function conv2dBackpropFilter(args: Parameters<KernelFunc>[0]): TensorInfo {
+  const backend = args.backend as tf.KernelBackend;
+  const attrs = args.attrs as unknown as ConvAttrs;
+  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only (kindling fix)');
+  const inputs = args.inputs as Record<string, TensorInfo>;
+  const x = ownedTensor(inputs['x'] as TensorInfo, backend) as tf.Tensor4D;
+  const dy = ownedTensor(inputs['dy'] as TensorInfo, backend) as tf.Tensor4D;
+  try {
+    const [kh, kw, cin, cout] = attrs.filterShape;
+    const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+    const { top, bottom, left, right } = info.padInfo;
+    return tf.tidy(() => {
+      const xPad = tf.pad(x, [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]]);
+      const xT = tf.transpose<tf.Tensor4D>(xPad, [3, 1, 2, 0]);
+      const dyT = tf.transpose<tf.Tensor4D>(dy, [1, 2, 0, 3]);
+      const full = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', [info.strideHeight, info.strideWidth]);
+      const cropped = tf.slice(full, [0, 0, 0, 0], [cin, kh, kw, cout]);
+      return tf.transpose(cropped, [1, 2, 0, 3]);
+    });
+  } finally {
+    x.dispose();
+    dy.dispose();
+  }
+}
+
+let addedBackpropFilter = false;
+
 /**
  * Installs kindling's wasm kernel fixes (idempotent). Call it after importing `@tensorflow/tfjs-backend-wasm`;
  * it works before or after the backend is initialised.
@@ -67,6 +113,10 @@ export function installWasmFixes(): boolean {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ ...config, kernelFunc: fixedKernel(config.kernelFunc, transpose.kernelFunc) });
   }
+  if (tf.getKernel(tf.Conv2DBackpropFilter, 'wasm') === undefined) {
+    tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2dBackpropFilter });
+    addedBackpropFilter = true;
+  }
   return true;
 }
 
@@ -84,6 +134,8 @@ export function uninstallWasmFixes(): void {
     tf.registerKernel(config);
   }
   originals.clear();
+  if (addedBackpropFilter) tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
+  addedBackpropFilter = false;
 }
 
 /**
@@ -96,5 +148,5 @@ export function uninstallWasmFixes(): void {
  * ```
  */
 export function wasmFixesInstalled(): boolean {
-  return originals.size > 0;
+  return originals.size > 0 || addedBackpropFilter;
 }

@@ -65,6 +65,7 @@ export async function probeBackends(): Promise<BackendStatus[]> {
 export async function setupBackend(requested: string, needs: readonly string[] = []): Promise<string> {
   const statuses = await probeBackends();
   const available = statuses.filter((s) => s.available).map((s) => s.name);
+  if (available.includes('wasm')) installWasmFixes();
   const missing = (name: string): string[] => needs.filter((k) => tf.getKernel(k, name) === undefined);
   const candidates = requested === 'auto' ? available.filter((name) => missing(name).length === 0) : [requested];
   for (const name of candidates) {
@@ -72,10 +73,9 @@ export async function setupBackend(requested: string, needs: readonly string[] =
     if (missing(name).length > 0) {
       throw new CliError(
         `backend '${name}' cannot run this model: it has no ${missing(name).join(', ')} kernel ` +
-          '(TensorFlow.js wasm cannot train convolutions, tensorflow/tfjs#8474). Use --backend auto or cpu, or --model mlp.',
+          'Use --backend auto, or another backend.',
       );
     }
-    if (name === 'wasm') installWasmFixes();
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();

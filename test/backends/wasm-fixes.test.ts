@@ -83,3 +83,48 @@ describe('wasm transposed matmul fix', () => {
     installWasmFixes();
   });
 });
+
+describe('wasm Conv2DBackpropFilter (missing in tfjs-backend-wasm, tensorflow/tfjs#8474)', () => {
+  before(async () => {
+    await tf.setBackend('wasm');
+    installWasmFixes();
+  });
+  after(() => uninstallWasmFixes());
+
+  it('matches the cpu backend for strides, same/valid/explicit padding and odd sizes', async () => {
+    const cases: [number[], number[], number | [number, number], 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]][] = [
+      [[2, 9, 9, 3], [3, 3, 3, 4], 1, 'valid'],
+      [[2, 9, 9, 3], [3, 3, 3, 4], 1, 'same'],
+      [[1, 10, 7, 2], [3, 2, 2, 5], 2, 'same'],
+      [[1, 11, 11, 2], [5, 5, 2, 3], [2, 3], 'valid'],
+      [[2, 8, 8, 1], [3, 3, 1, 2], 1, [[0, 0], [1, 2], [2, 1], [0, 0]]],
+    ];
+    for (const [xs, fs, strides, pad] of cases) {
+      const run = (): Float32Array => tf.tidy(() => {
+        const x = tf.tensor4d(rand(xs, 11), xs as [number, number, number, number]);
+        const f = tf.variable(tf.tensor(rand(fs, 12), fs), true, `f${Math.random()}`);
+        const { grads } = tf.variableGrads(() => tf.sum<tf.Scalar>(tf.mul(tf.conv2d(x, f as tf.Tensor4D, strides, pad), 1.5)), [f]);
+        const out = Object.values(grads)[0]?.dataSync() as Float32Array;
+        f.dispose();
+        return out;
+      });
+      close(await on('wasm', run), await on('cpu', run), JSON.stringify([xs, fs, strides, pad]));
+    }
+  });
+
+  it('a small CNN trains on wasm without leaks', async () => {
+    await tf.setBackend('wasm');
+    const f = tf.variable(tf.tensor(rand([3, 3, 1, 4], 13), [3, 3, 1, 4]));
+    const x = tf.tensor4d(rand([4, 12, 12, 1], 14), [4, 12, 12, 1]);
+    const opt = tf.train.sgd(0.01);
+    const loss = (): tf.Scalar => tf.mean<tf.Scalar>(tf.square(tf.maxPool(tf.relu(tf.conv2d(x, f as tf.Tensor4D, 1, 'same')), 2, 2, 'valid')));
+    const before = tf.memory().numTensors;
+    const first = tf.tidy(() => loss().dataSync()[0] as number);
+    for (let i = 0; i < 5; i++) opt.minimize(loss);
+    const last = tf.tidy(() => loss().dataSync()[0] as number);
+    assert.ok(last < first, `loss decreased: ${first} -> ${last}`);
+    assert.equal(tf.memory().numTensors, before);
+    opt.dispose();
+    tf.dispose([f, x]);
+  });
+});
