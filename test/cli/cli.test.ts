@@ -106,6 +106,14 @@ describe('kindling CLI', () => {
     assert.match(ev.stdout, /test accuracy \d\.\d{4}, loss \d/);
   });
 
+  it('--dashboard serves the run live and the log lands in the run directory', () => {
+    const out = mkdtempSync(join(tmpdir(), 'kindling-dash-run-'));
+    const r = run(['train', '--data', data, '--epochs', '1', '--output', out, '--dashboard', '0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+    assert.ok(existsSync(join(out, 'metrics.jsonl')));
+  });
+
   it('Ctrl-C saves a checkpoint that --resume continues from', async () => {
     const out = mkdtempSync(join(tmpdir(), 'kindling-sigint-'));
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'train', '--data', data, '--epochs', '50', '--output', out, '--batch-size', '16'], {
