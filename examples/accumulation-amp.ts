@@ -12,7 +12,8 @@ const { train } = await mnist({ maxPerDigit: Number(process.env['PER_DIGIT'] ?? 
 const loader = new DataLoader(train, { batchSize: 16, shuffle: true });
 const model = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [28, 28] }), tfl.layers.dense({ units: 64, activation: 'relu' }), tfl.layers.dense({ units: 10 })] });
 
-const trainer = createSupervisedTrainer(model, tf.train.adam(2e-3), crossEntropyLoss, {
+const optimizer = tf.train.adam(2e-3);
+const trainer = createSupervisedTrainer(model, optimizer, crossEntropyLoss, {
   gradientAccumulationSteps: 4,
   ampMode: 'amp',
   ampDtype: 'bfloat16',
@@ -29,6 +30,6 @@ trainer.on(Events.ITERATION_COMPLETED({ every: 20 }), (e) => {
   const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0] ?? NaN) / scale;
   console.log(`iteration ${e.state.iteration}: loss ${(e.state.output as number).toFixed(3)}, accumulated gradient norm ${norm.toFixed(3)}, loss scale ${scale}`);
 });
-trainer.on(Events.EPOCH_COMPLETED, (e) => console.log(`epoch ${e.state.epoch} done: ${e.state.iteration / 4} optimizer steps so far`));
+trainer.on(Events.EPOCH_COMPLETED, (e) => console.log(`epoch ${e.state.epoch} done: ${e.state.iteration} iterations, ${optimizer.iterations} optimizer steps so far`));
 await trainer.run(loader, { maxEpochs: Number(process.env['EPOCHS'] ?? 2) });
 loader.dispose();

@@ -38,7 +38,9 @@ describe('examples', () => {
   it('accumulation-amp.ts: one optimizer step per 4 iterations, gradient norms logged', () => {
     const out = run('accumulation-amp.ts', { EPOCHS: '1', PER_DIGIT: '50' });
     assert.match(out, /iteration 20: loss \d\.\d+, accumulated gradient norm \d/);
-    assert.match(out, /epoch 1 done: \d+(\.\d+)? optimizer steps so far/);
+    const [, iters, steps] = /epoch 1 done: (\d+) iterations, (\d+) optimizer steps so far/.exec(out) ?? [];
+    assert.ok(Number(iters) > 4, `iterations: ${iters}`);
+    assert.equal(Number(steps), Math.floor(Number(iters) / 4), 'one optimizer step per 4 micro-batches');
   });
 
   it('deterministic-resume.ts: resumed weights are bitwise identical', () => {
