@@ -13,7 +13,9 @@ export type DataSource<T> =
 
 /** The iterator the run loop pulls from: `next()` may return a promise (async sources). */
 export interface BatchIterator<T> {
+  /** The next batch (or `{ done: true }`); async sources return a promise. */
   next(): IteratorResult<T> | Promise<IteratorResult<T>>;
+  /** Closes the iterator early (called when the engine abandons it). */
   return?(value?: unknown): unknown;
 }
 

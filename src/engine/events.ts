@@ -219,18 +219,31 @@ export function sameEvent(a: EventKey, b: EventKey): boolean {
  * @see https://pytorch.org/ignite/generated/ignite.engine.events.Events.html
  */
 export const Events = Object.freeze({
+  /** Once per `run()` (not again when resuming an interrupted run). */
   STARTED: createEvent('started'),
+  /** At the start of each epoch, after `state.epoch += 1`. */
   EPOCH_STARTED: createEvent('epoch_started'),
+  /** Before the next batch is fetched (not with `data = null`). */
   GET_BATCH_STARTED: createEvent('get_batch_started'),
+  /** After a batch is fetched, before `state.iteration += 1`. */
   GET_BATCH_COMPLETED: createEvent('get_batch_completed'),
+  /** After `state.iteration += 1`, before the process function. */
   ITERATION_STARTED: createEvent('iteration_started'),
+  /** After the process function; `state.output` holds its result. */
   ITERATION_COMPLETED: createEvent('iteration_completed'),
+  /** When a sized source runs out and is iterated again. */
   DATALOADER_STOP_ITERATION: createEvent('dataloader_stop_iteration'),
+  /** On an error; handlers receive `(engine, error)`. */
   EXCEPTION_RAISED: createEvent('exception_raised'),
+  /** After `terminateEpoch()`; handlers receive `(engine, iterCounter)`. */
   TERMINATE_SINGLE_EPOCH: createEvent('terminate_single_epoch'),
+  /** At the end of each epoch (not for a partial epoch ended by `terminate()`). */
   EPOCH_COMPLETED: createEvent('epoch_completed'),
+  /** After `terminate()`, or when `maxIters` is reached mid-epoch. */
   TERMINATE: createEvent('terminate'),
+  /** At the end of the run (unless `terminate({ skipCompleted: true })`). */
   COMPLETED: createEvent('completed'),
+  /** When `interrupt()` pauses the run. */
   INTERRUPT: createEvent('interrupt'),
 });
 

@@ -5,9 +5,13 @@
 
 /** A minimal leveled logger; `console` satisfies it. */
 export interface Logger {
+  /** Details for debugging. */
   debug(message: string): void;
+  /** Progress messages, e.g. `Epoch[3] Complete. Time taken: 00:00:01.234`. */
   info(message: string): void;
+  /** Something the user should know, e.g. a data iterator that ran out early. */
   warn(message: string): void;
+  /** Errors. */
   error(message: string): void;
 }
 
