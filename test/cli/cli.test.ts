@@ -3,11 +3,10 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { mnist } from '../../src/data/index.js';
+import { writeSmallMnist } from '../helpers/mnist-idx.js';
 
 const ENTRY = join(import.meta.dirname, 'kindling-entry.ts');
 const run = (args: string[], timeout = 120_000): { code: number | null; stdout: string; stderr: string } => {
@@ -15,32 +14,11 @@ const run = (args: string[], timeout = 120_000): { code: number | null; stdout: 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
-function idx(dims: number[], data: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header.writeUInt8(0x08, 2); // unsigned byte
-  header.writeUInt8(dims.length, 3);
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, Buffer.from(data)]);
-}
-
-/** Writes a small MNIST in IDX format (gzipped) from the mnist package's digits. */
-async function writeSmallMnist(dir: string, nTrain: number, nTest: number): Promise<void> {
-  const { train, test } = await mnist();
-  const write = (name: string, ds: typeof train, n: number): void => {
-    const [images, labels] = ds.columns as unknown as [{ data: Float32Array }, { data: Int32Array }];
-    const px = Uint8Array.from(images.data.subarray(0, n * 784), (v) => Math.round(v * 255));
-    writeFileSync(join(dir, `${name}-images-idx3-ubyte.gz`), gzipSync(idx([n, 28, 28], px)));
-    writeFileSync(join(dir, `${name}-labels-idx1-ubyte`), idx([n], Uint8Array.from(labels.data.subarray(0, n))));
-  };
-  write('train', train, nTrain);
-  write('t10k', test, nTest);
-}
-
 describe('kindling CLI', () => {
   let data = '';
   before(async () => {
     data = mkdtempSync(join(tmpdir(), 'kindling-idx-'));
-    await writeSmallMnist(data, 640, 200);
+    await writeSmallMnist(data, { nTrain: 640, nTest: 200 });
   });
 
   it('prints help and exits 0', () => {

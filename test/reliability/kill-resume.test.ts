@@ -4,32 +4,14 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mnist } from '../../src/data/index.js';
+import { writeSmallMnist } from '../helpers/mnist-idx.js';
 import { readCheckpointFile } from '../../src/node/index.js';
 
 const ENTRY = join(import.meta.dirname, '..', 'cli', 'kindling-entry.ts');
 const KILLS = Number(process.env['KINDLING_KILLS'] ?? (process.env['CI'] !== undefined ? 50 : 6));
-
-function idx(dims: number[], data: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header.writeUInt8(0x08, 2);
-  header.writeUInt8(dims.length, 3);
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, Buffer.from(data)]);
-}
-
-async function writeData(dir: string): Promise<void> {
-  const { train, test } = await mnist({ maxPerDigit: 60 });
-  for (const [name, ds] of [['train', train], ['t10k', test]] as const) {
-    const [images, labels] = ds.columns as unknown as [{ data: Float32Array; shape: number[] }, { data: Int32Array }];
-    const n = ds.length;
-    writeFileSync(join(dir, `${name}-images-idx3-ubyte`), idx([n, 28, 28], Uint8Array.from(images.data, (v) => Math.round(v * 255))));
-    writeFileSync(join(dir, `${name}-labels-idx1-ubyte`), idx([n], Uint8Array.from(labels.data)));
-  }
-}
 
 const newest = (dir: string): string | null => {
   if (!existsSync(dir)) return null;
@@ -42,7 +24,7 @@ describe('kill -9 and resume', () => {
   let data = '';
   before(async () => {
     data = mkdtempSync(join(tmpdir(), 'kindling-kill-data-'));
-    await writeData(data);
+    await writeSmallMnist(data, { maxPerDigit: 60 });
   });
 
   it(`survives ${KILLS} SIGKILLs at random moments and finishes from the newest checkpoint`, async () => {
