@@ -1,56 +1,139 @@
 /**
- * Training step of the MLP 784-512-256-10 (batch 64 and 256, Adam, softmax cross-entropy) on the wasm backend with
- * and without kindling's transposed-matmul fix, interleaved in one run, medians and ratios; the cpu backend for
- * scale (fewer steps: it is about 20x slower). See ../shared/benchmarks.md for PyTorch's numbers on this machine.
- * Run: npm run bench -- wasm-kernels
+ * Training-step time on TensorFlow.js's wasm backend with and without kindling's kernel fixes, and on the cpu
+ * backend: MLP 784-512-256-10 (batch 64 and 256) and CNN conv32-pool-conv64-pool-fc128-fc10 on 28x28 (batch 64),
+ * ReLU, softmax cross-entropy, SGD with momentum 0.9. Configurations run interleaved (A B C A B C ...), each round
+ * timing several steps after a warm-up; medians over rounds and ratios are printed (../shared/benchmarks.md).
+ *
+ * Run: node --import tsx bench/wasm-kernels.bench.ts [--rounds N] [--no-cpu] [--profile]
+ *   --no-cpu    skip the cpu backend (its CNN step takes seconds)
+ *   --profile   also print the per-kernel time of one fixed-wasm step of each model
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { installWasmFixes, uninstallWasmFixes } from '../src/backends/index.js';
+import { installWasmFixes, uninstallWasmFixes, WASM_FIXED_KERNELS } from '../src/backends/index.js';
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const args = process.argv.slice(2);
+const ROUNDS = Number(args[args.indexOf('--rounds') + 1] ?? 5) || 5;
+const WITH_CPU = !args.includes('--no-cpu');
+const PROFILE = args.includes('--profile');
 
-function makeStep(batch: number): () => void {
-  const model = tfl.sequential({ layers: [
+type Mode = 'wasm stock' | 'wasm missing-only' | 'wasm + kindling' | 'cpu';
+
+/** Sets the kernel registry for a mode: stock, only the kernels wasm lacks added, or all fixes. */
+function setMode(mode: Mode): void {
+  uninstallWasmFixes();
+  if (mode === 'wasm stock' || mode === 'cpu') return;
+  const stock = new Map(WASM_FIXED_KERNELS.map((n) => [n, tf.getKernel(n, 'wasm')]));
+  installWasmFixes();
+  if (mode === 'wasm missing-only') {
+    for (const [name, config] of stock) {
+      if (config === undefined) continue;
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel(config);
+    }
+  }
+}
+
+function mlp(): tfl.Sequential {
+  return tfl.sequential({ layers: [
     tfl.layers.dense({ inputShape: [784], units: 512, activation: 'relu' }),
     tfl.layers.dense({ units: 256, activation: 'relu' }),
     tfl.layers.dense({ units: 10 }),
   ] });
-  const opt = tf.train.adam(1e-3);
-  const x = tf.randomNormal([batch, 784]);
-  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
+}
+
+function cnn(): tfl.Sequential {
+  return tfl.sequential({ layers: [
+    tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
+    tfl.layers.maxPooling2d({ poolSize: 2 }),
+    tfl.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+    tfl.layers.maxPooling2d({ poolSize: 2 }),
+    tfl.layers.flatten(),
+    tfl.layers.dense({ units: 128, activation: 'relu' }),
+    tfl.layers.dense({ units: 10 }),
+  ] });
+}
+
+interface Bench {
+  name: string;
+  batch: number;
+  modes: Mode[];
+  steps: (mode: Mode) => number;
+  make: () => tfl.Sequential;
+  inputShape: number[];
+}
+
+/** One training step per call, on the backend current when it was made. */
+function makeStep(b: Bench): () => void {
+  const model = b.make();
+  const opt = tf.train.momentum(0.01, 0.9);
+  const x = tf.randomNormal([b.batch, ...b.inputShape]);
+  const y = tf.oneHot(tf.randomUniform([b.batch], 0, 10, 'int32'), 10);
   return () => {
-    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, model.apply(x, { training: true }) as tf.Tensor), true);
+    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), true);
     loss?.dataSync();
-    loss?.dispose();
+    tf.dispose(loss ?? []);
   };
 }
 
-function timeSteps(step: () => void, n: number): number {
-  step();
-  const t = performance.now();
-  for (let i = 0; i < n; i++) step();
-  return (performance.now() - t) / n;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function run(b: Bench): Promise<void> {
+  const steps = new Map<Mode, () => void>();
+  const times = new Map<Mode, number[]>();
+  for (const mode of b.modes) {
+    await tf.setBackend(mode === 'cpu' ? 'cpu' : 'wasm');
+    setMode(mode);
+    const step = makeStep(b);
+    try {
+      step(); // warm-up (and the check that this configuration can train at all)
+      steps.set(mode, step);
+      times.set(mode, []);
+    } catch (e) {
+      console.log(`${b.name}: ${mode} cannot train: ${(e as Error).message.split('\n')[0] ?? ''}`);
+    }
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [mode, step] of steps) {
+      await tf.setBackend(mode === 'cpu' ? 'cpu' : 'wasm');
+      setMode(mode);
+      const n = b.steps(mode);
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) step();
+      times.get(mode)?.push((performance.now() - t0) / n);
+    }
+  }
+  const fixed = median(times.get('wasm + kindling') ?? []);
+  for (const [mode, ts] of times) {
+    const m = median(ts);
+    const ratio = mode === 'wasm + kindling' ? '' : `  (kindling wasm is ${(m / fixed).toFixed(2)}x faster)`;
+    console.log(`${b.name}: ${mode.padEnd(18)} ${m.toFixed(1).padStart(8)} ms/step  ${Math.round((b.batch * 1000) / m).toString().padStart(6)} samples/s${ratio}`);
+  }
 }
 
-await tf.setBackend('wasm');
-await tf.ready();
-for (const batch of [64, 256]) {
-  const step = makeStep(batch);
-  const stock: number[] = [];
-  const fixed: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    uninstallWasmFixes();
-    stock.push(timeSteps(step, 10));
-    installWasmFixes();
-    fixed.push(timeSteps(step, 10));
-  }
-  const s = median(stock);
-  const f = median(fixed);
-  console.log(`MLP batch ${batch}: wasm stock ${s.toFixed(1)} ms/step, wasm + kindling fix ${f.toFixed(1)} ms/step (${(s / f).toFixed(2)}x), ${Math.round((batch * 1000) / f)} samples/s`);
+async function profile(b: Bench): Promise<void> {
+  await tf.setBackend('wasm');
+  setMode('wasm + kindling');
+  const step = makeStep(b);
+  step();
+  const info = await tf.profile(() => step());
+  const byKernel = new Map<string, number>();
+  for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
+  const top = [...byKernel].sort((p, q) => q[1] - p[1]).slice(0, 10);
+  console.log(`${b.name} kernel time (one fixed-wasm step): ${top.map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ')} ms`);
 }
-await tf.setBackend('cpu');
-const cpu = timeSteps(makeStep(64), 3);
-console.log(`MLP batch 64 on cpu: ${cpu.toFixed(0)} ms/step (for scale; PyTorch on this machine: about 2-2.6 ms/step)`);
+
+const cpu: Mode[] = WITH_CPU ? ['cpu'] : [];
+const benches: Bench[] = [
+  { name: 'MLP b64', batch: 64, make: mlp, inputShape: [784], modes: ['wasm stock', 'wasm + kindling', ...cpu], steps: (m) => (m === 'wasm + kindling' ? 20 : 4) },
+  { name: 'MLP b256', batch: 256, make: mlp, inputShape: [784], modes: ['wasm stock', 'wasm + kindling', ...cpu], steps: (m) => (m === 'wasm + kindling' ? 10 : 2) },
+  { name: 'CNN b64', batch: 64, make: cnn, inputShape: [28, 28, 1], modes: ['wasm stock', 'wasm missing-only', 'wasm + kindling', ...cpu], steps: (m) => (m === 'cpu' ? 1 : 3) },
+];
+
+await tf.setBackend('wasm');
+console.log(`tfjs ${tf.version_core}, wasm threads: ${String(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'))}, ${ROUNDS} interleaved rounds`);
+for (const b of benches) await run(b);
+if (PROFILE) for (const b of benches) await profile(b);
+uninstallWasmFixes();

@@ -1,130 +1,147 @@
-// The wasm transposed-matmul fix gives the cpu backend's results for every transpose combination, batch
-// broadcasting and fused bias/activation, leaks nothing, and uninstalls cleanly.
+// installWasmFixes/uninstallWasmFixes: idempotent, restore the very same stock kernel configs, work when installed
+// before the backend initialises; with the fixes a CNN (conv32-pool-conv64-pool-fc128-fc10) and an embedding model
+// train on wasm, their gradients equal the cpu backend's, and training steps leak nothing.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-layers'; // registers the gradient functions
-import { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from '../../src/backends/index.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled, WASM_FIXED_KERNELS } from '../../src/backends/index.js';
+import { assertWasmMatchesCpu, rand, randT } from './wasm-helpers.js';
 
-function rand(shape: number[], seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1);
+function cnnLoss(params: tf.Tensor[], x: tf.Tensor4D, labels: tf.Tensor): tf.Scalar {
+  const [c1, b1, c2, b2, w3, b3, w4, b4] = params as [tf.Tensor4D, tf.Tensor, tf.Tensor4D, tf.Tensor, tf.Tensor2D, tf.Tensor, tf.Tensor2D, tf.Tensor];
+  const h1 = tf.maxPool(tf.relu<tf.Tensor4D>(tf.add<tf.Tensor4D>(tf.conv2d(x, c1, 1, 'valid'), b1)), 2, 2, 'valid');
+  const h2 = tf.maxPool(tf.relu<tf.Tensor4D>(tf.add<tf.Tensor4D>(tf.conv2d(h1, c2, 1, 'valid'), b2)), 2, 2, 'valid');
+  const flat = tf.reshape(h2, [x.shape[0], -1]);
+  const h3 = tf.relu(tf.add(tf.matMul(flat, w3), b3));
+  return tf.losses.softmaxCrossEntropy(labels, tf.add(tf.matMul(h3, w4), b4));
 }
 
-async function on<T>(backend: string, f: () => T): Promise<T> {
-  await tf.setBackend(backend);
-  return f();
-}
+const CNN_SHAPES = [[3, 3, 1, 32], [32], [3, 3, 32, 64], [64], [5 * 5 * 64, 128], [128], [128, 10], [10]];
 
-function close(a: Float32Array, b: Float32Array, what: string): void {
-  assert.equal(a.length, b.length, what);
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs((a[i] as number) - (b[i] as number)) <= 1e-4 * (1 + Math.abs(b[i] as number)), `${what} at ${i}: ${a[i]} vs ${b[i]}`);
-}
+describe('installWasmFixes / uninstallWasmFixes', () => {
+  before(() => tf.setBackend('wasm'));
 
-describe('wasm transposed matmul fix', () => {
-  before(async () => {
-    await tf.setBackend('wasm');
-    assert.ok(installWasmFixes());
-    assert.ok(wasmFixesInstalled());
-  });
-  after(() => uninstallWasmFixes());
-
-  it('matches the cpu backend for all transpose combinations, odd sizes and batch broadcasting', async () => {
-    const cases: [number[], number[], boolean, boolean][] = [
-      [[7, 5], [5, 3], false, false], [[5, 7], [5, 3], true, false], [[7, 5], [3, 5], false, true], [[5, 7], [3, 5], true, true],
-      [[2, 33, 17], [2, 17, 9], false, false], [[2, 17, 33], [2, 17, 9], true, false], [[2, 33, 17], [2, 9, 17], false, true],
-      [[3, 17, 33], [1, 9, 17], true, true], [[1, 64, 1], [4, 64, 5], true, false],
-    ];
-    for (const [sa, sb, ta, tb] of cases) {
-      const run = (): Float32Array => tf.tidy(() => tf.matMul(tf.tensor(rand(sa, 1), sa), tf.tensor(rand(sb, 2), sb), ta, tb).dataSync() as Float32Array);
-      close(await on('wasm', run), await on('cpu', run), `${JSON.stringify([sa, sb, ta, tb])}`);
-    }
-  });
-
-  it('fused matmul with bias and activations matches the cpu backend', async () => {
-    for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'] as const) {
-      for (const [ta, tb] of [[false, true], [true, false], [true, true]] as const) {
-        const run = (): Float32Array => tf.tidy(() => {
-          const a = ta ? tf.tensor(rand([6, 4], 3), [6, 4]) : tf.tensor(rand([4, 6], 3), [4, 6]);
-          const b = tb ? tf.tensor(rand([5, 6], 4), [5, 6]) : tf.tensor(rand([6, 5], 4), [6, 5]);
-          return tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: tf.tensor1d(rand([5], 5)), activation }).dataSync() as Float32Array;
-        });
-        close(await on('wasm', run), await on('cpu', run), `${activation} ${ta} ${tb}`);
-      }
-    }
-  });
-
-  it('gradients of a dense network match the cpu backend; nothing leaks', async () => {
-    const grads = (): Float32Array[] => tf.tidy(() => {
-      const w1 = tf.variable(tf.tensor(rand([12, 8], 6), [12, 8]), true, `w1_${tf.getBackend()}_${Math.random()}`);
-      const x = tf.tensor(rand([5, 12], 7), [5, 12]);
-      const { grads: g } = tf.variableGrads(() => tf.sum<tf.Scalar>(tf.relu(tf.matMul(x, w1))), [w1]);
-      const out = Object.values(g).map((t) => t.dataSync() as Float32Array);
-      w1.dispose();
-      return out;
-    });
-    await tf.setBackend('wasm');
-    const before = tf.memory().numTensors;
-    const wasm = grads();
-    assert.equal(tf.memory().numTensors, before);
-    const cpu = await on('cpu', grads);
-    close(wasm[0] as Float32Array, cpu[0] as Float32Array, 'dense gradient');
-  });
-
-  it('uninstall restores the stock kernels and install is idempotent', () => {
-    const fixed = tf.getKernel(tf.BatchMatMul, 'wasm');
-    installWasmFixes();
-    assert.equal(tf.getKernel(tf.BatchMatMul, 'wasm'), fixed);
+  it('replaces the stock kernels, is idempotent, and uninstall restores the very same configs', () => {
     uninstallWasmFixes();
-    assert.notEqual(tf.getKernel(tf.BatchMatMul, 'wasm')?.kernelFunc, fixed?.kernelFunc);
+    const stock = WASM_FIXED_KERNELS.map((n) => tf.getKernel(n, 'wasm'));
+    assert.equal(stock[WASM_FIXED_KERNELS.indexOf(tf.Conv2DBackpropFilter)], undefined, 'the stock wasm backend has no Conv2DBackpropFilter');
+    assert.ok(stock[WASM_FIXED_KERNELS.indexOf(tf.BatchMatMul)] !== undefined);
+    assert.ok(installWasmFixes());
+    const fixed = WASM_FIXED_KERNELS.map((n) => tf.getKernel(n, 'wasm'));
+    fixed.forEach((k, i) => assert.ok(k !== undefined && k !== stock[i], `${WASM_FIXED_KERNELS[i]} replaced`));
+    assert.ok(installWasmFixes());
+    WASM_FIXED_KERNELS.forEach((n, i) => assert.equal(tf.getKernel(n, 'wasm'), fixed[i], `${n} unchanged by a second install`));
+    assert.ok(wasmFixesInstalled());
+    uninstallWasmFixes();
+    uninstallWasmFixes();
     assert.ok(!wasmFixesInstalled());
-    installWasmFixes();
+    WASM_FIXED_KERNELS.forEach((n, i) => assert.equal(tf.getKernel(n, 'wasm'), stock[i], `${n} restored`));
+  });
+
+  it('works when installed before the wasm backend initialises (stock setup functions kept)', () => {
+    const script = [
+      "import * as tf from '@tensorflow/tfjs-core';",
+      "import '@tensorflow/tfjs-backend-wasm';",
+      "import '@tensorflow/tfjs-layers';",
+      "import { installWasmFixes } from './src/backends/index.ts';",
+      'if (!installWasmFixes()) throw new Error("not installed");',
+      "await tf.setBackend('wasm');",
+      'const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);',
+      'const f = tf.ones([2, 2, 1, 2]);',
+      'const g = tf.grad((k) => tf.sum(tf.conv2d(tf.ones([1, 3, 3, 1]), k, 1, "valid")))(f);',
+      'process.stdout.write(JSON.stringify([Array.from(tf.matMul(a, a, true).dataSync()), Array.from(g.dataSync())]));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop() ?? ''), [[35, 44, 44, 56], [4, 4, 4, 4, 4, 4, 4, 4]]);
+  });
+
+  it('returns false and changes nothing when the wasm backend is not registered', () => {
+    // Simulated by hiding the stock Transpose kernel the fixes build on.
+    uninstallWasmFixes();
+    const transpose = tf.getKernel(tf.Transpose, 'wasm');
+    assert.ok(transpose !== undefined);
+    tf.unregisterKernel(tf.Transpose, 'wasm');
+    try {
+      assert.equal(installWasmFixes(), false);
+      assert.ok(!wasmFixesInstalled());
+    } finally {
+      tf.registerKernel(transpose);
+    }
   });
 });
 
-describe('wasm Conv2DBackpropFilter (missing in tfjs-backend-wasm, tensorflow/tfjs#8474)', () => {
+describe('training on wasm with the fixes', () => {
   before(async () => {
     await tf.setBackend('wasm');
     installWasmFixes();
   });
   after(() => uninstallWasmFixes());
 
-  it('matches the cpu backend for strides, same/valid/explicit padding and odd sizes', async () => {
-    const cases: [number[], number[], number | [number, number], 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]][] = [
-      [[2, 9, 9, 3], [3, 3, 3, 4], 1, 'valid'],
-      [[2, 9, 9, 3], [3, 3, 3, 4], 1, 'same'],
-      [[1, 10, 7, 2], [3, 2, 2, 5], 2, 'same'],
-      [[1, 11, 11, 2], [5, 5, 2, 3], [2, 3], 'valid'],
-      [[2, 8, 8, 1], [3, 3, 1, 2], 1, [[0, 0], [1, 2], [2, 1], [0, 0]]],
-    ];
-    for (const [xs, fs, strides, pad] of cases) {
-      const run = (): Float32Array => tf.tidy(() => {
-        const x = tf.tensor4d(rand(xs, 11), xs as [number, number, number, number]);
-        const f = tf.variable(tf.tensor(rand(fs, 12), fs), true, `f${Math.random()}`);
-        const { grads } = tf.variableGrads(() => tf.sum<tf.Scalar>(tf.mul(tf.conv2d(x, f as tf.Tensor4D, strides, pad), 1.5)), [f]);
-        const out = Object.values(grads)[0]?.dataSync() as Float32Array;
-        f.dispose();
-        return out;
-      });
-      close(await on('wasm', run), await on('cpu', run), JSON.stringify([xs, fs, strides, pad]));
-    }
+  it('a CNN training step (conv32-pool-conv64-pool-fc128-fc10, 28x28) equals the cpu backend', async () => {
+    const step = (): tf.Tensor[] => {
+      const params = CNN_SHAPES.map((s, i) => tf.mul(randT(s, 20 + i), i % 2 === 0 ? 0.2 : 0.05));
+      const x = randT([3, 28, 28, 1], 30) as tf.Tensor4D;
+      const labels = tf.oneHot(tf.tensor1d([3, 7, 0], 'int32'), 10);
+      const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => cnnLoss(ps, x, labels))(params);
+      return [value, ...grads];
+    };
+    await assertWasmMatchesCpu(step, 'CNN loss and gradients', 1e-4);
   });
 
-  it('a small CNN trains on wasm without leaks', async () => {
+  it('an embedding model (tfjs-layers, Adam) takes the same step as on cpu, without leaks', async () => {
+    const train = (steps: number) => (): tf.Tensor[] => {
+      const model = tfl.sequential({ layers: [
+        tfl.layers.embedding({ inputDim: 50, outputDim: 8, inputLength: 6, embeddingsInitializer: 'zeros' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 4, kernelInitializer: 'zeros' }),
+      ] });
+      model.setWeights([tf.tensor(rand([50, 8], 40), [50, 8]), tf.tensor(rand([48, 4], 41), [48, 4]), tf.zeros([4])]);
+      const opt = tf.train.adam(0.01);
+      const ids = tf.tensor2d(Array.from({ length: 24 }, (_, i) => (i * 13) % 50), [4, 6], 'int32');
+      const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 4);
+      const lossFn = (): tf.Scalar => tf.losses.softmaxCrossEntropy(y, model.apply(ids) as tf.Tensor);
+      tf.dispose(opt.minimize(lossFn) ?? []);
+      const n = tf.memory().numTensors;
+      for (let i = 1; i < steps; i++) tf.dispose(opt.minimize(lossFn) ?? []);
+      assert.equal(tf.memory().numTensors, n, 'no tensor leaked by a training step');
+      const out = model.getWeights().map((w) => tf.clone(w));
+      opt.dispose();
+      model.dispose();
+      return out;
+    };
+    await assertWasmMatchesCpu(train(3), 'embedding model weights after 3 Adam steps', 1e-4);
+  });
+
+  it('tfjs-layers CNN trains (loss decreases) with a constant tensor count', async () => {
     await tf.setBackend('wasm');
-    const f = tf.variable(tf.tensor(rand([3, 3, 1, 4], 13), [3, 3, 1, 4]));
-    const x = tf.tensor4d(rand([4, 12, 12, 1], 14), [4, 12, 12, 1]);
-    const opt = tf.train.sgd(0.01);
-    const loss = (): tf.Scalar => tf.mean<tf.Scalar>(tf.square(tf.maxPool(tf.relu(tf.conv2d(x, f as tf.Tensor4D, 1, 'same')), 2, 2, 'valid')));
-    const before = tf.memory().numTensors;
-    const first = tf.tidy(() => loss().dataSync()[0] as number);
-    for (let i = 0; i < 5; i++) opt.minimize(loss);
-    const last = tf.tidy(() => loss().dataSync()[0] as number);
-    assert.ok(last < first, `loss decreased: ${first} -> ${last}`);
-    assert.equal(tf.memory().numTensors, before);
+    const model = tfl.sequential({ layers: [
+      tfl.layers.conv2d({ inputShape: [12, 12, 1], filters: 8, kernelSize: 3, activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 3 }),
+    ] });
+    const x = randT([6, 12, 12, 1], 50);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
+    const opt = tf.train.sgd(0.1);
+    const lossFn = (): tf.Scalar => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor);
+    const losses: number[] = [];
+    let n = 0;
+    for (let i = 0; i < 6; i++) {
+      const loss = opt.minimize(lossFn, true);
+      losses.push(loss?.dataSync()[0] ?? NaN);
+      tf.dispose(loss ?? []);
+      if (i === 1) n = tf.memory().numTensors;
+      if (i > 1) assert.equal(tf.memory().numTensors, n);
+    }
+    assert.ok((losses.at(-1) ?? NaN) < (losses[0] ?? NaN), `loss decreases: ${losses.join(', ')}`);
+    tf.dispose([x, y]);
     opt.dispose();
-    tf.dispose([f, x]);
+    model.dispose();
   });
 });
