@@ -326,6 +326,8 @@ export {
   OutputTensors,
   collectTensors,
   getGradients,
+  NonFiniteError,
+  assertFinite,
   binaryCrossEntropyWithLogits,
   crossEntropyLoss,
   l1Loss,

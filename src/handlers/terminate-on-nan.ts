@@ -1,7 +1,8 @@
 /**
  * @module Port of ignite/handlers/terminate_on_nan.py `TerminateOnNan`.
  *
- * Deviations: tensors are checked on the device and read back once per call with one asynchronous `data()` (all
+ * Deviations: when it stops training it also says whether the batch itself held a NaN/Inf (the data source) or not
+ * (a second warning, only then). Tensors are checked on the device and read back once per call with one asynchronous `data()` (all
  * tensors of the output reduced to one boolean), so the handler returns a promise when the output holds tensors; the
  * warning goes to `engine.logger.warn`. Numbers, tensors, arrays and plain objects of them are inspected.
  */
@@ -32,6 +33,26 @@ function scan(value: unknown, out: Scan, seen: Set<object>): void {
     const items = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : Object.values(value);
     for (const item of items as unknown[]) scan(item, out, seen);
   }
+}
+
+/** Where the first NaN/Inf of a value is ('batch[0] has NaN at flat index 3'), or null. */
+function firstNonFinite(value: unknown, path: string, seen: Set<object>): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `${String(value)} at ${path}`;
+  if (value instanceof tf.Tensor || value instanceof Float32Array || value instanceof Float64Array) {
+    if (value instanceof tf.Tensor && (value.dtype !== 'float32' || value.isDisposed)) return null;
+    const data = value instanceof tf.Tensor ? (value as tf.Tensor).dataSync() : value;
+    const i = data.findIndex((v) => !Number.isFinite(v));
+    return i < 0 ? null : `${String(data[i])} at ${path} (flat index ${i})`;
+  }
+  if (value === null || typeof value !== 'object' || seen.has(value)) return null;
+  seen.add(value);
+  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [`${path}[${i}]`, v]) :
+    Object.entries(value).map(([k, v]) => [`${path}.${k}`, v]);
+  for (const [p, v] of entries) {
+    const found = firstNonFinite(v, p, seen);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 function format(value: unknown): string {
@@ -98,6 +119,12 @@ export class TerminateOnNan {
 
   #stop(engine: EngineLike, output: unknown): void {
     engine.logger.warn(`${this.constructor.name}: Output '${format(output)}' contains NaN or Inf. Stop training`);
+    // kindling addition: say whether the data caused it (read only now that training stops).
+    const inBatch = firstNonFinite(engine.state.batch, 'batch', new Set());
+    if (inBatch !== null) {
+      engine.logger.warn(`${this.constructor.name}: the batch of iteration ${engine.state.iteration} already contains ` +
+        `${inBatch}: the data source produced it (check for missing values or divisions by zero in preprocessing)`);
+    }
     engine.terminate();
   }
 }

@@ -13,7 +13,15 @@ export type Reduction = 'mean' | 'sum' | 'none';
 export interface LossOptions {
   /** `'mean'` (default), `'sum'` or `'none'` (per-sample losses). */
   reduction?: Reduction;
+  /**
+   * Class-index losses (`crossEntropyLoss`, `nllLoss`): samples whose target equals it contribute nothing, and the
+   * mean is over the other samples (PyTorch's `ignore_index`). @defaultValue -100
+   */
+  ignoreIndex?: number;
 }
+
+/** Backends whose tensors live in host memory: reading a few labels there is a copy, not a GPU pipeline stall. */
+const GPU_BACKENDS = new Set(['webgl', 'webgpu']);
 
 /** A loss function as the trainer calls it: `lossFn(yPred, y)` returning a scalar tensor. */
 export type LossFn = (yPred: tf.Tensor, y: tf.Tensor) => tf.Tensor;
@@ -35,7 +43,36 @@ function checkTensors(name: string, input: unknown, target: unknown): asserts in
   }
 }
 
-function classTargets(name: string, input: tf.Tensor, target: tf.Tensor): tf.Tensor {
+interface ClassTargets {
+  /** Target probabilities [N, C] (one-hot rows for indices; zero rows for ignored samples). */
+  probs: tf.Tensor;
+  /** For index targets: 1 for counted samples, 0 for ignored ones, NaN for out-of-range ones (GPU backends). */
+  weight: tf.Tensor | null;
+}
+
+/**
+ * Checks that class indices are in [0, C) or equal to ignoreIndex, as PyTorch does ("Target 10 is out of bounds"):
+ * tf.oneHot would silently turn an out-of-range label into a zero row and a zero loss. On host-memory backends the
+ * labels (N int32 values) are read and checked; on GPU backends a read would stall the pipeline every step, so the
+ * sample's weight becomes NaN instead and the loss is NaN (which TerminateOnNan or `detectAnomaly` report).
+ */
+function checkIndices(name: string, target: tf.Tensor, c: number, ignoreIndex: number): boolean {
+  if (GPU_BACKENDS.has(tf.getBackend())) return false;
+  const ids = target.dataSync();
+  for (let i = 0; i < ids.length; i++) {
+    const v = ids[i] as number;
+    if (v !== ignoreIndex && (v < 0 || v >= c)) {
+      throw new RangeError(
+        `${name}: target ${v} at position ${i} is out of bounds: class indices should be in [0, ${c}) for input of ` +
+          `shape [${target.shape[0] ?? 0}, ${c}] (or ${ignoreIndex}, the ignoreIndex, to skip a sample). Check the labels, ` +
+          "or that the model's last layer has one unit per class.",
+      );
+    }
+  }
+  return true;
+}
+
+function classTargets(name: string, input: tf.Tensor, target: tf.Tensor, ignoreIndex: number): ClassTargets {
   if (input.rank !== 2) {
     throw new RangeError(`${name} expects input of shape [N, C] (logits or log-probabilities), got ${shape(input)}`);
   }
@@ -44,10 +81,22 @@ function classTargets(name: string, input: tf.Tensor, target: tf.Tensor): tf.Ten
     if (target.dtype !== 'int32') {
       throw new TypeError(`${name} expects class indices as an int32 tensor of shape [${n}], got ${target.dtype}; use tf.cast(y, 'int32') or one-hot targets of shape [${n}, ${c}]`);
     }
-    return tf.oneHot(target, c);
+    const checked = checkIndices(name, target, c, ignoreIndex);
+    const counted = tf.cast(tf.notEqual(target, ignoreIndex), 'float32');
+    const inRange = tf.logicalAnd(tf.greaterEqual(target, 0), tf.less(target, c));
+    const weight = checked ? counted : tf.where(tf.logicalOr(inRange, tf.equal(target, ignoreIndex)), counted, tf.fill([n], NaN));
+    return { probs: tf.oneHot(target, c), weight };
   }
-  if (target.rank === 2 && target.shape[0] === n && target.shape[1] === c) return tf.cast(target, 'float32');
+  if (target.rank === 2 && target.shape[0] === n && target.shape[1] === c) return { probs: tf.cast(target, 'float32'), weight: null };
   throw new RangeError(`${name}: target should be class indices of shape [${n}] or probabilities of shape [${n}, ${c}] for input ${shape(input)}, got ${shape(target)}`);
+}
+
+/** Reduces per-sample losses of index targets: ignored samples count neither in the sum nor in the mean's count. */
+function reduceWeighted(perSample: tf.Tensor, weight: tf.Tensor | null, reduction: Reduction): tf.Tensor {
+  if (weight === null) return reduce(perSample, reduction);
+  const weighted = tf.mul(perSample, weight);
+  if (reduction === 'mean') return tf.div(tf.sum(weighted), tf.sum(weight));
+  return reduce(weighted, reduction);
 }
 
 /**
@@ -67,9 +116,9 @@ function classTargets(name: string, input: tf.Tensor, target: tf.Tensor): tf.Ten
 export function crossEntropyLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   checkTensors('crossEntropyLoss', input, target);
   return tf.tidy(() => {
-    const probs = classTargets('crossEntropyLoss', input, target);
+    const { probs, weight } = classTargets('crossEntropyLoss', input, target, options.ignoreIndex ?? -100);
     const perSample = tf.neg(tf.sum(tf.mul(probs, tf.logSoftmax(input)), 1));
-    return reduce(perSample, options.reduction ?? 'mean');
+    return reduceWeighted(perSample, weight, options.reduction ?? 'mean');
   });
 }
 
@@ -89,8 +138,8 @@ export function crossEntropyLoss(input: tf.Tensor, target: tf.Tensor, options: L
 export function nllLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   checkTensors('nllLoss', input, target);
   return tf.tidy(() => {
-    const probs = classTargets('nllLoss', input, target);
-    return reduce(tf.neg(tf.sum(tf.mul(probs, input), 1)), options.reduction ?? 'mean');
+    const { probs, weight } = classTargets('nllLoss', input, target, options.ignoreIndex ?? -100);
+    return reduceWeighted(tf.neg(tf.sum(tf.mul(probs, input), 1)), weight, options.reduction ?? 'mean');
   });
 }
 

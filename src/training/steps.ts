@@ -15,6 +15,7 @@ import { GradScaler, autocast, defaultAmpDtype, type AmpDtype } from '../amp/ind
 import type { Engine, ProcessFunction } from '../engine/index.js';
 import { isThenable } from '../engine/index.js';
 import { prepareBatch as defaultPrepareBatch, type PrepareBatchFn } from './convert.js';
+import { assertStepFinite } from './anomaly.js';
 import { GradientWindow, OutputTensors, collectTensors, disposeExcept, isTensor, registerGradientWindow } from './tensors.js';
 
 /** A model kindling can train: a `tf.LayersModel`, or anything with `apply(x, { training })` and trainable weights. */
@@ -57,6 +58,13 @@ export interface TrainingStepOptions<M> extends StepOptions<M> {
   gradientAccumulationSteps?: number;
   /** Dynamic loss scaling (amp mode). */
   scaler?: GradScaler | null;
+  /**
+   * Check x, y, the prediction, the loss and the gradients for NaN/Infinity on every iteration, before the optimizer
+   * step, and throw a {@link NonFiniteError} naming the first bad tensor (one device read per iteration). With a
+   * loss scaler the gradients are not checked (the scaler skips steps whose gradients overflow).
+   * @defaultValue false
+   */
+  detectAnomaly?: boolean;
 }
 
 /** Mixed-precision mode of a step: none, autocast (`'amp'`), or autocast with trainer-owned loss scaling (`'apex'`). */
@@ -83,6 +91,13 @@ function variablesOf(model: TrainableModel): tf.Variable[] {
     if (!isVariable(v)) throw new TypeError(`model.trainableWeights[${i}] is not a tf.Variable (or a layer variable with read())`);
     return v;
   });
+}
+
+/** The variables a step trains: at least one (a model without any cannot be trained). */
+function stepVariables(model: TrainableModel): tf.Variable[] {
+  const vars = variablesOf(model);
+  if (vars.length === 0) throw new TypeError('model has no trainable weights; build it (e.g. give the first layer an inputShape) or mark weights trainable');
+  return vars;
 }
 
 const defaultModelFn = <M>(model: M, x: unknown, kwargs: { training: boolean }): unknown =>
@@ -190,8 +205,7 @@ export function makeTrainingStep<M extends TrainableModel>(
     let yPred: unknown = null;
     let loss: tf.Scalar | null = null;
     try {
-      const vars = variablesOf(model);
-      if (vars.length === 0) throw new TypeError('model has no trainable weights; build it (e.g. give the first layer an inputShape) or mark weights trainable');
+      const vars = stepVariables(model);
       const backward = (): { value: tf.Scalar; grads: tf.NamedTensorMap } =>
         tf.variableGrads(() => {
           const out = c.modelTransform(c.modelFn(model, x, { training: true }));
@@ -204,6 +218,8 @@ export function makeTrainingStep<M extends TrainableModel>(
         }, vars);
       const { value, grads } = mode === 'plain' ? backward() : autocast(c.dtype(), backward);
       value.dispose();
+      // (with a loss scaler, infinite gradients are expected now and then: the scaler skips those steps)
+      if (options.detectAnomaly === true) assertStepFinite({ x, y, yPred, loss, grads, checkGrads: scaler === null }, iteration);
       window.add(grads);
       if (iteration % k === 0) {
         const g = window.gradients as tf.NamedTensorMap;
