@@ -20,6 +20,8 @@ export interface TrainOptions {
   scaler: boolean;
   accumulationSteps: number;
   deterministic: boolean;
+  /** Check every step for NaN/Inf (`detectAnomaly`). */
+  detectAnomaly?: boolean;
   seed: number;
   patience: number;
   augment: boolean;

@@ -52,6 +52,7 @@ export function buildSession(opts: TrainOptions, backend: string, data: CliData)
   const trainer = createSupervisedTrainer(model, optimizer, crossEntropyLoss, {
     device: backend,
     deterministic: opts.deterministic,
+    detectAnomaly: opts.detectAnomaly === true,
     gradientAccumulationSteps: opts.accumulationSteps,
     ...(opts.augment ? { prepareBatch: shiftingPrepareBatch() } : {}),
     ...amp,
