@@ -43,6 +43,7 @@ export {
 export {
   autocast,
   defaultAmpDtype,
+  registerReducedPrecisionKernel,
   AUTOCAST_KERNELS,
   roundToDtype,
   AMP_DTYPES,

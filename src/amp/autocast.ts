@@ -45,6 +45,30 @@ interface Installation {
 const installed = new Map<string, Installation>();
 /** > 0 while a wrapped kernel runs, so kernels it calls internally are not rounded twice. */
 let wrappedDepth = 0;
+/** Kernels that compute in a reduced dtype natively, by `backend/kernel/dtype`. */
+const reducedPrecisionKernels = new Map<string, KernelFunc>();
+
+/**
+ * Registers a kernel that computes natively in a reduced dtype (for example bfloat16 matmul with float32
+ * accumulation on OpenBLAS `sbgemm`): inside {@link autocast} with that dtype, on that backend, it replaces the
+ * emulation (rounding float32 operands with tensor ops). It must have autocast's semantics: float32 operands rounded
+ * to `dtype` (round-to-nearest-even), products accumulated in at least float32, the float32 output rounded to
+ * `dtype`. Used by kindling's native backend; backends packages can register their own.
+ *
+ * @param backendName - the backend, e.g. `'kindling-native'`.
+ * @param kernelName - one of {@link AUTOCAST_KERNELS}.
+ * @param dtype - the reduced dtype it computes in.
+ * @param kernelFunc - the kernel, or null to remove a registration.
+ * @example
+ * ```ts
+ * registerReducedPrecisionKernel('kindling-native', 'BatchMatMul', 'bfloat16', bf16BatchMatMul);
+ * ```
+ */
+export function registerReducedPrecisionKernel(backendName: string, kernelName: string, dtype: AmpDtype, kernelFunc: KernelFunc | null): void {
+  const key = `${backendName}/${kernelName}/${dtype}`;
+  if (kernelFunc === null) reducedPrecisionKernels.delete(key);
+  else reducedPrecisionKernels.set(key, kernelFunc);
+}
 
 /**
  * The autocast dtype PyTorch would pick for a device: `'float16'` on GPU backends (`webgl`, `webgpu`, and the
@@ -93,12 +117,20 @@ function roundOutput(info: TensorInfo, backend: tf.KernelBackend, dtype: AmpDtyp
   }
 }
 
-function wrapKernelFunc(original: KernelFunc): KernelFunc {
+function wrapKernelFunc(original: KernelFunc, kernelName: string, backendName: string): KernelFunc {
   return (params) => {
     const dtype = scopeStack[scopeStack.length - 1];
     if (dtype === undefined || wrappedDepth > 0) return original(params);
     const backend = params.backend as tf.KernelBackend;
+    const native = reducedPrecisionKernels.get(`${backendName}/${kernelName}/${dtype}`);
     wrappedDepth++;
+    if (native !== undefined) {
+      try {
+        return native(params);
+      } finally {
+        wrappedDepth--;
+      }
+    }
     const temps: tf.Tensor[] = [];
     try {
       const inputs: NamedTensorInfoMap = {};
@@ -131,7 +163,7 @@ function install(backendName: string): void {
   for (const kernelName of AUTOCAST_KERNELS) {
     const original = tf.getKernel(kernelName, backendName);
     if (original === undefined) continue;
-    const wrapper: KernelConfig = { ...original, kernelFunc: wrapKernelFunc(original.kernelFunc) };
+    const wrapper: KernelConfig = { ...original, kernelFunc: wrapKernelFunc(original.kernelFunc, kernelName, backendName) };
     tf.unregisterKernel(kernelName, backendName);
     tf.registerKernel(wrapper);
     entry.originals.set(kernelName, original);
