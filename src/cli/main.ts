@@ -101,6 +101,13 @@ export function buildProgram(): Command {
       const { infoCommand } = await import('./info-command.js');
       await infoCommand(process.stdout);
     });
+  program
+    .command('build-native')
+    .description('build the optional native addons (OpenBLAS backend, MPI); for installs where npm skipped install scripts')
+    .action(async () => {
+      const { buildNativeCommand } = await import('./build-native-command.js');
+      await buildNativeCommand();
+    });
   return program;
 }
 
