@@ -60,7 +60,12 @@ function build(name) {
   const gyp = nodeGypCommand();
   if (!gyp) return markUnavailable(dir, 'node-gyp not found (it ships with npm); reinstall kindling with npm');
   const started = Date.now();
-  const result = spawnSync(gyp[0], [gyp[1], 'rebuild', '--release', `--directory=${dir}`],
+  // Build against the headers installed with this Node (no download: machines without internet access build too),
+  // unless npm was told otherwise (npm_config_nodedir).
+  const localHeaders = resolve(dirname(process.execPath), '..');
+  const nodedir = process.env.npm_config_nodedir ||
+    (existsSync(join(localHeaders, 'include', 'node', 'common.gypi')) ? localHeaders : undefined);
+  const result = spawnSync(gyp[0], [gyp[1], 'rebuild', '--release', `--directory=${dir}`, ...(nodedir ? [`--nodedir=${nodedir}`] : [])],
     { encoding: 'utf8', env: { ...process.env, JOBS: process.env.JOBS ?? 'max' } });
   if (result.status !== 0) {
     const log = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');

@@ -355,3 +355,43 @@ export {
 } from './training/index.js';
 export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from './backends/index.js';
 export { KindlingError, NotComputableError, EngineStateError, InvalidEventError, CheckpointError } from './errors.js';
+export * as idist from './distributed/index.js';
+export {
+  DistributedUnavailableError,
+  abortJob,
+  allGatherArray,
+  allReduceArray,
+  barrier,
+  broadcastArray,
+  getLocalRank,
+  getNnodes,
+  getNodeRank,
+  getNprocPerNode,
+  getRank,
+  getWorldSize,
+  mpiAvailability,
+  oneRankOnly,
+  showConfig,
+  allGather,
+  allReduce,
+  broadcast,
+  Parallel,
+  DistributedProxySampler,
+  DistributedSampler,
+  autoDataloader,
+  autoModel,
+  autoOptim,
+  averageGradients,
+  isDistributedOptimizer,
+  type Backend as DistributedBackend,
+  type CollectiveArray,
+  type OneRankOnlyOptions,
+  type ReduceOp,
+  type BroadcastOptions,
+  type Collectible,
+  type ParallelOptions,
+  type DistributedSamplerOptions,
+  type AutoDataloaderOptions,
+  type SyncableModel,
+} from './distributed/index.js';
+export { syncedNumber, syncedSum, type SyncedState } from './metrics/internal/sync.js';

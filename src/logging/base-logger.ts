@@ -7,6 +7,7 @@
  * Deviation: tensors reach this module only through `tensorsToRecords`, so the engine core stays TF.js-free.
  */
 
+import { getRank } from '../distributed/context.js';
 import { Events, eventName, type Engine, type EventKey, type RemovableEventHandle } from '../engine/index.js';
 import { flattenScalars, type LogRecord, type ScalarRecord } from './records.js';
 
@@ -112,7 +113,8 @@ export abstract class BaseLogger {
   }
 
   /**
-   * Queues records for writing; never throws and never blocks the caller.
+   * Queues records for writing; never throws and never blocks the caller. In a distributed job only rank 0 writes:
+   * records enqueued on other ranks are dropped (not counted in `droppedRecords`).
    *
    * @param records - records, or a promise of records (values still being read from a device).
    * @example
@@ -121,7 +123,7 @@ export abstract class BaseLogger {
    * ```
    */
   enqueue(records: readonly LogRecord[] | Promise<readonly LogRecord[]>): void {
-    if (this.#closed) return;
+    if (this.#closed || getRank() !== 0) return;
     this.#queue = this.#queue
       .then(async () => {
         const batch = await records;

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NotComputableError } from '../errors.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { describeValue, isTensor, readTensor, type NestedNumbers } from './internal/tensors.js';
+import { syncedNumber, type SyncedState } from './internal/sync.js';
 
 /**
  * An accumulation step: returns the new accumulator from the old one and a batch output.
@@ -44,6 +45,11 @@ export abstract class Accumulation<TResult> extends Metric<TResult> {
     super(options);
     if (typeof op !== 'function') throw new TypeError(`Argument op should be a callable, but given ${typeof op}`);
     this.#op = op;
+  }
+
+  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
+  protected override syncedState(): SyncedState[] {
+    return [{ op: 'SUM', get: () => this.#accumulator, set: (v) => { this.#accumulator = v instanceof tf.Tensor ? v : null; } }, syncedNumber(() => this.numExamples, (v) => { this.numExamples = v; })];
   }
 
   /** Disposes the accumulator. */

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NotComputableError } from '../errors.js';
 import { ClassificationMetric, type ClassificationOptions } from './classification.js';
 import { DeviceSum, classesLast } from './internal/tensors.js';
+import { syncedNumber, syncedSum, type SyncedState } from './internal/sync.js';
 
 /**
  * Accuracy: the fraction of correct predictions. Binary: `yPred` and `y` of 0/1 with the same shape. Multiclass:
@@ -30,6 +31,11 @@ export class Accuracy extends ClassificationMetric<number> {
    */
   constructor(options: ClassificationOptions = {}) {
     super(options);
+  }
+
+  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
+  protected override syncedState(): SyncedState[] {
+    return [syncedSum(this.#numCorrect), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
   }
 
   /** Clears the counts. */

@@ -11,6 +11,7 @@ import { NotComputableError } from '../errors.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { MetricsLambda } from './metrics-lambda.js';
 import { DeviceSum, classesLast, describeValue, fmtShape, isIntegerTensor, toTensor } from './internal/tensors.js';
+import { syncedNumber, syncedSum, type SyncedState } from './internal/sync.js';
 import { meanOf } from './internal/numeric.js';
 
 /**
@@ -74,6 +75,11 @@ export class ConfusionMatrix extends Metric<number[][]> {
     }
     this.numClasses = numClasses;
     this.average = average;
+  }
+
+  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
+  protected override syncedState(): SyncedState[] {
+    return [syncedSum(this.#matrix), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
   }
 
   /** Clears the matrix. */

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NotComputableError } from '../errors.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { DeviceSum, describeValue, fmtShape, toTensor } from './internal/tensors.js';
+import { syncedNumber, syncedSum, type SyncedState } from './internal/sync.js';
 
 /**
  * A loss function: returns the batch's average loss as a scalar tensor.
@@ -60,6 +61,11 @@ export class Loss extends Metric<number> {
     if (typeof lossFn !== 'function') throw new TypeError(`Argument lossFn should be callable, got ${typeof lossFn}`);
     this.#lossFn = lossFn;
     this.#batchSize = batchSize;
+  }
+
+  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
+  protected override syncedState(): SyncedState[] {
+    return [syncedSum(this.#sum), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
   }
 
   /** Clears the sum. */

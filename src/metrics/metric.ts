@@ -4,11 +4,14 @@
  * Deviations: results written to `state.metrics` are plain numbers / nested arrays, never tensors (a tensor
  * returned by `compute()` is read back and disposed); dict outputs use camelCase keys (`yPred`, `y`); no `device`
  * option (tensors stay on the active TF.js backend); no operator overloading (use `MetricsLambda` and the
- * `add`/`sub`/`mul`/`div`/`pow` helpers); no distributed all-reduce.
+ * `add`/`sub`/`mul`/`div`/`pow` helpers). Ignite's `@sync_all_reduce` is the `syncedState()` declaration: when the
+ * world size is above 1, `compute()` all-reduces the declared state, computes, and restores the local state.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { EventKey, Logger } from '../engine/index.js';
+import { getWorldSize } from '../distributed/context.js';
+import { withReducedState, type SyncedState } from './internal/sync.js';
 import { isTensor, readTensor } from './internal/tensors.js';
 import { EpochWise, MetricUsage, resolveUsage, type UsageLike } from './usage.js';
 
@@ -146,6 +149,42 @@ export abstract class Metric<TResult = unknown> {
     this.#skipUnrolling = skipUnrolling;
     this.#resultMode = metricsResultMode;
     this.logger = logger;
+    // Ignite's @sync_all_reduce on compute(): wraps the subclass's compute once, per instance.
+    const self = this as unknown as { compute: () => TResult };
+    const localCompute = self.compute.bind(this);
+    self.compute = (): TResult => this.#syncedCompute(localCompute);
+  }
+
+  #syncing = false;
+
+  #syncedCompute(localCompute: () => TResult): TResult {
+    if (this.#syncing || getWorldSize() === 1) return localCompute();
+    const fields = this.syncedState();
+    if (fields.length === 0) return localCompute();
+    this.#syncing = true;
+    try {
+      return withReducedState(fields, localCompute);
+    } finally {
+      this.#syncing = false;
+    }
+  }
+
+  /**
+   * The state `compute()` all-reduces across ranks when the world size is above 1 (Ignite's
+   * `@sync_all_reduce("_num_correct", "_num_examples:SUM", ...)`); the local values are restored afterwards, so
+   * repeated `compute()` calls are safe. `compute()` is then a collective: every rank must call it.
+   * Default: nothing is reduced.
+   *
+   * @returns the declarations (see `syncedSum` / `syncedNumber`).
+   * @example
+   * ```ts
+   * protected override syncedState(): SyncedState[] {
+   *   return [syncedSum(this.#numCorrect), syncedNumber(() => this.#n, (v) => { this.#n = v; })];
+   * }
+   * ```
+   */
+  protected syncedState(): readonly SyncedState[] {
+    return [];
   }
 
   /** Resets the metric to its initial state (called on the usage's STARTED event). */

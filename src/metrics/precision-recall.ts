@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NotComputableError } from '../errors.js';
 import { ClassificationMetric, type ClassificationOptions, type ClassificationType } from './classification.js';
 import { DeviceSum, classesLast } from './internal/tensors.js';
+import { syncedSum, type SyncedState } from './internal/sync.js';
 import { elementwise, meanOf } from './internal/numeric.js';
 import { MetricsLambda } from './metrics-lambda.js';
 
@@ -75,6 +76,11 @@ export abstract class PrecisionRecallBase extends ClassificationMetric<number | 
 
   /** Predicted positives (precision) or actual positives (recall), per row and class. */
   protected abstract positives(yPred: tf.Tensor, y: tf.Tensor): tf.Tensor;
+
+  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
+  protected override syncedState(): SyncedState[] {
+    return [syncedSum(this.#numerator), syncedSum(this.#denominator), syncedSum(this.#weight)];
+  }
 
   override reset(): void {
     super.reset();

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NotComputableError } from '../errors.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { DeviceSum, describeValue, fmtShape, toTensor } from './internal/tensors.js';
+import { syncedNumber, syncedSum, type SyncedState } from './internal/sync.js';
 
 /**
  * Converts `[yPred, y]` to float tensors, `y` reshaped like `yPred` (call inside `tf.tidy`).
@@ -51,6 +52,11 @@ export abstract class SampleAverage extends Metric<number> {
 
   /** The batch's contribution to the sum (scalar). */
   protected abstract term(yPred: tf.Tensor, y: tf.Tensor): tf.Tensor;
+
+  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
+  protected override syncedState(): SyncedState[] {
+    return [syncedSum(this.#sum), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
+  }
 
   /** Clears the sum. */
   reset(): void {
@@ -225,6 +231,11 @@ export class R2Score extends Metric<number> {
   /** @param options - the common metric options. */
   constructor(options: MetricOptions = {}) {
     super(options);
+  }
+
+  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
+  protected override syncedState(): SyncedState[] {
+    return [syncedSum(this.#sums), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
   }
 
   /** Clears the sums. */

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { NotComputableError } from '../errors.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { DeviceSum, describeValue, fmtShape, isIntegerTensor, toTensor } from './internal/tensors.js';
+import { syncedNumber, syncedSum, type SyncedState } from './internal/sync.js';
 
 /**
  * Options of {@link TopKCategoricalAccuracy}.
@@ -45,6 +46,11 @@ export class TopKCategoricalAccuracy extends Metric<number> {
     super(rest);
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`Argument k should be a positive integer, got ${k}`);
     this.#k = k;
+  }
+
+  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
+  protected override syncedState(): SyncedState[] {
+    return [syncedSum(this.#numCorrect), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
   }
 
   /** Clears the counts. */

@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
+import { getRank } from '../distributed/context.js';
 import { CheckpointError } from '../errors.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../handlers/checkpoint/format.js';
 import { CHECKPOINT_EXTENSION } from '../handlers/checkpoint/filename.js';
@@ -29,6 +30,12 @@ export interface DiskSaverOptions {
   requireEmpty?: boolean;
   /** File-system functions; inject a wrapper to simulate disk-full or permission errors. @defaultValue node:fs/promises */
   fs?: CheckpointFs;
+  /**
+   * In a distributed job, the only rank that creates, checks and writes to the directory (Ignite's `save_on_rank`);
+   * `save` and `remove` do nothing on the other ranks. Create the saver on every rank.
+   * @defaultValue 0
+   */
+  saveOnRank?: number;
 }
 
 function processIsAlive(pid: number): boolean {
@@ -56,6 +63,8 @@ export class DiskSaver implements BaseSaveHandler {
   /** The directory checkpoints are written to (as given). */
   readonly dirname: string;
   readonly #fs: CheckpointFs;
+  /** The rank that writes (see {@link DiskSaverOptions.saveOnRank}). */
+  readonly saveOnRank: number;
 
   /**
    * @param dirname - directory of the checkpoint files.
@@ -69,6 +78,8 @@ export class DiskSaver implements BaseSaveHandler {
     }
     this.dirname = dirname;
     this.#fs = options.fs ?? nodeFs;
+    this.saveOnRank = options.saveOnRank ?? 0;
+    if (getRank() !== this.saveOnRank) return;
     DiskSaver.#checkAndSetup(dirname, options.createDir ?? true, options.requireEmpty ?? true);
     DiskSaver.#removeStaleTemporaries(dirname);
   }
@@ -117,6 +128,7 @@ export class DiskSaver implements BaseSaveHandler {
    * ```
    */
   async save(checkpoint: unknown, filename: string, metadata?: CheckpointMetadata): Promise<void> {
+    if (getRank() !== this.saveOnRank) return;
     const bytes = await encodeCheckpoint(checkpoint, metadata ?? null);
     await writeFileAtomic(join(this.dirname, filename), bytes, this.#fs);
   }
@@ -133,6 +145,7 @@ export class DiskSaver implements BaseSaveHandler {
    * ```
    */
   async remove(filename: string): Promise<void> {
+    if (getRank() !== this.saveOnRank) return;
     const path = join(this.dirname, filename);
     try {
       await this.#fs.unlink(path);

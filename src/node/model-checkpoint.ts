@@ -42,11 +42,12 @@ export class ModelCheckpoint extends Checkpoint {
    * @throws as {@link Checkpoint} and {@link DiskSaver} do.
    */
   constructor(dirname: string, filenamePrefix = '', options: ModelCheckpointOptions = {}) {
-    const { createDir, requireEmpty, fs, ...rest } = options;
+    const { createDir, requireEmpty, fs, saveOnRank, ...rest } = options;
     const saverOptions: DiskSaverOptions = {};
     if (createDir !== undefined) saverOptions.createDir = createDir;
     if (requireEmpty !== undefined) saverOptions.requireEmpty = requireEmpty;
     if (fs !== undefined) saverOptions.fs = fs;
+    if (saveOnRank !== undefined) saverOptions.saveOnRank = saveOnRank;
     const diskSaver = new DiskSaver(dirname, saverOptions);
     super({ ...rest, toSave: {}, saveHandler: diskSaver, filenamePrefix });
     this.diskSaver = diskSaver;

@@ -16,6 +16,7 @@
 
 import type { Engine, EventKey } from '../../engine/index.js';
 import { Events, isEvent } from '../../engine/index.js';
+import { getRank } from '../../distributed/context.js';
 import { InvalidEventError } from '../../errors.js';
 import { IGNITE_BAR_FORMAT, TQDM_BAR_FORMAT, formatMeter, formatPostfix, validateBarFormat } from './format.js';
 import { collectPostfix, type PostfixSources } from './postfix.js';
@@ -224,7 +225,8 @@ export class ProgressBar {
   }
 
   /**
-   * Attaches the bar to an engine: it advances on `eventName` and closes on `closingEventName`.
+   * Attaches the bar to an engine: it advances on `eventName` and closes on `closingEventName`. In a distributed
+   * job only rank 0 draws (and `logMessage` prints only there); the options are checked on every rank.
    *
    * @param engine - the engine.
    * @param options - what to show and when.
@@ -249,6 +251,7 @@ export class ProgressBar {
     }
     this.#checkOrder(event, closing);
     checkAttachOptions(options);
+    if (getRank() !== 0) return; // distributed: only rank 0 draws (the options are still checked on every rank)
     const ctx: AttachContext = {
       engine,
       event,
@@ -291,6 +294,7 @@ export class ProgressBar {
    * ```
    */
   logMessage(message: string): void {
+    if (getRank() !== 0) return;
     if (this.#stream.isTTY === true) TerminalScreen.for(this.#stream).log(String(message));
     else this.#stream.write(`${String(message)}\n`);
   }

@@ -176,6 +176,20 @@ export class DeviceSum {
   }
 
   /**
+   * Replaces the kept total without disposing either tensor (used to all-reduce a metric's state around
+   * `compute()` and restore it afterwards).
+   *
+   * @param value - the new total (not copied) or null.
+   * @returns the previous total, now owned by the caller.
+   * @internal
+   */
+  swap(value: tf.Tensor | null): tf.Tensor | null {
+    const prev = this.#value;
+    this.#value = value;
+    return prev;
+  }
+
+  /**
    * Reads the total back from the device (one synchronous read).
    *
    * @returns the total as a number (rank 0) or nested arrays; 0 before any `add`.

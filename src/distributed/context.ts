@@ -1,0 +1,417 @@
+/**
+ * @module Port of ignite/distributed/utils.py (the rank / world-size context) and of the typed-array side of its
+ * collectives, over kindling's MPI addon (native/mpi).
+ *
+ * This module must not import TensorFlow.js: the engine and other core code consult it (`getRank()`,
+ * `getWorldSize()`) to decide, say, whether to print. Tensor collectives live in `collectives.ts`.
+ *
+ * Deviations: the only backend is `'mpi'` (Ignite also has nccl, gloo, xla-tpu and horovod); `null` is serial.
+ * Collectives are synchronous (they block the main thread like a TF.js `dataSync()`), so every rank must make the
+ * same calls in the same order, with arrays of the same length and type; a mismatch hangs or aborts the job, as
+ * in MPI. Once finalized, MPI cannot be initialized again in the same process.
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { KindlingError } from '../errors.js';
+
+/**
+ * A distributed backend name; `null` means a single process (Ignite's `backend=None`).
+ *
+ * @example
+ * ```ts
+ * const backend: Backend = process.env.OMPI_COMM_WORLD_SIZE ? 'mpi' : null;
+ * ```
+ */
+export type Backend = 'mpi' | null;
+
+/**
+ * A reduction of {@link allReduce} (Ignite's `op` names).
+ *
+ * @example
+ * ```ts
+ * const op: ReduceOp = 'MAX';
+ * ```
+ */
+export type ReduceOp = 'SUM' | 'PRODUCT' | 'MIN' | 'MAX' | 'AND' | 'OR';
+
+/**
+ * The typed arrays the collectives accept.
+ *
+ * @example
+ * ```ts
+ * const buf: CollectiveArray = new Float32Array(10);
+ * ```
+ */
+export type CollectiveArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
+
+/**
+ * Thrown when a distributed backend is requested but cannot be used (the MPI addon is not built, or MPI failed to
+ * initialize). The message says how to enable it.
+ *
+ * @example
+ * ```ts
+ * try { initialize('mpi'); } catch (e) { if (e instanceof DistributedUnavailableError) console.error(e.message); }
+ * ```
+ */
+export class DistributedUnavailableError extends KindlingError {}
+
+/** @internal The functions of native/mpi/src/addon.cc. */
+export interface MpiAddon {
+  init(): { rank: number; worldSize: number; localRank: number; localSize: number; threadLevel: number; library: string };
+  isInitialized(): boolean;
+  finalize(): void;
+  allReduce<T extends CollectiveArray>(array: T, op: ReduceOp): T;
+  allGather<T extends CollectiveArray>(array: T): T;
+  broadcast<T extends CollectiveArray>(array: T, root: number): T;
+  barrier(): void;
+  abort(code: number): void;
+}
+
+interface Context {
+  readonly backend: 'mpi';
+  readonly addon: MpiAddon;
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly localRank: number;
+  readonly localSize: number;
+  readonly library: string;
+}
+
+const BACKENDS: readonly string[] = ['mpi'];
+const ADDON_URL = new URL('../../native/mpi/build/Release/kindling_mpi.node', import.meta.url);
+const UNAVAILABLE_URL = new URL('../../native/mpi/build/UNAVAILABLE', import.meta.url);
+let context: Context | null = null;
+let loaded: { addon: MpiAddon } | { reason: string } | null = null;
+
+const HOW_TO_ENABLE =
+  'To enable it: install Open MPI (Debian/Ubuntu: apt-get install libopenmpi-dev openmpi-bin; macOS: brew install ' +
+  'open-mpi), rebuild the addon (`npm rebuild kindling`, or `node scripts/build-native.mjs mpi` in a clone of ' +
+  'kindling), then launch the script with `mpirun -np 2 node train.js`. Use backend null to train in one process.';
+
+/**
+ * Loads the MPI addon once (the path can be overridden with the `KINDLING_MPI_ADDON` environment variable).
+ *
+ * @returns the addon, or the reason it is not available.
+ * @internal
+ */
+export function loadMpiAddon(): { addon: MpiAddon } | { reason: string } {
+  if (loaded !== null) return loaded;
+  const path = process.env.KINDLING_MPI_ADDON ?? fileURLToPath(ADDON_URL);
+  if (!existsSync(path)) {
+    const marker = fileURLToPath(UNAVAILABLE_URL);
+    const why = existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n')[0] : 'it was not built';
+    loaded = { reason: `kindling's MPI addon (${path}) is not available: ${why ?? 'it was not built'}.` };
+    return loaded;
+  }
+  try {
+    loaded = { addon: createRequire(import.meta.url)(path) as MpiAddon };
+  } catch (error) {
+    loaded = { reason: `kindling's MPI addon (${path}) failed to load: ${error instanceof Error ? error.message : String(error)}.` };
+  }
+  return loaded;
+}
+
+/**
+ * Whether the MPI backend can be used in this process (the addon is built and loads).
+ *
+ * @returns `{ available: true }` or `{ available: false, reason }` (the reason includes how to enable it).
+ * @example
+ * ```ts
+ * const { available } = mpiAvailability();
+ * await new Parallel({ backend: available ? 'mpi' : null }).run(train);
+ * ```
+ */
+export function mpiAvailability(): { available: true } | { available: false; reason: string } {
+  const r = loadMpiAddon();
+  return 'addon' in r ? { available: true } : { available: false, reason: `${r.reason} ${HOW_TO_ENABLE}` };
+}
+
+/**
+ * Initializes the distributed context (Ignite's `idist.initialize`). `null` does nothing (serial). Calling it again
+ * with the same backend is a no-op.
+ *
+ * @param backend - `'mpi'` or `null`.
+ * @returns nothing.
+ * @throws RangeError for an unknown backend; {@link DistributedUnavailableError} when the MPI addon is missing.
+ * @example
+ * ```ts
+ * initialize('mpi');
+ * console.log(`rank ${getRank()} of ${getWorldSize()}`);
+ * finalize();
+ * ```
+ * @see https://pytorch.org/ignite/distributed.html#ignite.distributed.utils.initialize
+ */
+export function initialize(backend: Backend): void {
+  if (backend === null) return;
+  if (!BACKENDS.includes(backend)) {
+    throw new RangeError(`Unknown backend '${String(backend)}'. Available backends: ${BACKENDS.join(', ')} (or null for one process)`);
+  }
+  if (context !== null) return;
+  const r = loadMpiAddon();
+  if (!('addon' in r)) {
+    throw new DistributedUnavailableError(`Backend 'mpi' requested, but ${r.reason} ${HOW_TO_ENABLE}`);
+  }
+  let info: ReturnType<MpiAddon['init']>;
+  try {
+    info = r.addon.init();
+  } catch (error) {
+    throw new DistributedUnavailableError(`Backend 'mpi' could not be initialized. ${HOW_TO_ENABLE}`, { cause: error });
+  }
+  context = { backend, addon: r.addon, ...info };
+}
+
+/**
+ * Finalizes the distributed context (Ignite's `idist.finalize`); afterwards the process is serial again. MPI cannot
+ * be re-initialized in the same process.
+ *
+ * @returns nothing.
+ * @example
+ * ```ts
+ * initialize('mpi'); try { await train(); } finally { finalize(); }
+ * ```
+ */
+export function finalize(): void {
+  const c = context;
+  context = null;
+  c?.addon.finalize();
+}
+
+/**
+ * The backend in use, or null (Ignite's `idist.backend()`).
+ *
+ * @returns `'mpi'` or null.
+ * @example
+ * ```ts
+ * if (backend() === null) console.log('single process');
+ * ```
+ */
+export function backend(): Backend {
+  return context?.backend ?? null;
+}
+
+/**
+ * This process's rank in the job (0 when serial).
+ *
+ * @returns the rank.
+ * @example
+ * ```ts
+ * if (getRank() === 0) console.log('I am rank 0');
+ * ```
+ */
+export function getRank(): number {
+  return context?.rank ?? 0;
+}
+
+/**
+ * The number of processes in the job (1 when serial).
+ *
+ * @returns the world size.
+ * @example
+ * ```ts
+ * const perRank = Math.floor(64 / getWorldSize());
+ * ```
+ */
+export function getWorldSize(): number {
+  return context?.worldSize ?? 1;
+}
+
+/**
+ * This process's rank among the processes of its host (0 when serial).
+ *
+ * @returns the local rank.
+ * @example
+ * ```ts
+ * console.log(`local rank ${getLocalRank()}`);
+ * ```
+ */
+export function getLocalRank(): number {
+  return context?.localRank ?? 0;
+}
+
+/**
+ * The number of processes on this host (Ignite's `get_nproc_per_node`; 1 when serial).
+ *
+ * @returns processes per node.
+ * @example
+ * ```ts
+ * const threads = Math.max(1, Math.floor(os.cpus().length / getNprocPerNode()));
+ * ```
+ */
+export function getNprocPerNode(): number {
+  return context?.localSize ?? 1;
+}
+
+/**
+ * The number of hosts, assuming the same number of processes on each (Ignite's `get_nnodes`).
+ *
+ * @returns the node count.
+ * @example
+ * ```ts
+ * console.log(`${getNnodes()} node(s)`);
+ * ```
+ */
+export function getNnodes(): number {
+  return Math.max(1, Math.round(getWorldSize() / getNprocPerNode()));
+}
+
+/**
+ * This host's index, assuming ranks are placed by node (Ignite's `get_node_rank`).
+ *
+ * @returns the node rank.
+ * @example
+ * ```ts
+ * console.log(`node ${getNodeRank()}`);
+ * ```
+ */
+export function getNodeRank(): number {
+  return Math.floor(getRank() / getNprocPerNode());
+}
+
+/**
+ * Ignite's `show_config`: a one-line summary of the context, e.g. `backend mpi, rank 1/2, local rank 1/2, ...`.
+ *
+ * @returns the summary.
+ * @example
+ * ```ts
+ * console.log(showConfig());
+ * ```
+ */
+export function showConfig(): string {
+  const c = context;
+  if (c === null) return 'backend null (single process), rank 0/1';
+  return `backend ${c.backend}, rank ${c.rank}/${c.worldSize}, local rank ${c.localRank}/${c.localSize}, ` +
+    `nodes ${getNnodes()}, ${c.library}`;
+}
+
+/**
+ * Blocks until every rank has called it (a no-op when serial).
+ *
+ * @returns nothing.
+ * @example
+ * ```ts
+ * if (getRank() === 0) prepareData();
+ * barrier(); // the others wait for rank 0
+ * ```
+ */
+export function barrier(): void {
+  context?.addon.barrier();
+}
+
+/**
+ * Reduces a typed array across ranks. Serial: returns a copy.
+ *
+ * @param array - this rank's values; not modified.
+ * @param op - the reduction (default `'SUM'`).
+ * @returns a new array of the same type with the reduced values (the same on every rank).
+ * @example
+ * ```ts
+ * const total = allReduceArray(new Float64Array([localCount]), 'SUM')[0];
+ * ```
+ */
+export function allReduceArray<T extends CollectiveArray>(array: T, op: ReduceOp = 'SUM'): T {
+  const out = array.slice() as T;
+  return context === null ? out : context.addon.allReduce(out, op);
+}
+
+/**
+ * Gathers a typed array of the same length from every rank, in rank order. Serial: returns a copy.
+ *
+ * @param array - this rank's values.
+ * @returns a new array of `worldSize * array.length` elements.
+ * @example
+ * ```ts
+ * const perRank = allGatherArray(new Int32Array([numExamples])); // [n0, n1, ...]
+ * ```
+ */
+export function allGatherArray<T extends CollectiveArray>(array: T): T {
+  return context === null ? (array.slice() as T) : context.addon.allGather(array);
+}
+
+/**
+ * Broadcasts the `src` rank's typed array to every rank. Serial: returns a copy.
+ *
+ * @param array - the values (on `src`) or a buffer of the same length and type (elsewhere); not modified.
+ * @param src - the source rank (default 0).
+ * @returns a new array holding `src`'s values.
+ * @throws RangeError when `src` is not a rank.
+ * @example
+ * ```ts
+ * const weights = broadcastArray(getRank() === 0 ? initial : new Float32Array(initial.length));
+ * ```
+ */
+export function broadcastArray<T extends CollectiveArray>(array: T, src = 0): T {
+  if (!Number.isInteger(src) || src < 0 || src >= getWorldSize()) {
+    throw new RangeError(`Argument src should be a rank in [0, ${getWorldSize()}), but given ${src}`);
+  }
+  const out = array.slice() as T;
+  return context === null ? out : context.addon.broadcast(out, src);
+}
+
+/**
+ * Terminates every rank of the job with `code` (MPI_Abort), so that a failure on one rank does not leave the
+ * others waiting in a collective forever. Serial: does nothing.
+ *
+ * @param code - the exit code.
+ * @returns nothing.
+ * @example
+ * ```ts
+ * process.on('uncaughtException', () => abortJob(1));
+ * ```
+ */
+export function abortJob(code = 1): void {
+  context?.addon.abort(code);
+}
+
+/**
+ * Options of {@link oneRankOnly}.
+ *
+ * @example
+ * ```ts
+ * oneRankOnly(save, { rank: 0, withBarrier: true } satisfies OneRankOnlyOptions);
+ * ```
+ */
+export interface OneRankOnlyOptions {
+  /** The rank that runs the function. @defaultValue 0 */
+  rank?: number;
+  /** Every rank waits at a barrier after the call (after the promise settles, for async functions). @defaultValue false */
+  withBarrier?: boolean;
+}
+
+/**
+ * Wraps `fn` so that it runs on one rank only (Ignite's `@one_rank_only`); on the other ranks the wrapper returns
+ * undefined. With `withBarrier`, every rank waits until the call has finished.
+ *
+ * @param fn - the function (sync or async).
+ * @param options - `rank` and `withBarrier`.
+ * @returns the wrapped function.
+ * @example
+ * ```ts
+ * trainer.on(Events.EPOCH_COMPLETED, oneRankOnly((e: Engine) => console.log(`epoch ${e.state.epoch} done`)));
+ * ```
+ * @see https://pytorch.org/ignite/distributed.html#ignite.distributed.utils.one_rank_only
+ */
+export function oneRankOnly<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  options: OneRankOnlyOptions = {},
+): (...args: A) => R | undefined {
+  const { rank = 0, withBarrier = false } = options;
+  return function oneRankOnlyWrapper(...args: A): R | undefined {
+    const result = getRank() === rank ? fn(...args) : undefined;
+    if (!withBarrier) return result;
+    if (result instanceof Promise) {
+      return result.finally(() => barrier()) as R;
+    }
+    barrier();
+    return result;
+  };
+}
