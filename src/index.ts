@@ -44,6 +44,7 @@ export {
   autocast,
   defaultAmpDtype,
   registerReducedPrecisionKernel,
+  reducedPrecisionKernel,
   AUTOCAST_KERNELS,
   roundToDtype,
   AMP_DTYPES,

@@ -117,6 +117,23 @@ function roundOutput(info: TensorInfo, backend: tf.KernelBackend, dtype: AmpDtyp
   }
 }
 
+/**
+ * The reduced-precision kernel registered for a backend, kernel and dtype (see
+ * {@link registerReducedPrecisionKernel}), if any.
+ *
+ * @param backendName - the backend.
+ * @param kernelName - the kernel.
+ * @param dtype - the reduced dtype.
+ * @returns the kernel function, or undefined when autocast emulates that dtype there.
+ * @example
+ * ```ts
+ * reducedPrecisionKernel('kindling-native', 'BatchMatMul', 'bfloat16') !== undefined; // native bfloat16 products
+ * ```
+ */
+export function reducedPrecisionKernel(backendName: string, kernelName: string, dtype: AmpDtype): KernelFunc | undefined {
+  return reducedPrecisionKernels.get(`${backendName}/${kernelName}/${dtype}`);
+}
+
 function wrapKernelFunc(original: KernelFunc, kernelName: string, backendName: string): KernelFunc {
   return (params) => {
     const dtype = scopeStack[scopeStack.length - 1];

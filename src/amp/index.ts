@@ -5,7 +5,7 @@
  * outputs on the device; it does not make anything faster on backends without native half precision. Backends with
  * native reduced-precision kernels register them (registerReducedPrecisionKernel): kindling's native backend does.
  */
-export { autocast, defaultAmpDtype, registerReducedPrecisionKernel, AUTOCAST_KERNELS } from './autocast.js';
+export { autocast, defaultAmpDtype, registerReducedPrecisionKernel, reducedPrecisionKernel, AUTOCAST_KERNELS } from './autocast.js';
 export { roundToDtype, AMP_DTYPES, type AmpDtype } from './host-rounding.js';
 export { roundTensor } from './device-rounding.js';
 export {

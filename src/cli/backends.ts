@@ -1,11 +1,13 @@
 /**
  * @module Backend set-up for the CLI (Node): registers the TensorFlow.js backends that can run here and picks one.
- * `auto` prefers `tensorflow` (tfjs-node, when the user installed it), then `wasm`, then `cpu`.
+ * `auto` prefers kindling's native OpenBLAS backend, then `tensorflow` (tfjs-node, when the user installed it), then
+ * `wasm`, then `cpu`.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { installWasmFixes } from '../backends/index.js';
+import { NATIVE_BACKEND_NAME, nativeBackendStatus, registerNativeBackend } from '../backends/native/index.js';
 import { CliError } from './errors.js';
 
 /** What `kindling info` reports for one backend. */
@@ -35,6 +37,12 @@ async function tryImport(specifier: string): Promise<string | null> {
  */
 export async function probeBackends(): Promise<BackendStatus[]> {
   const out: BackendStatus[] = [];
+  const native = registerNativeBackend();
+  out.push({
+    name: NATIVE_BACKEND_NAME,
+    available: native,
+    note: native ? "kindling's native backend (OpenBLAS, Node-API addon)" : `not built: ${nativeBackendStatus().reason}`,
+  });
   const tfnode = await tryImport('@tensorflow/tfjs-node');
   out.push({
     name: 'tensorflow',
@@ -42,8 +50,8 @@ export async function probeBackends(): Promise<BackendStatus[]> {
     note: tfnode === null ? 'tfjs-node (native TensorFlow)' : 'not installed (npm install @tensorflow/tfjs-node; downloads a binary)',
   });
   const wasm = await tryImport('@tensorflow/tfjs-backend-wasm');
-  let wasmNote = 'WebAssembly (SIMD, threads when available)';
-  if (wasm === null) wasmNote += ', with kindling\'s transposed-matmul fix';
+  let wasmNote = 'WebAssembly (SIMD; single-threaded in Node)';
+  if (wasm === null) wasmNote += ", with kindling's kernel fixes";
   out.push({ name: 'wasm', available: wasm === null && tf.findBackendFactory('wasm') !== null, note: wasm ?? wasmNote });
   out.push({ name: 'cpu', available: true, note: 'plain JavaScript (slow, always available)' });
   return out;

@@ -17,6 +17,6 @@ export async function infoCommand(out: NodeJS.WritableStream): Promise<void> {
   out.write(`node ${process.version}, ${process.platform}-${process.arch}\n`);
   out.write('backends (in the order --backend auto prefers them):\n');
   for (const s of statuses) {
-    out.write(`  ${s.available ? 'yes' : 'no '}  ${s.name.padEnd(11)} ${s.note}${s.name === auto ? '  <- auto' : ''}\n`);
+    out.write(`  ${s.available ? 'yes' : 'no '}  ${s.name.padEnd(16)} ${s.note}${s.name === auto ? '  <- auto' : ''}\n`);
   }
 }

@@ -29,3 +29,13 @@ export {
 } from '../handlers/progress-bar/index.js';
 export { readIdx } from '../data/idx-node.js';
 export { setupCommonTrainingHandlers, type CommonTrainingHandlersOptions } from './common.js';
+export {
+  NATIVE_BACKEND_NAME,
+  NATIVE_KERNELS,
+  NativeBackend,
+  nativeBackendStatus,
+  nativeFallbackCounts,
+  registerNativeBackend,
+  setNativeBackendThreads,
+  type NativeBackendStatus,
+} from '../backends/native/index.js';

@@ -57,6 +57,9 @@ describe('kindling CLI', () => {
     assert.match(r.stdout, /yes\s+wasm/);
     assert.match(r.stdout, /yes\s+cpu/);
     assert.match(r.stdout, /<- auto/);
+    // the native backend is listed either way; unavailable, with the reason and the fix (CI builds it)
+    assert.match(r.stdout, process.env['CI'] ? /yes\s+kindling-native .*<- auto/ : /(yes\s+kindling-native|no\s+kindling-native\s+not built: .*install)/);
+    assert.match(r.stdout, /(yes\s+tensorflow|no\s+tensorflow\s+not installed)/);
   });
 
   it('trains on IDX files, resumes from the checkpoint, and evaluates the best model', () => {

@@ -1,0 +1,410 @@
+// 2-D convolutions (im2col + sgemm, NHWC) and their gradients, max/average pooling and their gradients.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "kernels.h"
+#include "parallel.h"
+
+namespace kd {
+namespace {
+
+// Upper bound on the im2col scratch, in floats (32 MiB): larger batches are processed in chunks of images.
+constexpr int64_t kMaxColFloats = int64_t{8} << 20;
+
+// Filter taps [lo, hi) of a window starting at `corner` that fall inside [0, size).
+inline void TapRangeOf(int64_t corner, int64_t dil, int64_t taps, int64_t size, int64_t* lo, int64_t* hi) {
+  int64_t a = 0;
+  while (a < taps && corner + a * dil < 0) ++a;
+  int64_t b = taps;
+  while (b > a && corner + (b - 1) * dil >= size) --b;
+  *lo = a;
+  *hi = b;
+}
+
+bool IsPointwise(const ConvGeom& g) {
+  return g.fH == 1 && g.fW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
+         g.outH == g.inH && g.outW == g.inW;
+}
+
+int64_t ChunkImages(const ConvGeom& g) {
+  const int64_t perImage = g.outH * g.outW * g.fH * g.fW * g.inC;
+  return std::max<int64_t>(1, std::min<int64_t>(g.batch, kMaxColFloats / std::max<int64_t>(perImage, 1)));
+}
+
+// col[(n*outH + oy)*outW + ox][(ky*fW + kx)*C + c] = x[n0 + n, iy, ix, c], zero outside the image.
+void Im2ColRange(const float* x, float* col, int64_t n0, int64_t n1, const ConvGeom& g, int64_t base) {
+  const int64_t C = g.inC, rowLen = g.fH * g.fW * C;
+  float* dst = col + (n0 - base) * g.outH * g.outW * rowLen;
+  for (int64_t n = n0; n < n1; ++n) {
+    const float* img = x + n * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      for (int64_t ox = 0; ox < g.outW; ++ox, dst += rowLen) {
+        float* d = dst;
+        for (int64_t ky = 0; ky < g.fH; ++ky) {
+          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
+          if (iy < 0 || iy >= g.inH) {
+            std::memset(d, 0, sizeof(float) * g.fW * C);
+            d += g.fW * C;
+            continue;
+          }
+          const float* src = img + iy * g.inW * C;
+          for (int64_t kx = 0; kx < g.fW; ++kx, d += C) {
+            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
+            if (ix < 0 || ix >= g.inW) std::memset(d, 0, sizeof(float) * C);
+            else if (C == 1) d[0] = src[ix];
+            else std::memcpy(d, src + ix * C, sizeof(float) * C);
+          }
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of Im2Col: dx[n0 + n, iy, ix, c] += col[...].
+KD_CLONES void Col2ImRange(const float* col, float* dx, int64_t n0, int64_t n1, const ConvGeom& g, int64_t base) {
+  const int64_t C = g.inC, rowLen = g.fH * g.fW * C;
+  const float* src = col + (n0 - base) * g.outH * g.outW * rowLen;
+  for (int64_t n = n0; n < n1; ++n) {
+    float* img = dx + n * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      for (int64_t ox = 0; ox < g.outW; ++ox, src += rowLen) {
+        const float* s = src;
+        for (int64_t ky = 0; ky < g.fH; ++ky) {
+          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
+          if (iy < 0 || iy >= g.inH) {
+            s += g.fW * C;
+            continue;
+          }
+          float* row = img + iy * g.inW * C;
+          for (int64_t kx = 0; kx < g.fW; ++kx, s += C) {
+            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
+            if (ix < 0 || ix >= g.inW) continue;
+            float* d = row + ix * C;
+            for (int64_t c = 0; c < C; ++c) d[c] += s[c];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Direct convolution for small windows (fH*fW*C taps, e.g. a first layer on 1-channel images), where im2col +
+// sgemm would be memory-bound on a K of a few elements: every output pixel accumulates its taps' filter rows.
+// OC > 0 fixes the output channel count at compile time (the accumulator then lives in registers).
+template <int OC>
+inline __attribute__((always_inline)) void DirectConvBody(const float* __restrict x, const float* __restrict w,
+                                                         float* __restrict y, const ConvGeom& g, int64_t n0,
+                                                         int64_t n1) {
+  const int64_t C = g.inC;
+  for (int64_t n = n0; n < n1; ++n) {
+    const float* img = x + n * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      int64_t ky0, ky1;
+      TapRangeOf(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
+      for (int64_t ox = 0; ox < g.outW; ++ox) {
+        int64_t kx0, kx1;
+        TapRangeOf(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
+        float acc[OC];
+        for (int o = 0; o < OC; ++o) acc[o] = 0.f;
+        for (int64_t ky = ky0; ky < ky1; ++ky) {
+          const float* row = img + (oy * g.strideH - g.padTop + ky * g.dilH) * g.inW * C;
+          for (int64_t kx = kx0; kx < kx1; ++kx) {
+            const float* px = row + (ox * g.strideW - g.padLeft + kx * g.dilW) * C;
+            const float* wt = w + (ky * g.fW + kx) * C * OC;
+            for (int64_t c = 0; c < C; ++c) {
+              const float v = px[c];
+              for (int o = 0; o < OC; ++o) acc[o] += v * wt[c * OC + o];
+            }
+          }
+        }
+        float* out = y + ((n * g.outH + oy) * g.outW + ox) * OC;
+        for (int o = 0; o < OC; ++o) out[o] = acc[o];
+      }
+    }
+  }
+}
+
+KD_CLONES void DirectConv8(const float* x, const float* w, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  DirectConvBody<8>(x, w, y, g, n0, n1);
+}
+KD_CLONES void DirectConv16(const float* x, const float* w, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  DirectConvBody<16>(x, w, y, g, n0, n1);
+}
+KD_CLONES void DirectConv32(const float* x, const float* w, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  DirectConvBody<32>(x, w, y, g, n0, n1);
+}
+KD_CLONES void DirectConv64(const float* x, const float* w, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  DirectConvBody<64>(x, w, y, g, n0, n1);
+}
+
+// Returns false when there is no direct kernel for this output channel count.
+bool DirectConv(const float* x, const float* w, float* y, const ConvGeom& g) {
+  void (*fn)(const float*, const float*, float*, const ConvGeom&, int64_t, int64_t) = nullptr;
+  switch (g.outC) {
+    case 8: fn = DirectConv8; break;
+    case 16: fn = DirectConv16; break;
+    case 32: fn = DirectConv32; break;
+    case 64: fn = DirectConv64; break;
+    default: return false;
+  }
+  const int64_t perImage = g.outH * g.outW * g.outC;
+  ParallelFor(g.batch, perImage > 0 ? std::max<int64_t>(2, (int64_t{1} << 15) / perImage) : g.batch + 1,
+              [&](int64_t s, int64_t e) { fn(x, w, y, g, s, e); });
+  return true;
+}
+
+// Windows this small are convolved directly.
+constexpr int64_t kDirectMaxTaps = 16;
+
+// Images per thread below which im2col / col2im stay on one thread.
+int64_t MinParallelImages(const ConvGeom& g) {
+  const int64_t perImage = g.outH * g.outW * g.fH * g.fW * g.inC;
+  return perImage > 0 ? std::max<int64_t>(2, (int64_t{1} << 15) / perImage) : int64_t{1} << 40;
+}
+
+void Im2Col(const float* x, float* col, int64_t n0, int64_t n1, const ConvGeom& g) {
+  ParallelFor(n1 - n0, MinParallelImages(g), [&](int64_t s, int64_t e) { Im2ColRange(x, col, n0 + s, n0 + e, g, n0); });
+}
+
+void Col2Im(const float* col, float* dx, int64_t n0, int64_t n1, const ConvGeom& g) {
+  ParallelFor(n1 - n0, MinParallelImages(g), [&](int64_t s, int64_t e) { Col2ImRange(col, dx, n0 + s, n0 + e, g, n0); });
+}
+
+}  // namespace
+
+void Conv2D(const float* x, const float* w, float* y, const ConvGeom& g) {
+  const int64_t rowsPerImage = g.outH * g.outW, colLen = g.fH * g.fW * g.inC;
+  if (colLen == 0) {
+    std::memset(y, 0, sizeof(float) * g.batch * rowsPerImage * g.outC);
+    return;
+  }
+  if (IsPointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.batch * rowsPerImage, g.outC, colLen, 1.f, x, colLen, w,
+                g.outC, 0.f, y, g.outC);
+    return;
+  }
+  if (colLen <= kDirectMaxTaps && DirectConv(x, w, y, g)) return;
+  const int64_t chunk = ChunkImages(g);
+  float* col = ScratchF32(static_cast<size_t>(chunk * rowsPerImage * colLen), 0);
+  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
+    const int64_t n1 = std::min(g.batch, n0 + chunk);
+    Im2Col(x, col, n0, n1, g);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (n1 - n0) * rowsPerImage, g.outC, colLen, 1.f, col, colLen,
+                w, g.outC, 0.f, y + n0 * rowsPerImage * g.outC, g.outC);
+  }
+}
+
+void Conv2DBackpropInput(const float* dy, const float* w, float* dx, const ConvGeom& g) {
+  const int64_t rowsPerImage = g.outH * g.outW, colLen = g.fH * g.fW * g.inC;
+  if (IsPointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.batch * rowsPerImage, colLen, g.outC, 1.f, dy, g.outC, w,
+                g.outC, 0.f, dx, colLen);
+    return;
+  }
+  std::memset(dx, 0, sizeof(float) * g.batch * g.inH * g.inW * g.inC);
+  if (colLen == 0 || g.outC == 0) return;
+  const int64_t chunk = ChunkImages(g);
+  float* col = ScratchF32(static_cast<size_t>(chunk * rowsPerImage * colLen), 0);
+  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
+    const int64_t n1 = std::min(g.batch, n0 + chunk);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (n1 - n0) * rowsPerImage, colLen, g.outC, 1.f,
+                dy + n0 * rowsPerImage * g.outC, g.outC, w, g.outC, 0.f, col, colLen);
+    Col2Im(col, dx, n0, n1, g);
+  }
+}
+
+void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const ConvGeom& g) {
+  const int64_t rowsPerImage = g.outH * g.outW, colLen = g.fH * g.fW * g.inC;
+  if (g.batch * rowsPerImage == 0) {
+    std::memset(dw, 0, sizeof(float) * colLen * g.outC);
+    return;
+  }
+  if (IsPointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, colLen, g.outC, g.batch * rowsPerImage, 1.f, x, colLen, dy,
+                g.outC, 0.f, dw, g.outC);
+    return;
+  }
+  const int64_t chunk = ChunkImages(g);
+  float* col = ScratchF32(static_cast<size_t>(chunk * rowsPerImage * colLen), 0);
+  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
+    const int64_t n1 = std::min(g.batch, n0 + chunk);
+    Im2Col(x, col, n0, n1, g);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, colLen, g.outC, (n1 - n0) * rowsPerImage, 1.f, col, colLen,
+                dy + n0 * rowsPerImage * g.outC, g.outC, n0 == 0 ? 0.f : 1.f, dw, g.outC);
+  }
+}
+
+namespace {
+
+// Window rows/columns of output pixel (oy, ox) that fall inside the image: [lo, hi) in filter taps.
+inline void TapRange(int64_t corner, int64_t dil, int64_t taps, int64_t size, int64_t* lo, int64_t* hi) {
+  int64_t a = 0;
+  while (a < taps && corner + a * dil < 0) ++a;
+  int64_t b = taps;
+  while (b > a && corner + (b - 1) * dil >= size) --b;
+  *lo = a;
+  *hi = b;
+}
+
+KD_CLONES void MaxInto(float* m, const float* v, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) m[c] = v[c] > m[c] ? v[c] : m[c];
+}
+
+KD_CLONES void AddInto(float* m, const float* v, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) m[c] += v[c];
+}
+
+KD_CLONES void AddScaledInto(float* m, const float* v, float s, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) m[c] += v[c] * s;
+}
+
+KD_CLONES void ArgMaxInto(float* best, int32_t* idx, const float* v, int32_t at, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) {
+    const bool gt = v[c] > best[c];
+    best[c] = gt ? v[c] : best[c];
+    idx[c] = gt ? at : idx[c];
+  }
+}
+
+}  // namespace
+
+static void MaxPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  const int64_t C = g.inC;
+  float* out = y + n0 * g.outH * g.outW * C;
+  for (int64_t n = n0; n < n1; ++n) {
+    const float* img = x + n * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      int64_t ky0, ky1;
+      TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
+      for (int64_t ox = 0; ox < g.outW; ++ox, out += C) {
+        int64_t kx0, kx1;
+        TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
+        std::fill(out, out + C, -std::numeric_limits<float>::infinity());
+        for (int64_t ky = ky0; ky < ky1; ++ky) {
+          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
+          for (int64_t kx = kx0; kx < kx1; ++kx) {
+            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
+            MaxInto(out, img + (iy * g.inW + ix) * C, C);
+          }
+        }
+      }
+    }
+  }
+}
+
+static void AvgPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  const int64_t C = g.inC;
+  float* out = y + n0 * g.outH * g.outW * C;
+  for (int64_t n = n0; n < n1; ++n) {
+    const float* img = x + n * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      int64_t ky0, ky1;
+      TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
+      for (int64_t ox = 0; ox < g.outW; ++ox, out += C) {
+        int64_t kx0, kx1;
+        TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
+        std::fill(out, out + C, 0.f);
+        for (int64_t ky = ky0; ky < ky1; ++ky) {
+          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
+          for (int64_t kx = kx0; kx < kx1; ++kx) {
+            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
+            AddInto(out, img + (iy * g.inW + ix) * C, C);
+          }
+        }
+        const float inv = 1.f / static_cast<float>((ky1 - ky0) * (kx1 - kx0));
+        for (int64_t c = 0; c < C; ++c) out[c] *= inv;
+      }
+    }
+  }
+}
+
+static void MaxPoolGradRange(const float* dy, const float* x, float* dx, const ConvGeom& g, int64_t n0, int64_t n1) {
+  const int64_t C = g.inC;
+  std::memset(dx + n0 * g.inH * g.inW * C, 0, sizeof(float) * (n1 - n0) * g.inH * g.inW * C);
+  float* best = ScratchF32(static_cast<size_t>(C), 1);
+  thread_local std::vector<int32_t> idxBuf;
+  if (idxBuf.size() < static_cast<size_t>(C)) idxBuf.resize(static_cast<size_t>(C));
+  int32_t* idx = idxBuf.data();
+  const float* g_dy = dy + n0 * g.outH * g.outW * C;
+  for (int64_t n = n0; n < n1; ++n) {
+    const float* img = x + n * g.inH * g.inW * C;
+    float* dimg = dx + n * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      int64_t ky0, ky1;
+      TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
+      for (int64_t ox = 0; ox < g.outW; ++ox, g_dy += C) {
+        int64_t kx0, kx1;
+        TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
+        std::fill(best, best + C, -std::numeric_limits<float>::infinity());
+        std::fill(idx, idx + C, -1);
+        for (int64_t ky = ky0; ky < ky1; ++ky) {
+          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
+          for (int64_t kx = kx0; kx < kx1; ++kx) {
+            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
+            const int32_t at = static_cast<int32_t>((iy * g.inW + ix) * C);
+            ArgMaxInto(best, idx, img + at, at, C);
+          }
+        }
+        for (int64_t c = 0; c < C; ++c) {
+          if (idx[c] >= 0) dimg[idx[c] + c] += g_dy[c];
+        }
+      }
+    }
+  }
+}
+
+static void AvgPoolGradRange(const float* dy, float* dx, const ConvGeom& g, int64_t n0, int64_t n1) {
+  const int64_t C = g.inC;
+  std::memset(dx + n0 * g.inH * g.inW * C, 0, sizeof(float) * (n1 - n0) * g.inH * g.inW * C);
+  // TensorFlow.js divides every gradient by the full window size, also where the window overlaps the padding.
+  const float scale = 1.f / static_cast<float>(g.fH * g.fW);
+  const float* src = dy + n0 * g.outH * g.outW * C;
+  for (int64_t n = n0; n < n1; ++n) {
+    float* dimg = dx + n * g.inH * g.inW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      int64_t ky0, ky1;
+      TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
+      for (int64_t ox = 0; ox < g.outW; ++ox, src += C) {
+        int64_t kx0, kx1;
+        TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
+        for (int64_t ky = ky0; ky < ky1; ++ky) {
+          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
+          for (int64_t kx = kx0; kx < kx1; ++kx) {
+            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
+            AddScaledInto(dimg + (iy * g.inW + ix) * C, src, scale, C);
+          }
+        }
+      }
+    }
+  }
+}
+
+namespace {
+
+int64_t MinPoolImages(const ConvGeom& g) {
+  const int64_t perImage = (g.inH * g.inW + g.outH * g.outW) * g.inC;
+  return perImage > 0 ? std::max<int64_t>(2, (int64_t{1} << 15) / perImage) : int64_t{1} << 40;
+}
+
+}  // namespace
+
+void MaxPool(const float* x, float* y, const ConvGeom& g) {
+  ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { MaxPoolRange(x, y, g, s, e); });
+}
+
+void AvgPool(const float* x, float* y, const ConvGeom& g) {
+  ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { AvgPoolRange(x, y, g, s, e); });
+}
+
+void MaxPoolGrad(const float* dy, const float* x, float* dx, const ConvGeom& g) {
+  ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { MaxPoolGradRange(dy, x, dx, g, s, e); });
+}
+
+void AvgPoolGrad(const float* dy, float* dx, const ConvGeom& g) {
+  ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { AvgPoolGradRange(dy, dx, g, s, e); });
+}
+
+}  // namespace kd

@@ -1,0 +1,82 @@
+// kindling native backend: the plain C++ kernels behind the Node-API bindings of addon.cc.
+//
+// Every kernel works on float32 buffers owned by JavaScript (TensorFlow.js's cpu backend typed arrays), row-major,
+// NHWC for images. Shapes are validated on the TypeScript side and the sizes re-checked in addon.cc, so the
+// kernels themselves do no bounds checking. Scratch memory is kept per thread and reused across calls.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+// Function multiversioning for the hot loops: GCC/Clang emit an AVX-512, an AVX2 and a baseline copy and pick one
+// at load time from the CPU's features (an ifunc resolver built on __builtin_cpu_supports). Only on x86-64 ELF
+// targets; elsewhere (aarch64, macOS) the loops are compiled once for the baseline.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define KD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define KD_CLONES
+#endif
+
+namespace kd {
+
+// Fused epilogue of matmul / conv: y = act(y + bias) on a [rows, cols] row-major matrix.
+enum Activation : int { kLinear = 0, kRelu = 1, kRelu6 = 2, kElu = 3, kLeakyRelu = 4, kPrelu = 5, kSigmoid = 6 };
+// How a per-output vector (bias, prelu alpha) broadcasts over the [rows, cols] result: absent, one value, one
+// value per column, or one value per element (same shape as the result).
+enum VecMode : int { kNone = 0, kScalar = 1, kPerColumn = 2, kFull = 3 };
+
+void Epilogue(float* y, int64_t rows, int64_t cols, const float* bias, int biasMode, int act, const float* alpha,
+              int alphaMode, float leakyAlpha);
+
+// A reusable per-thread scratch buffer of at least n elements.
+float* ScratchF32(size_t n, int slot);
+uint16_t* ScratchU16(size_t n, int slot);
+
+// --- gemm.cc
+// C[b] = op(A[b % batchA]) * op(B[b % batchB]) for b < batch; A is [M,K] (or [K,M] when transA), B is [K,N] (or
+// [N,K] when transB), C is [M,N].
+void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
+                 int64_t n, int64_t k, bool transA, bool transB);
+// Same with both operands rounded to bfloat16 (round-to-nearest-even), float32 accumulation (cblas_sbgemm) and the
+// float32 result left unrounded. Without sbgemm in this OpenBLAS, sgemm on bfloat16-rounded copies (same numerics).
+bool BatchMatMulBf16(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB,
+                     int64_t m, int64_t n, int64_t k, bool transA, bool transB);
+bool HasSbgemm();
+// Rounds float32 values to bfloat16 values in place (round-to-nearest-even; NaN stays NaN).
+void RoundBf16InPlace(float* x, int64_t n);
+
+// --- conv.cc
+// Geometry of a 2-D NHWC convolution or pooling window (what TensorFlow.js's computeConv2DInfo yields).
+struct ConvGeom {
+  int64_t batch, inH, inW, inC;
+  int64_t fH, fW, outC;
+  int64_t outH, outW;
+  int64_t strideH, strideW, dilH, dilW, padTop, padLeft;
+};
+void Conv2D(const float* x, const float* w, float* y, const ConvGeom& g);
+void Conv2DBackpropInput(const float* dy, const float* w, float* dx, const ConvGeom& g);
+void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const ConvGeom& g);
+void MaxPool(const float* x, float* y, const ConvGeom& g);
+void AvgPool(const float* x, float* y, const ConvGeom& g);
+void MaxPoolGrad(const float* dy, const float* x, float* dx, const ConvGeom& g);
+void AvgPoolGrad(const float* dy, float* dx, const ConvGeom& g);
+
+// --- elementwise.cc
+enum BinaryOp : int { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSquaredDiff, kPreluOp, kEluGrad, kNumBinary };
+enum UnaryOp : int {
+  kURelu = 0, kURelu6, kUElu, kULeakyRelu, kUSigmoid, kUTanh, kUExp, kULog, kUNeg, kUSquare, kUSqrt, kURsqrt, kUAbs,
+  kUStep, kUReciprocal, kUCopy, kNumUnary
+};
+// How an operand of a broadcast binary op indexes an output viewed as [outer, inner]: every element, a single
+// value, a vector along inner (repeated for each outer index), or a vector along outer (repeated inner times).
+enum OperandKind : int { kKFull = 0, kKScalar = 1, kKRow = 2, kKCol = 3 };
+void Binary(int op, const float* a, int aKind, const float* b, int bKind, float* out, int64_t outer, int64_t inner);
+void Unary(int op, const float* x, float* y, int64_t n, float alpha);
+enum ReduceOp : int { kRSum = 0, kRMean, kRMax, kRMin, kRProd };
+// x viewed as [outer, r, inner], reduced over r into y [outer, inner].
+void Reduce(int op, const float* x, float* y, int64_t outer, int64_t r, int64_t inner);
+// Softmax / log-softmax over the last axis of [rows, cols].
+void Softmax(const float* x, float* y, int64_t rows, int64_t cols, bool log);
+
+}  // namespace kd

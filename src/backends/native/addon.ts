@@ -1,0 +1,141 @@
+/**
+ * @module backends/native/addon Lazy loading of kindling's OpenBLAS Node-API addon (native/blas), and why it is
+ * unavailable when it is. No Ignite counterpart. Deviations: none.
+ *
+ * The addon is built at `npm install` by scripts/build-native.mjs into native/blas/build/Release/kindling_blas.node;
+ * a failed or skipped build leaves the reason in native/blas/build/UNAVAILABLE. Nothing is loaded until
+ * {@link loadNativeAddon} or {@link nativeBackendStatus} is called.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The functions of the compiled addon (native/blas/src/addon.cc). Every array argument is a Float32Array that the
+ * addon reads or fills in place; sizes are checked against the dimensions and a mismatch throws a TypeError.
+ *
+ * @example
+ * ```ts
+ * const addon = loadNativeAddon();
+ * addon?.unary(0, x, out, 0); // out = relu(x)
+ * ```
+ */
+export interface NativeAddon {
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, batchA: number, batchB: number,
+    m: number, n: number, k: number, transA: boolean, transB: boolean, bias: Float32Array | null, biasMode: number,
+    act: number, alpha: Float32Array | null, alphaMode: number, leakyAlpha: number, bf16: boolean): void;
+  conv2d(x: Float32Array, w: Float32Array, out: Float32Array, geom: Float64Array, bias: Float32Array | null,
+    biasMode: number, act: number, alpha: Float32Array | null, alphaMode: number, leakyAlpha: number): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Float64Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Float64Array): void;
+  pool(kind: number, x: Float32Array, out: Float32Array, geom: Float64Array): void;
+  poolGrad(kind: number, dy: Float32Array, x: Float32Array | null, dx: Float32Array, geom: Float64Array): void;
+  binary(op: number, a: Float32Array, aKind: number, b: Float32Array, bKind: number, out: Float32Array, outer: number,
+    inner: number): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, r: number, inner: number): void;
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void;
+  roundBf16(x: Float32Array): void;
+  info(): { config: string; coreName: string; threads: number; sbgemm: boolean; simd: string };
+  setThreads(n: number): void;
+}
+
+/**
+ * Whether the native backend can be used, and if not, why and how to fix it.
+ *
+ * @example
+ * ```ts
+ * const { available, reason } = nativeBackendStatus();
+ * if (!available) console.warn(reason);
+ * ```
+ */
+export interface NativeBackendStatus {
+  available: boolean;
+  reason: string;
+}
+
+const FIX = 'To enable it: install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: brew install ' +
+  'openblas) and a C++ compiler, then run `npm rebuild kindling` (or `npm run build:native` in a kindling checkout).';
+
+let cached: { addon: NativeAddon | null; status: NativeBackendStatus } | undefined;
+
+/**
+ * The directory of kindling's package.json, found by walking up from this file (src/backends/native when run
+ * through tsx, dist/backends/native when compiled).
+ *
+ * @returns the package root, or null when no package.json is found.
+ * @example
+ * ```ts
+ * packageRoot(); // '/path/to/node_modules/kindling'
+ * ```
+ */
+export function packageRoot(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+function readUnavailable(root: string): string | null {
+  const file = join(root, 'native', 'blas', 'build', 'UNAVAILABLE');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
+}
+
+function load(): { addon: NativeAddon | null; status: NativeBackendStatus } {
+  const root = packageRoot();
+  if (root === null) return { addon: null, status: { available: false, reason: `kindling's package.json not found. ${FIX}` } };
+  const unavailable = readUnavailable(root);
+  if (unavailable !== null) {
+    return { addon: null, status: { available: false, reason: `the OpenBLAS addon was not built: ${unavailable}\n${FIX}` } };
+  }
+  const file = join(root, 'native', 'blas', 'build', 'Release', 'kindling_blas.node');
+  if (!existsSync(file)) {
+    return { addon: null, status: { available: false, reason: `the OpenBLAS addon is not built (${file} missing). ${FIX}` } };
+  }
+  try {
+    // OpenBLAS reads this when the addon loads it: its idle worker threads then sleep right after each GEMM instead
+    // of spinning for ~0.1 s, which on few cores took the CPU from the elementwise thread (measured: MLP and CNN
+    // steps 10-20% faster). A value set by the user is kept.
+    process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+    const addon = createRequire(join(root, 'package.json'))(file) as NativeAddon;
+    const info = addon.info();
+    return { addon, status: { available: true, reason: `${info.config} (core ${info.coreName}, ${info.threads} threads, ${info.simd}${info.sbgemm ? ', sbgemm' : ''})` } };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { addon: null, status: { available: false, reason: `loading ${file} failed: ${message}\n${FIX}` } };
+  }
+}
+
+/**
+ * Loads the addon on first call (later calls return the same result).
+ *
+ * @returns the addon, or null when it is not built or fails to load ({@link nativeBackendStatus} says why).
+ * @example
+ * ```ts
+ * if (loadNativeAddon() === null) console.log(nativeBackendStatus().reason);
+ * ```
+ */
+export function loadNativeAddon(): NativeAddon | null {
+  cached ??= load();
+  return cached.addon;
+}
+
+/**
+ * Whether the OpenBLAS addon is built and loads, with the reason (the build failure recorded at install time or the
+ * load error, and how to fix it) when it does not; when available, the reason describes the OpenBLAS in use.
+ * Loads the addon on first call.
+ *
+ * @returns `{ available, reason }`.
+ * @example
+ * ```ts
+ * console.log(nativeBackendStatus().reason); // 'OpenBLAS 0.3.21 ... (core SkylakeX, 2 threads, avx512f)'
+ * ```
+ */
+export function nativeBackendStatus(): NativeBackendStatus {
+  cached ??= load();
+  return { ...cached.status };
+}
