@@ -8,6 +8,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { allGather } from '../distributed/collectives.js';
+import { getWorldSize } from '../distributed/context.js';
 import { NotComputableError } from '../errors.js';
 import { Metric, type MetricOptions } from './metric.js';
 import { describeValue, fmtShape, readTensor, toTensor } from './internal/tensors.js';
@@ -132,7 +134,14 @@ export class EpochMetric<T = unknown> extends Metric<T | number | number[] | num
     if (this.#result === null) {
       let value: T | number | number[] | number[][] = 0;
       tf.tidy(() => {
-        const r = this.#computeFn(tf.concat(this.#predictions, 0), tf.concat(this.#targets, 0));
+        let predictions = tf.concat(this.#predictions, 0);
+        let targets = tf.concat(this.#targets, 0);
+        // Ignite: in a distributed job the predictions and targets of every rank are gathered first (a collective).
+        if (getWorldSize() > 1) {
+          predictions = allGather(predictions);
+          targets = allGather(targets);
+        }
+        const r = this.#computeFn(predictions, targets);
         value = r instanceof tf.Tensor ? (readTensor(r) as number | number[] | number[][]) : r;
       });
       this.#result = { value };

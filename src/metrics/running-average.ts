@@ -7,6 +7,7 @@
  * read by the RunningAverage itself (Ignite would reject object outputs there).
  */
 
+import { allReduceArray, getWorldSize } from '../distributed/context.js';
 import { Events } from '../engine/index.js';
 import { NotComputableError } from '../errors.js';
 import { Metric, type AttachArg, type MetricEngine, type MetricOptions } from './metric.js';
@@ -102,6 +103,8 @@ export class RunningAverage extends Metric<Numeric> {
       this.src.reset();
     } else {
       value = toNumeric(output);
+      // Ignite: in a distributed job the process output is averaged over the ranks every iteration (a collective).
+      if (getWorldSize() > 1) value = averageOverRanks(value);
     }
     this.#value =
       this.#value === null
@@ -163,6 +166,21 @@ export class RunningAverage extends Metric<Numeric> {
     this.removeIfPresent(engine, usage.ITERATION_COMPLETED, this.#srcIterationCompleted);
     super.detach(engine, options);
   }
+}
+
+/** The mean of a value over the ranks of a distributed job: one all-reduce of its numbers, same nesting. */
+function averageOverRanks(value: Numeric): Numeric {
+  const flat: number[] = [];
+  const collect = (v: Numeric): void => {
+    if (typeof v === 'number') flat.push(v);
+    else v.forEach(collect);
+  };
+  collect(value);
+  const sums = allReduceArray(Float64Array.from(flat));
+  const ws = getWorldSize();
+  let i = 0;
+  const rebuild = (v: Numeric): Numeric => (typeof v === 'number' ? (sums[i++] as number) / ws : v.map(rebuild));
+  return rebuild(value);
 }
 
 function toNumeric(v: unknown): Numeric {

@@ -21,7 +21,7 @@ interface WorkerResult {
   localRank: number;
   worldSize: number;
   collectives: Record<string, unknown>;
-  plain: { iterations: number; batch: number; weights: number[]; metrics: { accuracy: number; loss: number } };
+  plain: { iterations: number; batch: number; weights: number[]; metrics: { accuracy: number; loss: number; gathered: number }; avgLoss: number[] };
   amp: { weights: number[]; scale: number };
   skip: { stepped: boolean; steppedAfter: boolean; scale: number; value: number[] };
   checkpoint?: { files: string[]; loaded: number[] };
@@ -105,6 +105,11 @@ describe('distributed training under mpirun -np 2', { timeout: 90_000 }, () => {
       for (const r of ranks) {
         assert.ok(Math.abs(r.plain.metrics.accuracy - ref.plain.metrics.accuracy) < 1e-9, `accuracy ${r.plain.metrics.accuracy} vs ${ref.plain.metrics.accuracy}`);
         assert.ok(Math.abs(r.plain.metrics.loss - ref.plain.metrics.loss) < 1e-5, `loss ${r.plain.metrics.loss} vs ${ref.plain.metrics.loss}`);
+        // EpochMetric: all 640 samples gathered on every rank (the labels' sum as in one process)
+        assert.equal(r.plain.metrics.gathered, ref.plain.metrics.gathered);
+        assert.ok(r.plain.metrics.gathered > 640e6 && r.plain.metrics.gathered < 641e6, `gathered ${r.plain.metrics.gathered}`);
+        // RunningAverage of the output: averaged over the ranks every iteration, so equal to one process's
+        assertClose(r.plain.avgLoss, ref.plain.avgLoss, 1e-5, 'running average of the loss vs one process');
       }
 
       // accumulation + amp + GradScaler: same scale everywhere, weights equal across ranks and close to one process

@@ -3,6 +3,7 @@
  */
 
 import { join } from 'node:path';
+import { getRank } from '../../distributed/context.js';
 import { Events, type Engine, type RemovableEventHandle } from '../../engine/index.js';
 import { scalarRecords } from '../base-logger.js';
 import { startDashboard, type Dashboard } from './dashboard-server.js';
@@ -74,7 +75,8 @@ export class DashboardLogger extends JsonlLogger {
     const logDir = options.logDir ?? 'runs';
     const runName = options.runName ?? new Date().toISOString().replace(/[:.]/g, '-');
     const logger = new DashboardLogger(logDir, runName, options);
-    if (options.serve !== false) logger.#dashboard = await startDashboard({ logDir, port: options.port ?? 0 });
+    // In a distributed job only rank 0 logs, so only rank 0 serves (the others' url is null).
+    if (options.serve !== false && getRank() === 0) logger.#dashboard = await startDashboard({ logDir, port: options.port ?? 0 });
     return logger;
   }
 
