@@ -11,6 +11,7 @@ import { registerReducedPrecisionKernel } from '../../amp/autocast.js';
 import { clearPool, noteEscaped, noteStored, recycle } from './buffer-pool.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { CONV_KERNELS } from './conv-kernels.js';
+import { COPY_KERNELS } from './copy-kernels.js';
 import { ELEMENTWISE_KERNELS } from './elementwise-kernels.js';
 import type { NativeKernelArgs, NativeKernelDef } from './kernel-utils.js';
 import { BF16_MATMUL_KERNELS, MATMUL_KERNELS } from './matmul-kernels.js';
@@ -36,7 +37,7 @@ export const NATIVE_BACKEND_NAME = 'kindling-native';
  */
 export const NATIVE_BACKEND_PRIORITY = 0;
 
-const ALL_KERNELS: readonly NativeKernelDef[] = [...MATMUL_KERNELS, ...CONV_KERNELS, ...ELEMENTWISE_KERNELS];
+const ALL_KERNELS: readonly NativeKernelDef[] = [...MATMUL_KERNELS, ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...COPY_KERNELS];
 
 /**
  * Names of the kernels that run natively on 'kindling-native' (every other kernel is the cpu backend's).

@@ -198,6 +198,30 @@ describe('kindling-native kernels', { skip: skipReason() }, () => {
     assert.ok(count('Add') > addBefore);
   });
 
+  it('GatherV2 and PadV2 (data movement): every axis, int32 and float32, repeated indices, constant values', async () => {
+    const x = randT([3, 5, 4], 31);
+    const xi = tf.cast(tf.mul(x, 100), 'int32');
+    const idx = tf.tensor1d([4, 0, 0, 2], 'int32');
+    const idx2 = tf.tensor2d([[1, 0], [2, 2]], [2, 2], 'int32');
+    await assertNativeMatchesCpu(() => [
+      tf.gather(x, idx, 1), tf.gather(x, tf.tensor1d([2, 1, 2], 'int32'), 0), tf.gather(x, tf.tensor1d([3, 0], 'int32'), -1),
+      tf.gather(x, idx2, 1), tf.cast(tf.gather(xi, idx, 1), 'float32'), tf.gather(tf.reshape(x, [-1]), tf.tensor1d([59, 0, 7], 'int32')),
+    ], 'gather');
+    await assertNativeMatchesCpu(() => [
+      tf.pad(x, [[1, 0], [0, 2], [3, 1]]), tf.pad(x, [[0, 0], [2, 2], [0, 0]], -1.5), tf.pad(tf.reshape(x, [-1]), [[2, 3]]),
+      tf.pad(tf.reshape(x, [1, 3, 5, 4]), [[0, 1], [1, 1], [2, 0], [0, 0]]), tf.cast(tf.pad(xi, [[1, 1], [0, 0], [0, 1]], 7), 'float32'),
+    ], 'pad');
+    tf.dispose([x, xi, idx, idx2]);
+  });
+
+  it('GatherV2 with an out-of-range index falls back to the cpu kernel, which reports it', async () => {
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    const x = randT([4, 3], 32);
+    const bad = tf.tensor1d([1, 9], 'int32');
+    assert.throws(() => tf.gather(x, bad), /index value 9 is not in \[0, 3\]/);
+    tf.dispose([x, bad]);
+  });
+
   it('softmax along the last axis, and log-softmax', async () => {
     await assertNativeMatchesCpu(() => tf.softmax(tf.mul(randT([6, 11], 13), 5)), 'softmax');
     await assertNativeMatchesCpu(() => tf.softmax(randT([2, 3, 4], 14)), 'softmax rank 3');
