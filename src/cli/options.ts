@@ -20,6 +20,8 @@ export interface TrainOptions {
   scaler: boolean;
   accumulationSteps: number;
   deterministic: boolean;
+  /** Threads of the native backend (default: 1 for the MLP, all cores for the CNN). */
+  threads?: number;
   /** Check every step for NaN/Inf (`detectAnomaly`). */
   detectAnomaly?: boolean;
   seed: number;
