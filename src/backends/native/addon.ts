@@ -56,7 +56,7 @@ export interface NativeBackendStatus {
 }
 
 const FIX = 'To enable it: install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: brew install ' +
-  'openblas) and a C++ compiler, then run `npm rebuild kindling` (or `npm run build:native` in a kindling checkout).';
+  'openblas) and a C++ compiler, then run `npx kindling build-native` (or `npm rebuild kindling`; `npm run build:native` in a kindling checkout).';
 
 let cached: { addon: NativeAddon | null; status: NativeBackendStatus } | undefined;
 
