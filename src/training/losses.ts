@@ -46,7 +46,7 @@ function checkTensors(name: string, input: unknown, target: unknown): asserts in
 interface ClassTargets {
   /** Target probabilities [N, C] (one-hot rows for indices; zero rows for ignored samples). */
   probs: tf.Tensor;
-  /** For index targets: 1 for counted samples, 0 for ignored ones, NaN for out-of-range ones (GPU backends). */
+  /** Sample weights: 1 counted, 0 ignored, NaN out of range (GPU backends); null when every sample counts. */
   weight: tf.Tensor | null;
 }
 
@@ -55,13 +55,17 @@ interface ClassTargets {
  * tf.oneHot would silently turn an out-of-range label into a zero row and a zero loss. On host-memory backends the
  * labels (N int32 values) are read and checked; on GPU backends a read would stall the pipeline every step, so the
  * sample's weight becomes NaN instead and the loss is NaN (which TerminateOnNan or `detectAnomaly` report).
+ *
+ * @returns how many samples are ignored, or null when the labels were not read (GPU backends).
  */
-function checkIndices(name: string, target: tf.Tensor, c: number, ignoreIndex: number): boolean {
-  if (GPU_BACKENDS.has(tf.getBackend())) return false;
+function checkIndices(name: string, target: tf.Tensor, c: number, ignoreIndex: number): number | null {
+  if (GPU_BACKENDS.has(tf.getBackend())) return null;
   const ids = target.dataSync();
+  let ignored = 0;
   for (let i = 0; i < ids.length; i++) {
     const v = ids[i] as number;
-    if (v !== ignoreIndex && (v < 0 || v >= c)) {
+    if (v === ignoreIndex) ignored++;
+    else if (v < 0 || v >= c) {
       throw new RangeError(
         `${name}: target ${v} at position ${i} is out of bounds: class indices should be in [0, ${c}) for input of ` +
           `shape [${target.shape[0] ?? 0}, ${c}] (or ${ignoreIndex}, the ignoreIndex, to skip a sample). Check the labels, ` +
@@ -69,7 +73,7 @@ function checkIndices(name: string, target: tf.Tensor, c: number, ignoreIndex: n
       );
     }
   }
-  return true;
+  return ignored;
 }
 
 function classTargets(name: string, input: tf.Tensor, target: tf.Tensor, ignoreIndex: number): ClassTargets {
@@ -81,11 +85,14 @@ function classTargets(name: string, input: tf.Tensor, target: tf.Tensor, ignoreI
     if (target.dtype !== 'int32') {
       throw new TypeError(`${name} expects class indices as an int32 tensor of shape [${n}], got ${target.dtype}; use tf.cast(y, 'int32') or one-hot targets of shape [${n}, ${c}]`);
     }
-    const checked = checkIndices(name, target, c, ignoreIndex);
+    const ignored = checkIndices(name, target, c, ignoreIndex);
+    const probs = tf.oneHot(target, c);
+    // Checked labels, none ignored (the usual case): no weights, no extra kernels in the training step.
+    if (ignored === 0) return { probs, weight: null };
     const counted = tf.cast(tf.notEqual(target, ignoreIndex), 'float32');
-    const inRange = tf.logicalAnd(tf.greaterEqual(target, 0), tf.less(target, c));
-    const weight = checked ? counted : tf.where(tf.logicalOr(inRange, tf.equal(target, ignoreIndex)), counted, tf.fill([n], NaN));
-    return { probs: tf.oneHot(target, c), weight };
+    if (ignored !== null) return { probs, weight: counted };
+    const valid = tf.logicalOr(tf.logicalAnd(tf.greaterEqual(target, 0), tf.less(target, c)), tf.equal(target, ignoreIndex));
+    return { probs, weight: tf.where(valid, counted, tf.fill([n], NaN)) };
   }
   if (target.rank === 2 && target.shape[0] === n && target.shape[1] === c) return { probs: tf.cast(target, 'float32'), weight: null };
   throw new RangeError(`${name}: target should be class indices of shape [${n}] or probabilities of shape [${n}, ${c}] for input ${shape(input)}, got ${shape(target)}`);
