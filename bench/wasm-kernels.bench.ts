@@ -11,7 +11,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { cnn, mlp } from './train/models.js';
+import { makeStep, median, type StepModel } from './step.js';
 import { installWasmFixes, uninstallWasmFixes, WASM_FIXED_KERNELS } from '../src/backends/index.js';
 
 const args = process.argv.slice(2);
@@ -36,27 +38,9 @@ function setMode(mode: Mode): void {
   }
 }
 
-function mlp(): tfl.Sequential {
-  return tfl.sequential({ layers: [
-    tfl.layers.dense({ inputShape: [784], units: 512, activation: 'relu' }),
-    tfl.layers.dense({ units: 256, activation: 'relu' }),
-    tfl.layers.dense({ units: 10 }),
-  ] });
-}
 
-function cnn(): tfl.Sequential {
-  return tfl.sequential({ layers: [
-    tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
-    tfl.layers.maxPooling2d({ poolSize: 2 }),
-    tfl.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    tfl.layers.maxPooling2d({ poolSize: 2 }),
-    tfl.layers.flatten(),
-    tfl.layers.dense({ units: 128, activation: 'relu' }),
-    tfl.layers.dense({ units: 10 }),
-  ] });
-}
 
-interface Bench {
+interface Bench extends StepModel {
   name: string;
   batch: number;
   modes: Mode[];
@@ -65,20 +49,7 @@ interface Bench {
   inputShape: number[];
 }
 
-/** One training step per call, on the backend current when it was made. */
-function makeStep(b: Bench): () => void {
-  const model = b.make();
-  const opt = tf.train.momentum(0.01, 0.9);
-  const x = tf.randomNormal([b.batch, ...b.inputShape]);
-  const y = tf.oneHot(tf.randomUniform([b.batch], 0, 10, 'int32'), 10);
-  return () => {
-    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor), true);
-    loss?.dataSync();
-    tf.dispose(loss ?? []);
-  };
-}
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function run(b: Bench): Promise<void> {
   const steps = new Map<Mode, () => void>();
