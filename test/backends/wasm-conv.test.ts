@@ -2,14 +2,12 @@
 // tensorflow/tfjs#8474; Conv2DBackpropInput; the depthwise backprops) give the cpu backend's results for strides,
 // same/valid/explicit padding, odd sizes, NHWC and NCHW, dilations and channel multipliers.
 import { describe, it, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions
-import { installWasmFixes, uninstallWasmFixes } from '../../src/backends/index.js';
 import { wasmConvTuning, type FilterGradRoute } from '../../src/backends/wasm-conv.js';
-import { assertClose, assertWasmMatchesCpu, rand, randT, refDepthwiseGrads } from './wasm-helpers.js';
+import { assertClose, assertWasmMatchesCpu, rand, randT, refDepthwiseGrads, leaveFixedWasm, useFixedWasm } from './wasm-helpers.js';
 
 type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
 type Shape4 = [number, number, number, number];
@@ -34,15 +32,10 @@ const toNchw = (s: number[]): number[] => [s[0] ?? 0, s[3] ?? 0, s[1] ?? 0, s[2]
 const padNchw = (p: Pad): Pad => (Array.isArray(p) ? [p[0], p[3], p[1], p[2]] : p);
 
 describe('wasm convolution gradient kernels', () => {
-  before(async () => {
-    await tf.setBackend('wasm');
-    assert.ok(installWasmFixes());
-    tf.env().set('IS_TEST', true);
-  });
+  before(useFixedWasm);
   after(() => {
-    tf.env().set('IS_TEST', false);
     wasmConvTuning.filterGrad = 'auto';
-    uninstallWasmFixes();
+    leaveFixedWasm();
   });
 
   for (const route of ['conv', 'im2col'] as FilterGradRoute[]) {

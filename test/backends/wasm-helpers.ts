@@ -2,6 +2,7 @@
 // comparing within float32 tolerance, and a plain-TS matrix product as an independent reference.
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { installWasmFixes, uninstallWasmFixes } from '../../src/backends/index.js';
 
 /** Seeded uniform values in [-1, 1) (Park-Miller). */
 export function rand(shape: readonly number[], seed: number): Float32Array {
@@ -101,4 +102,17 @@ export function refDepthwiseGrads(
     }
   }
   return { dx: gx, dw: gw };
+}
+
+/** `before` hook of the kernel-fix suites: wasm active, kindling's fixes installed, TF.js's per-kernel leak check on. */
+export async function useFixedWasm(): Promise<void> {
+  await tf.setBackend('wasm');
+  assert.ok(installWasmFixes());
+  tf.env().set('IS_TEST', true); // a kernel that leaks backend data throws
+}
+
+/** `after` hook matching {@link useFixedWasm}. */
+export function leaveFixedWasm(): void {
+  tf.env().set('IS_TEST', false);
+  uninstallWasmFixes();
 }

@@ -6,9 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions
-import { installWasmFixes, uninstallWasmFixes } from '../../src/backends/index.js';
 import { chooseMatMulRoute } from '../../src/backends/wasm-matmul.js';
-import { assertClose, assertWasmMatchesCpu, rand, randT, refMatMul } from './wasm-helpers.js';
+import { assertClose, assertWasmMatchesCpu, rand, randT, refMatMul, leaveFixedWasm, useFixedWasm } from './wasm-helpers.js';
 
 type Case = [number[], number[], boolean, boolean];
 
@@ -34,15 +33,10 @@ const BATCHED: Case[] = [
 describe('wasm matmul overrides', () => {
   const before0 = { n: 0 };
   before(async () => {
-    await tf.setBackend('wasm');
-    assert.ok(installWasmFixes());
-    tf.env().set('IS_TEST', true); // per-kernel check: a kernel that leaks backend data throws
+    await useFixedWasm();
     before0.n = tf.memory().numTensors;
   });
-  after(() => {
-    tf.env().set('IS_TEST', false);
-    uninstallWasmFixes();
-  });
+  after(leaveFixedWasm);
 
   it('the route chooser takes both routes among the tested shapes', () => {
     const routes = new Set(RANK2.filter(([, , ta, tb]) => ta || tb).map(([sa, sb, ta, tb]) => {

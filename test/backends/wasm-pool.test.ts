@@ -7,8 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions
-import { installWasmFixes, uninstallWasmFixes } from '../../src/backends/index.js';
-import { assertWasmMatchesCpu, randT } from './wasm-helpers.js';
+import { assertWasmMatchesCpu, randT, leaveFixedWasm, useFixedWasm } from './wasm-helpers.js';
 
 type Pad = 'valid' | 'same' | number;
 
@@ -23,15 +22,8 @@ const CASES: [number[], number | [number, number], number | [number, number], Pa
 ];
 
 describe('wasm MaxPoolGrad', () => {
-  before(async () => {
-    await tf.setBackend('wasm');
-    assert.ok(installWasmFixes());
-    tf.env().set('IS_TEST', true);
-  });
-  after(() => {
-    tf.env().set('IS_TEST', false);
-    uninstallWasmFixes();
-  });
+  before(useFixedWasm);
+  after(leaveFixedWasm);
 
   for (const ties of [false, true]) {
     it(`gradient of maxPool equals the cpu backend${ties ? ' with many tied maxima' : ''}`, async () => {

@@ -6,8 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions
-import { installWasmFixes, uninstallWasmFixes } from '../../src/backends/index.js';
-import { assertClose, assertWasmMatchesCpu, rand, randT } from './wasm-helpers.js';
+import { assertClose, assertWasmMatchesCpu, rand, randT, leaveFixedWasm, useFixedWasm } from './wasm-helpers.js';
 
 function refSegmentSum(x: Float32Array, rowSize: number, ids: readonly number[], numSegments: number): Float32Array {
   const out = new Float32Array(numSegments * rowSize);
@@ -19,15 +18,8 @@ function refSegmentSum(x: Float32Array, rowSize: number, ids: readonly number[],
 }
 
 describe('wasm UnsortedSegmentSum', () => {
-  before(async () => {
-    await tf.setBackend('wasm');
-    assert.ok(installWasmFixes());
-    tf.env().set('IS_TEST', true);
-  });
-  after(() => {
-    tf.env().set('IS_TEST', false);
-    uninstallWasmFixes();
-  });
+  before(useFixedWasm);
+  after(leaveFixedWasm);
 
   it('sums rows with repeated ids, leaves empty segments at zero, keeps trailing dimensions', async () => {
     const ids = [3, 0, 3, 5, 0, 0, 6];
