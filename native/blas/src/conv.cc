@@ -271,54 +271,58 @@ KD_CLONES void ArgMaxInto(float* best, int32_t* idx, const float* v, int32_t at,
 
 }  // namespace
 
-static void MaxPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+// Calls visit(img, w, taps, count) for every pooling window of images [n0, n1): img = the image's offset in an NHWC
+// tensor of the input's size, w = the window's index from the first window of image n0, taps = offsets (pixel * C)
+// of the window's taps that fall inside the image (count of them), in row-major order. The one window walk of the
+// four pooling kernels.
+template <typename Visit>
+static void ForEachWindow(const ConvGeom& g, int64_t n0, int64_t n1, Visit&& visit) {
   const int64_t C = g.inC;
-  float* out = y + n0 * g.outH * g.outW * C;
+  thread_local std::vector<int64_t> tapBuf;
+  if (tapBuf.size() < static_cast<size_t>(g.fH * g.fW)) tapBuf.resize(static_cast<size_t>(g.fH * g.fW));
+  int64_t* taps = tapBuf.data();
+  int64_t w = 0;
   for (int64_t n = n0; n < n1; ++n) {
-    const float* img = x + n * g.inH * g.inW * C;
+    const int64_t img = n * g.inH * g.inW * C;
     for (int64_t oy = 0; oy < g.outH; ++oy) {
       int64_t ky0, ky1;
       TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
-      for (int64_t ox = 0; ox < g.outW; ++ox, out += C) {
+      for (int64_t ox = 0; ox < g.outW; ++ox, ++w) {
         int64_t kx0, kx1;
         TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
-        std::fill(out, out + C, -std::numeric_limits<float>::infinity());
+        int64_t count = 0;
         for (int64_t ky = ky0; ky < ky1; ++ky) {
           const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
           for (int64_t kx = kx0; kx < kx1; ++kx) {
-            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
-            MaxInto(out, img + (iy * g.inW + ix) * C, C);
+            taps[count++] = (iy * g.inW + ox * g.strideW - g.padLeft + kx * g.dilW) * C;
           }
         }
+        visit(img, w, taps, count);
       }
     }
   }
 }
 
+static void MaxPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  const int64_t C = g.inC;
+  float* out = y + n0 * g.outH * g.outW * C;
+  ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
+    float* o = out + w * C;
+    std::fill(o, o + C, -std::numeric_limits<float>::infinity());
+    for (int64_t t = 0; t < count; ++t) MaxInto(o, x + img + taps[t], C);
+  });
+}
+
 static void AvgPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
   const int64_t C = g.inC;
   float* out = y + n0 * g.outH * g.outW * C;
-  for (int64_t n = n0; n < n1; ++n) {
-    const float* img = x + n * g.inH * g.inW * C;
-    for (int64_t oy = 0; oy < g.outH; ++oy) {
-      int64_t ky0, ky1;
-      TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
-      for (int64_t ox = 0; ox < g.outW; ++ox, out += C) {
-        int64_t kx0, kx1;
-        TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
-        std::fill(out, out + C, 0.f);
-        for (int64_t ky = ky0; ky < ky1; ++ky) {
-          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
-          for (int64_t kx = kx0; kx < kx1; ++kx) {
-            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
-            AddInto(out, img + (iy * g.inW + ix) * C, C);
-          }
-        }
-        const float inv = 1.f / static_cast<float>((ky1 - ky0) * (kx1 - kx0));
-        for (int64_t c = 0; c < C; ++c) out[c] *= inv;
-      }
-    }
-  }
+  ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
+    float* o = out + w * C;
+    std::fill(o, o + C, 0.f);
+    for (int64_t t = 0; t < count; ++t) AddInto(o, x + img + taps[t], C);
+    const float inv = 1.f / static_cast<float>(count);
+    for (int64_t c = 0; c < C; ++c) o[c] *= inv;
+  });
 }
 
 static void MaxPoolGradRange(const float* dy, const float* x, float* dx, const ConvGeom& g, int64_t n0, int64_t n1) {
@@ -328,32 +332,17 @@ static void MaxPoolGradRange(const float* dy, const float* x, float* dx, const C
   thread_local std::vector<int32_t> idxBuf;
   if (idxBuf.size() < static_cast<size_t>(C)) idxBuf.resize(static_cast<size_t>(C));
   int32_t* idx = idxBuf.data();
-  const float* g_dy = dy + n0 * g.outH * g.outW * C;
-  for (int64_t n = n0; n < n1; ++n) {
-    const float* img = x + n * g.inH * g.inW * C;
-    float* dimg = dx + n * g.inH * g.inW * C;
-    for (int64_t oy = 0; oy < g.outH; ++oy) {
-      int64_t ky0, ky1;
-      TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
-      for (int64_t ox = 0; ox < g.outW; ++ox, g_dy += C) {
-        int64_t kx0, kx1;
-        TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
-        std::fill(best, best + C, -std::numeric_limits<float>::infinity());
-        std::fill(idx, idx + C, -1);
-        for (int64_t ky = ky0; ky < ky1; ++ky) {
-          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
-          for (int64_t kx = kx0; kx < kx1; ++kx) {
-            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
-            const int32_t at = static_cast<int32_t>((iy * g.inW + ix) * C);
-            ArgMaxInto(best, idx, img + at, at, C);
-          }
-        }
-        for (int64_t c = 0; c < C; ++c) {
-          if (idx[c] >= 0) dimg[idx[c] + c] += g_dy[c];
-        }
-      }
+  const float* dyRange = dy + n0 * g.outH * g.outW * C;
+  ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
+    std::fill(best, best + C, -std::numeric_limits<float>::infinity());
+    std::fill(idx, idx + C, -1);
+    for (int64_t t = 0; t < count; ++t) ArgMaxInto(best, idx, x + img + taps[t], static_cast<int32_t>(taps[t]), C);
+    const float* g_dy = dyRange + w * C;
+    float* dimg = dx + img;
+    for (int64_t c = 0; c < C; ++c) {
+      if (idx[c] >= 0) dimg[idx[c] + c] += g_dy[c];
     }
-  }
+  });
 }
 
 static void AvgPoolGradRange(const float* dy, float* dx, const ConvGeom& g, int64_t n0, int64_t n1) {
@@ -361,25 +350,10 @@ static void AvgPoolGradRange(const float* dy, float* dx, const ConvGeom& g, int6
   std::memset(dx + n0 * g.inH * g.inW * C, 0, sizeof(float) * (n1 - n0) * g.inH * g.inW * C);
   // TensorFlow.js divides every gradient by the full window size, also where the window overlaps the padding.
   const float scale = 1.f / static_cast<float>(g.fH * g.fW);
-  const float* src = dy + n0 * g.outH * g.outW * C;
-  for (int64_t n = n0; n < n1; ++n) {
-    float* dimg = dx + n * g.inH * g.inW * C;
-    for (int64_t oy = 0; oy < g.outH; ++oy) {
-      int64_t ky0, ky1;
-      TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
-      for (int64_t ox = 0; ox < g.outW; ++ox, src += C) {
-        int64_t kx0, kx1;
-        TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
-        for (int64_t ky = ky0; ky < ky1; ++ky) {
-          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
-          for (int64_t kx = kx0; kx < kx1; ++kx) {
-            const int64_t ix = ox * g.strideW - g.padLeft + kx * g.dilW;
-            AddScaledInto(dimg + (iy * g.inW + ix) * C, src, scale, C);
-          }
-        }
-      }
-    }
-  }
+  const float* dyRange = dy + n0 * g.outH * g.outW * C;
+  ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
+    for (int64_t t = 0; t < count; ++t) AddScaledInto(dx + img + taps[t], dyRange + w * C, scale, C);
+  });
 }
 
 namespace {
