@@ -330,6 +330,7 @@ export {
   getGradients,
   NonFiniteError,
   assertFinite,
+  applyGradients,
   binaryCrossEntropyWithLogits,
   crossEntropyLoss,
   l1Loss,
@@ -353,8 +354,9 @@ export {
   type LossFn,
   type LossFunctionOptions,
   type LossReduction,
+  type OptimizerGradients,
 } from './training/index.js';
-export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled } from './backends/index.js';
+export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled, FUSED_UPDATE_KERNELS, type FusedOptimizerKind } from './backends/index.js';
 export { KindlingError, NotComputableError, EngineStateError, InvalidEventError, CheckpointError } from './errors.js';
 export * as idist from './distributed/index.js';
 export {

@@ -34,9 +34,8 @@ function firstLine(e: unknown): string {
 
 async function loadNative(threads: number): Promise<BackendStatus> {
   const name = 'kindling-native';
-  // OpenBLAS and OpenMP read these when the library loads, so they must be set before the import.
-  process.env['OPENBLAS_NUM_THREADS'] ??= String(threads);
-  process.env['OMP_NUM_THREADS'] ??= String(threads);
+  // kindling's pool sizes itself from this when the addon loads (OpenBLAS then runs single-threaded per part).
+  process.env['KINDLING_NATIVE_THREADS'] ??= String(threads);
   let mod: NativeModule;
   try {
     mod = (await import(NATIVE_MODULE)) as NativeModule;
@@ -60,7 +59,7 @@ async function loadNative(threads: number): Promise<BackendStatus> {
     return { name, available: false, note: `failed to initialise: ${firstLine(e)}` };
   }
   const detail = mod.nativeBackendStatus?.().reason;
-  return { name, available: true, note: `${detail !== undefined && detail !== null && detail !== '' ? `${detail}, ` : ''}OPENBLAS_NUM_THREADS=${process.env['OPENBLAS_NUM_THREADS']}` };
+  return { name, available: true, note: `${detail !== undefined && detail !== null && detail !== '' ? `${detail}, ` : ''}KINDLING_NATIVE_THREADS=${process.env['KINDLING_NATIVE_THREADS']}` };
 }
 
 async function loadTfjsNode(): Promise<BackendStatus> {

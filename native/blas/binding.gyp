@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "kindling_blas",
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/conv.cc", "src/elementwise.cc"],
+      "sources": ["src/addon.cc", "src/gemm.cc", "src/conv.cc", "src/elementwise.cc", "src/optim.cc"],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",
         "/usr/include/x86_64-linux-gnu",
@@ -11,7 +11,7 @@
         "/opt/homebrew/opt/openblas/include",
         "/usr/local/opt/openblas/include"
       ],
-      "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-fvisibility=hidden"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-ffp-contract=off", "-fvisibility=hidden"],
       "cflags_cc!": ["-fno-exceptions"],
       "libraries": ["-lopenblas", "-ldl", "-lpthread"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
@@ -23,7 +23,7 @@
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno"]
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno", "-ffp-contract=off"]
       }
     }
   ]

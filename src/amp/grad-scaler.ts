@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KindlingError } from '../errors.js';
+import { applyGradients } from '../training/optimizer-update.js';
 
 /**
  * Constructor options of {@link GradScaler}; every field is optional and defaults to PyTorch's value.
@@ -182,7 +183,7 @@ export class GradScaler {
    */
   async step(optimizer: tf.Optimizer, grads: tf.NamedTensorMap, options: GradScalerStepOptions = {}): Promise<boolean> {
     if (!this.#enabled) {
-      optimizer.applyGradients(grads);
+      applyGradients(optimizer, grads);
       return true;
     }
     const alreadyUnscaled = this.#unscaled.has(optimizer);
@@ -197,7 +198,7 @@ export class GradScaler {
         finiteFlag.dispose();
       }
       this.#foundInf = (this.#foundInf ?? false) || !finite;
-      if (finite) optimizer.applyGradients(unscaled);
+      if (finite) applyGradients(optimizer, unscaled);
       return finite;
     } finally {
       if (!alreadyUnscaled) tf.dispose(unscaled);

@@ -10,6 +10,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { GradScaler, type GradScalerStepOptions } from '../amp/grad-scaler.js';
+import { applyFused } from '../training/optimizer-update.js';
 import { allReduceArray, getWorldSize } from './context.js';
 
 type Gradients = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];
@@ -113,7 +114,11 @@ export function averageGradients(grads: tf.NamedTensorMap): tf.NamedTensorMap {
  */
 export function autoOptim<O extends tf.Optimizer>(optimizer: O): O {
   if (getWorldSize() === 1 || stateOf(optimizer) !== undefined) return optimizer;
-  const apply = optimizer.applyGradients.bind(optimizer);
+  const original = optimizer.applyGradients.bind(optimizer);
+  const method: unknown = Reflect.get(optimizer, 'applyGradients');
+  const apply = (grads: Gradients): void => {
+    if (!applyFused(optimizer, grads, method)) original(grads);
+  };
   const state: DistributedOptimizerState = { apply, bypass: false };
   Object.defineProperty(optimizer, DISTRIBUTED, { value: state });
   optimizer.applyGradients = function distributedApplyGradients(grads: Gradients): void {

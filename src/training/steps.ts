@@ -16,6 +16,7 @@ import type { Engine, ProcessFunction } from '../engine/index.js';
 import { isThenable } from '../engine/index.js';
 import { prepareBatch as defaultPrepareBatch, type PrepareBatchFn } from './convert.js';
 import { assertStepFinite } from './anomaly.js';
+import { applyGradients } from './optimizer-update.js';
 import { GradientWindow, OutputTensors, collectTensors, disposeExcept, isTensor, registerGradientWindow } from './tensors.js';
 
 /** A model kindling can train: a `tf.LayersModel`, or anything with `apply(x, { training })` and trainable weights. */
@@ -223,7 +224,7 @@ export function makeTrainingStep<M extends TrainableModel>(
       window.add(grads);
       if (iteration % k === 0) {
         const g = window.gradients as tf.NamedTensorMap;
-        if (scaler === null) optimizer.applyGradients(g);
+        if (scaler === null) applyGradients(optimizer, g);
         else {
           await scaler.step(optimizer, g, { nonBlocking: c.nonBlocking });
           scaler.update();

@@ -247,17 +247,49 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("config", std::string(openblas_get_config()));
   o.Set("coreName", std::string(openblas_get_corename()));
-  o.Set("threads", openblas_get_num_threads());
+  o.Set("threads", kd::ThreadPool::Get().Threads());
   o.Set("sbgemm", kd::HasSbgemm());
   o.Set("simd", SimdLevel());
   return o;
 }
 
-// setThreads(n): the number of OpenBLAS threads, and whether the elementwise loops use a second thread (n > 1).
+// setThreads(n): the number of threads of kindling's pool (the calling thread included).
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const int64_t n = std::max<int64_t>(1, Int(info, 0));
-  openblas_set_num_threads(static_cast<int>(n));
-  kd::TwoWayPool::Get().SetEnabled(n > 1);
+  kd::ThreadPool::Get().SetThreads(static_cast<int>(std::min<int64_t>(n, 1024)));
+  return info.Env().Undefined();
+}
+
+// sgdUpdate(v, g, outV, c)
+Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
+  F32 v = Arr(info, 0, 0, "value");
+  const int64_t n = static_cast<int64_t>(v.ElementLength());
+  F32 g = Arr(info, 1, n, "gradient"), ov = Arr(info, 2, n, "out value");
+  kd::SgdUpdate(v.Data(), g.Data(), ov.Data(), n, static_cast<float>(Num(info, 3)));
+  return info.Env().Undefined();
+}
+
+// momentumUpdate(v, acc, g, outV, outAcc, c, m, nesterov)
+Napi::Value MomentumUpdate(const Napi::CallbackInfo& info) {
+  F32 v = Arr(info, 0, 0, "value");
+  const int64_t n = static_cast<int64_t>(v.ElementLength());
+  F32 acc = Arr(info, 1, n, "accumulation"), g = Arr(info, 2, n, "gradient");
+  F32 ov = Arr(info, 3, n, "out value"), oacc = Arr(info, 4, n, "out accumulation");
+  const bool nesterov = info.Length() > 7 && info[7].ToBoolean().Value();
+  kd::MomentumUpdate(v.Data(), acc.Data(), g.Data(), ov.Data(), oacc.Data(), n, static_cast<float>(Num(info, 5)),
+                     static_cast<float>(Num(info, 6)), nesterov);
+  return info.Env().Undefined();
+}
+
+// adamUpdate(v, m1, m2, g, outV, outM1, outM2, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta1^t, 1 - beta2^t, eps, -lr)
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  F32 v = Arr(info, 0, 0, "value");
+  const int64_t n = static_cast<int64_t>(v.ElementLength());
+  F32 m1 = Arr(info, 1, n, "first moment"), m2 = Arr(info, 2, n, "second moment"), g = Arr(info, 3, n, "gradient");
+  F32 ov = Arr(info, 4, n, "out value"), om1 = Arr(info, 5, n, "out first moment"), om2 = Arr(info, 6, n, "out second moment");
+  const auto f = [&info](size_t i) { return static_cast<float>(Num(info, i)); };
+  const kd::AdamScalars s{f(7), f(8), f(9), f(10), f(11), f(12), f(13), f(14)};
+  kd::AdamUpdate(v.Data(), m1.Data(), m2.Data(), g.Data(), ov.Data(), om1.Data(), om2.Data(), n, s);
   return info.Env().Undefined();
 }
 
@@ -272,9 +304,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
   exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
   exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
+  exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate, "sgdUpdate"));
+  exports.Set("momentumUpdate", Napi::Function::New(env, MomentumUpdate, "momentumUpdate"));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate, "adamUpdate"));
   exports.Set("roundBf16", Napi::Function::New(env, RoundBf16, "roundBf16"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  // OpenBLAS runs single-threaded in each calling thread: large products are split over kindling's own two-thread
+  // pool (kd::Sgemm), the same pool as the memory-bound loops, so that no two thread pools compete for the cores.
+  openblas_set_num_threads(1);
   return exports;
 }
 

@@ -1,5 +1,4 @@
 // 2-D convolutions (im2col + sgemm, NHWC) and their gradients, max/average pooling and their gradients.
-#include <cblas.h>
 
 #include <algorithm>
 #include <cstring>
@@ -182,8 +181,7 @@ void Conv2D(const float* x, const float* w, float* y, const ConvGeom& g) {
     return;
   }
   if (IsPointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.batch * rowsPerImage, g.outC, colLen, 1.f, x, colLen, w,
-                g.outC, 0.f, y, g.outC);
+    Sgemm(false, false, g.batch * rowsPerImage, g.outC, colLen, x, colLen, w, g.outC, 0.f, y, g.outC);
     return;
   }
   if (colLen <= kDirectMaxTaps && DirectConv(x, w, y, g)) return;
@@ -192,16 +190,15 @@ void Conv2D(const float* x, const float* w, float* y, const ConvGeom& g) {
   for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
     const int64_t n1 = std::min(g.batch, n0 + chunk);
     Im2Col(x, col, n0, n1, g);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (n1 - n0) * rowsPerImage, g.outC, colLen, 1.f, col, colLen,
-                w, g.outC, 0.f, y + n0 * rowsPerImage * g.outC, g.outC);
+    Sgemm(false, false, (n1 - n0) * rowsPerImage, g.outC, colLen, col, colLen, w, g.outC, 0.f,
+          y + n0 * rowsPerImage * g.outC, g.outC);
   }
 }
 
 void Conv2DBackpropInput(const float* dy, const float* w, float* dx, const ConvGeom& g) {
   const int64_t rowsPerImage = g.outH * g.outW, colLen = g.fH * g.fW * g.inC;
   if (IsPointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.batch * rowsPerImage, colLen, g.outC, 1.f, dy, g.outC, w,
-                g.outC, 0.f, dx, colLen);
+    Sgemm(false, true, g.batch * rowsPerImage, colLen, g.outC, dy, g.outC, w, g.outC, 0.f, dx, colLen);
     return;
   }
   std::memset(dx, 0, sizeof(float) * g.batch * g.inH * g.inW * g.inC);
@@ -210,8 +207,8 @@ void Conv2DBackpropInput(const float* dy, const float* w, float* dx, const ConvG
   float* col = ScratchF32(static_cast<size_t>(chunk * rowsPerImage * colLen), 0);
   for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
     const int64_t n1 = std::min(g.batch, n0 + chunk);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (n1 - n0) * rowsPerImage, colLen, g.outC, 1.f,
-                dy + n0 * rowsPerImage * g.outC, g.outC, w, g.outC, 0.f, col, colLen);
+    Sgemm(false, true, (n1 - n0) * rowsPerImage, colLen, g.outC, dy + n0 * rowsPerImage * g.outC, g.outC, w, g.outC,
+          0.f, col, colLen);
     Col2Im(col, dx, n0, n1, g);
   }
 }
@@ -223,8 +220,7 @@ void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const Conv
     return;
   }
   if (IsPointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, colLen, g.outC, g.batch * rowsPerImage, 1.f, x, colLen, dy,
-                g.outC, 0.f, dw, g.outC);
+    Sgemm(true, false, colLen, g.outC, g.batch * rowsPerImage, x, colLen, dy, g.outC, 0.f, dw, g.outC);
     return;
   }
   const int64_t chunk = ChunkImages(g);
@@ -232,8 +228,8 @@ void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const Conv
   for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
     const int64_t n1 = std::min(g.batch, n0 + chunk);
     Im2Col(x, col, n0, n1, g);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, colLen, g.outC, (n1 - n0) * rowsPerImage, 1.f, col, colLen,
-                dy + n0 * rowsPerImage * g.outC, g.outC, n0 == 0 ? 0.f : 1.f, dw, g.outC);
+    Sgemm(true, false, colLen, g.outC, (n1 - n0) * rowsPerImage, col, colLen, dy + n0 * rowsPerImage * g.outC, g.outC,
+          n0 == 0 ? 0.f : 1.f, dw, g.outC);
   }
 }
 

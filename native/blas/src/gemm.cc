@@ -113,23 +113,50 @@ void Epilogue(float* y, int64_t rows, int64_t cols, const float* bias, int biasM
   });
 }
 
-void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
-                 int64_t n, int64_t k, bool transA, bool transB) {
+// Work (multiply-adds) of each part when a GEMM is split over the pool's threads.
+constexpr int64_t kGemmWorkPerPart = int64_t{1} << 18;
+
+void Sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float beta, float* c, int64_t ldc) {
   const CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
   const CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
-  const blasint lda = transA ? m : k, ldb = transB ? k : n;
+  const int64_t maxParts = m * n * k / kGemmWorkPerPart;
+  if (maxParts < 2 || (m < 32 && n < 32) || ThreadPool::Get().Threads() < 2) {
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  // Each thread packs its part of the larger operand and all of the smaller one; parts are cut at multiples of
+  // 16 (one AVX-512 vector of floats) so that every part keeps full-width micro-kernels.
+  constexpr int64_t kBlock = 16;
+  if (n >= m) {
+    ParallelFor((n + kBlock - 1) / kBlock, 2, [&](int64_t s, int64_t e) {
+      const int64_t n0 = s * kBlock, n1 = std::min(n, e * kBlock);
+      cblas_sgemm(CblasRowMajor, ta, tb, m, n1 - n0, k, 1.f, a, lda, transB ? b + n0 * ldb : b + n0, ldb, beta,
+                  c + n0, ldc);
+    }, maxParts);
+  } else {
+    ParallelFor((m + kBlock - 1) / kBlock, 2, [&](int64_t s, int64_t e) {
+      const int64_t m0 = s * kBlock, m1 = std::min(m, e * kBlock);
+      cblas_sgemm(CblasRowMajor, ta, tb, m1 - m0, n, k, 1.f, transA ? a + m0 : a + m0 * lda, lda, b, ldb, beta,
+                  c + m0 * ldc, ldc);
+    }, maxParts);
+  }
+}
+
+void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
+                 int64_t n, int64_t k, bool transA, bool transB) {
+  const int64_t lda = transA ? m : k, ldb = transB ? k : n;
   if (k == 0) {
     std::memset(c, 0, sizeof(float) * batch * m * n);
     return;
   }
   // A batch of row-major A's against one B is a single taller product.
   if (batchB == 1 && batchA == batch && !transA && batch > 1) {
-    cblas_sgemm(CblasRowMajor, ta, tb, batch * m, n, k, 1.f, a, lda, b, ldb, 0.f, c, n);
+    Sgemm(transA, transB, batch * m, n, k, a, lda, b, ldb, 0.f, c, n);
     return;
   }
   for (int64_t i = 0; i < batch; ++i) {
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.f, a + (i % batchA) * m * k, lda, b + (i % batchB) * k * n, ldb,
-                0.f, c + i * m * n, n);
+    Sgemm(transA, transB, m, n, k, a + (i % batchA) * m * k, lda, b + (i % batchB) * k * n, ldb, 0.f, c + i * m * n, n);
   }
 }
 

@@ -34,6 +34,9 @@ float* ScratchF32(size_t n, int slot);
 uint16_t* ScratchU16(size_t n, int slot);
 
 // --- gemm.cc
+// Row-major C = op(A) * op(B) + beta * C (cblas_sgemm's arguments), split over the two threads when large enough.
+void Sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float beta, float* c, int64_t ldc);
 // C[b] = op(A[b % batchA]) * op(B[b % batchB]) for b < batch; A is [M,K] (or [K,M] when transA), B is [K,N] (or
 // [N,K] when transB), C is [M,N].
 void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
@@ -78,5 +81,20 @@ enum ReduceOp : int { kRSum = 0, kRMean, kRMax, kRMin, kRProd };
 void Reduce(int op, const float* x, float* y, int64_t outer, int64_t r, int64_t inner);
 // Softmax / log-softmax over the last axis of [rows, cols].
 void Softmax(const float* x, float* y, int64_t rows, int64_t cols, bool log);
+
+// --- optim.cc
+// TensorFlow.js's optimizer updates, fused (o* = new values; inputs are not modified):
+// SGD:      v' = c * g + v                                   (c = -learning rate)
+// Momentum: acc' = m * acc + g; v' = c * acc' + v             (Nesterov: v' = c * (g + acc' * m) + v)
+// Adam:     m1' = m1 * b1 + g * (1 - b1); m2' = m2 * b2 + g^2 * (1 - b2);
+//           v' = (m1' / (1 - b1^t)) / (sqrt(m2' / (1 - b2^t)) + eps) * -lr + v
+struct AdamScalars {
+  float beta1, oneMinusBeta1, beta2, oneMinusBeta2, oneMinusAccBeta1, oneMinusAccBeta2, epsilon, negLr;
+};
+void SgdUpdate(const float* v, const float* g, float* ov, int64_t n, float c);
+void MomentumUpdate(const float* v, const float* acc, const float* g, float* ov, float* oacc, int64_t n, float c,
+                    float m, bool nesterov);
+void AdamUpdate(const float* v, const float* m1, const float* m2, const float* g, float* ov, float* om1, float* om2,
+                int64_t n, const AdamScalars& s);
 
 }  // namespace kd

@@ -37,6 +37,12 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, r: number, inner: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void;
   roundBf16(x: Float32Array): void;
+  sgdUpdate(v: Float32Array, g: Float32Array, outV: Float32Array, c: number): void;
+  momentumUpdate(v: Float32Array, acc: Float32Array, g: Float32Array, outV: Float32Array, outAcc: Float32Array, c: number,
+    m: number, nesterov: boolean): void;
+  adamUpdate(v: Float32Array, m1: Float32Array, m2: Float32Array, g: Float32Array, outV: Float32Array, outM1: Float32Array,
+    outM2: Float32Array, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLr: number): void;
   info(): { config: string; coreName: string; threads: number; sbgemm: boolean; simd: string };
   setThreads(n: number): void;
 }
@@ -97,9 +103,9 @@ function load(): { addon: NativeAddon | null; status: NativeBackendStatus } {
     return { addon: null, status: { available: false, reason: `the OpenBLAS addon is not built (${file} missing). ${FIX}` } };
   }
   try {
-    // OpenBLAS reads this when the addon loads it: its idle worker threads then sleep right after each GEMM instead
-    // of spinning for ~0.1 s, which on few cores took the CPU from the elementwise thread (measured: MLP and CNN
-    // steps 10-20% faster). A value set by the user is kept.
+    // OpenBLAS reads this when the addon loads it. kindling calls OpenBLAS single-threaded (its own pool splits the
+    // products, see native/blas/src/parallel.h), so OpenBLAS's idle worker threads should sleep at once instead of
+    // spinning for ~0.1 s. A value set by the user is kept.
     process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
     const addon = createRequire(join(root, 'package.json'))(file) as NativeAddon;
     const info = addon.info();

@@ -15,6 +15,7 @@ import { COPY_KERNELS } from './copy-kernels.js';
 import { ELEMENTWISE_KERNELS } from './elementwise-kernels.js';
 import type { NativeKernelArgs, NativeKernelDef } from './kernel-utils.js';
 import { BF16_MATMUL_KERNELS, MATMUL_KERNELS } from './matmul-kernels.js';
+import { OPTIMIZER_KERNELS } from './optimizer-kernels.js';
 
 /**
  * The name the native backend is registered under.
@@ -37,7 +38,9 @@ export const NATIVE_BACKEND_NAME = 'kindling-native';
  */
 export const NATIVE_BACKEND_PRIORITY = 0;
 
-const ALL_KERNELS: readonly NativeKernelDef[] = [...MATMUL_KERNELS, ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...COPY_KERNELS];
+const ALL_KERNELS: readonly NativeKernelDef[] = [
+  ...MATMUL_KERNELS, ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...COPY_KERNELS, ...OPTIMIZER_KERNELS,
+];
 
 /**
  * Names of the kernels that run natively on 'kindling-native' (every other kernel is the cpu backend's).
@@ -176,12 +179,12 @@ export function registerNativeBackend(): boolean {
 }
 
 /**
- * Sets how many threads the native backend uses: OpenBLAS's GEMM threads, and whether the memory-bound loops
- * (elementwise ops, pooling, im2col) are split over a second thread (n > 1). Defaults: the OpenBLAS default (the
- * core count, or OPENBLAS_NUM_THREADS) and the second thread on when there are 2+ cores (KINDLING_NATIVE_THREADS=1
- * turns it off).
+ * Sets how many threads the native backend uses (the calling thread included): its kernels, matrix products and
+ * convolutions included, split their work over kindling's own thread pool (OpenBLAS runs single-threaded on each
+ * part, so that one set of threads shares the cores). Default: the CPUs the process may run on, or
+ * KINDLING_NATIVE_THREADS.
  *
- * @param n - thread count, >= 1.
+ * @param n - thread count, >= 1 (1: everything on the calling thread).
  * @returns false when the addon is unavailable.
  * @example
  * ```ts

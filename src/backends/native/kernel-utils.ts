@@ -30,7 +30,7 @@ export interface NativeKernelArgs {
  * const neg: NativeKernelFunc = ({ inputs, backend }, addon) => unaryKernel(backend, inputs.x, addon, 8);
  * ```
  */
-export type NativeKernelFunc = (args: NativeKernelArgs, addon: NativeAddon) => TensorInfo | null;
+export type NativeKernelFunc = (args: NativeKernelArgs, addon: NativeAddon) => TensorInfo | TensorInfo[] | null;
 
 /**
  * A kernel name and its native implementation.

@@ -1,0 +1,172 @@
+// The fused optimizer updates of 'kindling-native' (applyGradients): TensorFlow.js's SGD, Momentum (plain and
+// Nesterov) and Adam give bit-identical weights and optimizer state to the stock optimizers on the cpu backend,
+// over several steps, for odd and large variable sizes; one kernel per variable; no leaks; the fallbacks.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { NATIVE_BACKEND_NAME } from '../../../src/backends/native/index.js';
+import { FUSED_UPDATE_KERNELS } from '../../../src/backends/optimizer-kernels.js';
+import { applyGradients } from '../../../src/training/optimizer-update.js';
+import { GradScaler } from '../../../src/amp/grad-scaler.js';
+import { rand, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
+
+/** Variable shapes: a scalar, odd sizes, and one large enough to be split over two threads. */
+const SHAPES: number[][] = [[], [7], [3, 5], [301, 257]];
+
+type MakeOptimizer = () => tf.Optimizer;
+const OPTIMIZERS: [string, MakeOptimizer, string][] = [
+  ['sgd', () => tf.train.sgd(0.1), FUSED_UPDATE_KERNELS.sgd],
+  ['momentum', () => tf.train.momentum(0.05, 0.9), FUSED_UPDATE_KERNELS.momentum],
+  ['nesterov', () => tf.train.momentum(0.05, 0.8, true), FUSED_UPDATE_KERNELS.momentum],
+  ['adam', () => tf.train.adam(0.01, 0.85, 0.995, 1e-6), FUSED_UPDATE_KERNELS.adam],
+];
+
+interface Run { weights: Float32Array[]; state: Float32Array[]; iterations: number }
+
+let unique = 0;
+
+/** `steps` updates of fresh variables with `apply` on `backend`; gradient `i` of step `s` is seeded by both. */
+async function train(backend: string, make: MakeOptimizer, steps: number,
+  apply: (o: tf.Optimizer, g: tf.NamedTensorMap) => void, lrAt?: (o: tf.Optimizer, step: number) => void): Promise<Run> {
+  await tf.setBackend(backend);
+  const optimizer = make();
+  const id = unique++;
+  const vars = SHAPES.map((shape, i) => tf.variable(tf.tensor(rand(shape, 10 + i), shape), true, `opt_${id}_${i}`));
+  for (let s = 0; s < steps; s++) {
+    lrAt?.(optimizer, s);
+    const grads: tf.NamedTensorMap = {};
+    SHAPES.forEach((shape, i) => { grads[vars[i]!.name] = tf.tensor(rand(shape, 100 * s + i), shape); });
+    apply(optimizer, grads);
+    tf.dispose(Object.values(grads));
+  }
+  const weights = vars.map((v) => Float32Array.from(v.dataSync()));
+  const saved = await optimizer.getWeights();
+  const run: Run = { weights, state: saved.slice(1).map((w) => Float32Array.from(w.tensor.dataSync())), iterations: optimizer.iterations };
+  tf.dispose([...vars, ...saved.map((w) => w.tensor)]);
+  optimizer.dispose();
+  return run;
+}
+
+function assertBitIdentical(actual: Run, expected: Run, what: string): void {
+  assert.equal(actual.iterations, expected.iterations, `${what}: iterations`);
+  assert.equal(actual.state.length, expected.state.length, `${what}: number of optimizer slots`);
+  const same = (a: Float32Array[], b: Float32Array[], kind: string): void => a.forEach((v, i) => {
+    assert.equal(Buffer.compare(Buffer.from(v.buffer, v.byteOffset, v.byteLength), Buffer.from(b[i]!.buffer, b[i]!.byteOffset, b[i]!.byteLength)), 0,
+      `${what}: ${kind} ${i} differs from TensorFlow.js's optimizer`);
+  });
+  same(actual.weights, expected.weights, 'weight');
+  same(actual.state, expected.state, 'slot');
+}
+
+const stock = (o: tf.Optimizer, g: tf.NamedTensorMap): void => o.applyGradients(g);
+
+describe('kindling-native fused optimizer updates', { skip: skipReason() }, () => {
+  before(setUpNative);
+  after(tearDownNative);
+
+  for (const [name, make] of OPTIMIZERS) {
+    it(`${name}: bit-identical to TensorFlow.js's optimizer on cpu over 4 steps`, async () => {
+      const fused = await train(NATIVE_BACKEND_NAME, make, 4, applyGradients);
+      const reference = await train('cpu', make, 4, stock);
+      assertBitIdentical(fused, reference, name);
+    });
+  }
+
+  for (const [name, make, kernel] of OPTIMIZERS) {
+    it(`${name}: one ${kernel} call per variable, no other per-variable kernels`, async () => {
+      await tf.setBackend(NATIVE_BACKEND_NAME);
+      const optimizer = make();
+      const vars = SHAPES.map((shape, i) => tf.variable(tf.tensor(rand(shape, i), shape)));
+      const grads: tf.NamedTensorMap = Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(rand(SHAPES[i]!, 50 + i), SHAPES[i])]));
+      applyGradients(optimizer, grads); // creates the slots
+      const profile = await tf.profile(() => applyGradients(optimizer, grads));
+      const names = profile.kernels.map((k) => k.name);
+      assert.equal(names.filter((n) => n === kernel).length, vars.length, names.join(','));
+      // Adam's two bias-correction products are per step, not per variable.
+      assert.equal(names.filter((n) => n !== kernel).length, name === 'adam' ? 2 : 0, names.join(','));
+      tf.dispose([...vars, ...Object.values(grads)]);
+      optimizer.dispose();
+    });
+  }
+
+  it('leaks no tensor across steps once the slots exist', async () => {
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    for (const [name, make] of OPTIMIZERS) {
+      const optimizer = make();
+      const v = tf.variable(tf.tensor(rand([40, 30], 1), [40, 30]));
+      const g = { [v.name]: tf.tensor(rand([40, 30], 2), [40, 30]) };
+      applyGradients(optimizer, g);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) applyGradients(optimizer, g);
+      assert.equal(tf.memory().numTensors, before, name);
+      tf.dispose([v, ...Object.values(g)]);
+      optimizer.dispose();
+    }
+  });
+
+  it('follows learning-rate changes (setLearningRate, the learningRate field of Adam) like the stock optimizers', async () => {
+    const schedule = (o: tf.Optimizer, s: number): void => {
+      if (Object.prototype.isPrototypeOf.call(tf.SGDOptimizer.prototype, o)) (o as tf.SGDOptimizer).setLearningRate(0.1 / (s + 1));
+      else (o as unknown as { learningRate: number }).learningRate = 0.01 / (s + 1);
+    };
+    for (const [name, make] of OPTIMIZERS) {
+      const fused = await train(NATIVE_BACKEND_NAME, make, 3, applyGradients, schedule);
+      const reference = await train('cpu', make, 3, stock, schedule);
+      assertBitIdentical(fused, reference, `${name} with a schedule`);
+    }
+  });
+
+  it('accepts the array form and null gradients like applyGradients', async () => {
+    const run = async (backend: string, apply: (o: tf.Optimizer, g: { name: string; tensor: tf.Tensor }[]) => void): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const optimizer = tf.train.momentum(0.1, 0.5);
+      const a = tf.variable(tf.tensor(rand([6], 1), [6])), b = tf.variable(tf.tensor(rand([4], 2), [4]));
+      const ga = tf.tensor(rand([6], 3), [6]);
+      apply(optimizer, [{ name: a.name, tensor: ga }, { name: b.name, tensor: null as unknown as tf.Tensor }]);
+      apply(optimizer, [{ name: a.name, tensor: ga }, { name: b.name, tensor: null as unknown as tf.Tensor }]);
+      const out = [a, b].map((v) => Float32Array.from(v.dataSync()));
+      const slots = await optimizer.getWeights();
+      assert.deepEqual(slots.slice(1).map((s) => s.name), [`${a.name}/momentum`, `${b.name}/momentum`]);
+      tf.dispose([a, b, ga, ...slots.map((s) => s.tensor)]);
+      optimizer.dispose();
+      return out;
+    };
+    const fused = await run(NATIVE_BACKEND_NAME, (o, g) => applyGradients(o, g));
+    const reference = await run('cpu', (o, g) => o.applyGradients(g));
+    assert.deepEqual(fused, reference);
+  });
+
+  it('runs the optimizer\'s own applyGradients when it is patched or the variables are not float32', async () => {
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    const optimizer = tf.train.sgd(0.1);
+    const original = optimizer.applyGradients.bind(optimizer);
+    let calls = 0;
+    optimizer.applyGradients = (g) => { calls++; original(g); };
+    const v = tf.variable(tf.tensor(rand([5], 1), [5]));
+    const g = { [v.name]: tf.tensor(rand([5], 2), [5]) };
+    const profile = await tf.profile(() => applyGradients(optimizer, g));
+    assert.equal(calls, 1);
+    assert.ok(!profile.kernels.some((k) => k.name === FUSED_UPDATE_KERNELS.sgd));
+    tf.dispose([v, ...Object.values(g)]);
+    const stockSgd = tf.train.sgd(0.1);
+    const wrongShape = tf.variable(tf.tensor(rand([5], 1), [5]));
+    const bad = { [wrongShape.name]: tf.tensor(rand([5], 2), [5, 1]) };
+    // a gradient shaped unlike its variable takes the stock path, which raises TensorFlow.js's own error
+    assert.throws(() => applyGradients(stockSgd, bad), /shape of the new value \(5,5\) and previous value \(5\) must match/);
+    tf.dispose([wrongShape, ...Object.values(bad)]);
+    optimizer.dispose();
+    stockSgd.dispose();
+  });
+
+  it('GradScaler.step applies the unscaled gradients through the fused update', async () => {
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    const scaler = new GradScaler({ initScale: 4 });
+    const optimizer = tf.train.momentum(0.1, 0.9);
+    const v = tf.variable(tf.tensor(rand([9], 1), [9]));
+    const g = { [v.name]: tf.tensor(rand([9], 2), [9]) };
+    const profile = await tf.profile(async () => { await scaler.step(optimizer, g); });
+    assert.ok(profile.kernels.some((k) => k.name === FUSED_UPDATE_KERNELS.momentum));
+    tf.dispose([v, ...Object.values(g)]);
+    optimizer.dispose();
+  });
+});
