@@ -2,19 +2,19 @@
  * @module backends/native/buffer-pool Reuse of the large output arrays of native kernels once their tensor is
  * disposed. No Ignite counterpart (PyTorch's CPU caching allocator plays this role). Deviations: none.
  *
- * Allocating a fresh multi-megabyte Float32Array costs more than the elementwise kernel that fills it (zeroing and
- * page faults), so a training step's activations and gradients are recycled between steps. An array is recycled
- * only when it provably has no other user: it was allocated here, stored in exactly one tensor (no view or alias of
- * it was stored), never handed out by `read`/`readSync` (dataSync, arraySync, buffer, moves to other backends), and
- * its tensor's storage was released.
+ * Allocating a fresh Float32Array of more than a few KiB costs more than the elementwise kernel that fills it (zeroing
+ * and page faults, which then land inside the native kernels), so a training step's activations and gradients are
+ * recycled between steps. An array is recycled only when it provably has no other user: it was allocated here, stored
+ * in exactly one tensor (no view or alias of it was stored), never handed out by `read`/`readSync` (dataSync,
+ * arraySync, buffer, moves to other backends), and its tensor's storage was released.
  */
 
-/** Arrays at least this long (256 KiB) are pooled; smaller ones are cheap to allocate. */
-export const POOL_MIN_LENGTH = 1 << 16;
+/** Arrays at least this long (16 KiB) are pooled: below, allocating is cheaper than the bookkeeping. */
+export const POOL_MIN_LENGTH = 1 << 12;
 /** Upper bound on the memory kept in the pool. */
 const POOL_MAX_BYTES = 256 << 20;
 /** Upper bound on the arrays kept per length. */
-const POOL_MAX_PER_LENGTH = 8;
+const POOL_MAX_PER_LENGTH = 32;
 
 /** State of an array handed out by {@link allocOutput}: not yet stored, stored once, or not recyclable. */
 const enum State { Fresh, Stored, Escaped }

@@ -1,0 +1,54 @@
+// kindling-native's thread pool: with 1, 2, 3 and 5 threads (more than the cores too), the products split over
+// the pool (every transpose case, splits along rows and along columns, parts not multiples of the 16-column
+// blocks), the convolutions, the elementwise loops and the fused optimizer update give the cpu backend's results.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers'; // registers the gradient functions
+import { setNativeBackendThreads } from '../../../src/backends/native/index.js';
+import { applyGradients } from '../../../src/training/optimizer-update.js';
+import { assertNativeMatchesCpu, rand, randT, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
+
+describe('kindling-native thread pool', { skip: skipReason() }, () => {
+  before(setUpNative);
+  after(async () => {
+    setNativeBackendThreads(availableParallelism());
+    await tearDownNative();
+  });
+
+  for (const threads of [1, 2, 3, 5]) {
+    it(`${threads} thread(s): products, convolutions, elementwise ops and updates equal the cpu backend's`, async () => {
+      assert.ok(setNativeBackendThreads(threads));
+      // 97 x 301 x 203: split along the 301 columns; 517 x 45 x 260: split along the 517 rows.
+      for (const [m, n, k] of [[97, 301, 203], [517, 45, 260]] as const) {
+        for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          const a = randT(ta ? [k, m] : [m, k], m + k), b = randT(tb ? [n, k] : [k, n], n + k);
+          await assertNativeMatchesCpu(() => tf.matMul(a, b, ta, tb), `matmul ${m}x${n}x${k} ${String(ta)} ${String(tb)}`, 1e-4);
+          tf.dispose([a, b]);
+        }
+      }
+      const x = randT([6, 17, 15, 8], 1), w = randT([3, 3, 8, 24], 2);
+      await assertNativeMatchesCpu(() => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), 'conv2d', 1e-4);
+      await assertNativeMatchesCpu(() => tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 2, 'valid'))))([x, w]), 'conv2d backprops', 1e-3);
+      const big = randT([300, 333], 3), row = randT([333], 4);
+      await assertNativeMatchesCpu(() => [tf.add(big, row), tf.relu(big), tf.sum(big, 0)], 'elementwise', 1e-4);
+      tf.dispose([x, w, big, row]);
+    });
+  }
+
+  it('the fused update splits over 3 threads with the same bits as 1 thread', () => {
+    const run = (threads: number): Float32Array => {
+      setNativeBackendThreads(threads);
+      const optimizer = tf.train.adam(0.01);
+      const v = tf.variable(tf.tensor(rand([1001, 97], 1), [1001, 97]));
+      const g = { [v.name]: tf.tensor(rand([1001, 97], 2), [1001, 97]) };
+      for (let i = 0; i < 3; i++) applyGradients(optimizer, g);
+      const out = Float32Array.from(v.dataSync());
+      tf.dispose([v, ...Object.values(g)]);
+      optimizer.dispose();
+      return out;
+    };
+    assert.deepEqual(run(3), run(1));
+  });
+});
