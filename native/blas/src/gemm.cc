@@ -113,15 +113,17 @@ void Epilogue(float* y, int64_t rows, int64_t cols, const float* bias, int biasM
   });
 }
 
-// Work (multiply-adds) of each part when a GEMM is split over the pool's threads.
+// Minimum work (multiply-adds) of each part when a GEMM is split over the pool's threads.
 constexpr int64_t kGemmWorkPerPart = int64_t{1} << 18;
 
 void Sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, float beta, float* c, int64_t ldc) {
   const CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
   const CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
-  const int64_t maxParts = m * n * k / kGemmWorkPerPart;
-  if (maxParts < 2 || (m < 32 && n < 32) || ThreadPool::Get().Threads() < 2) {
+  const int threads = ThreadPool::Get().Threads();
+  // Two chunks per thread: every chunk packs all of the smaller operand again.
+  const int64_t maxParts = std::min<int64_t>(m * n * k / kGemmWorkPerPart, 2 * threads);
+  if (maxParts < 2 || (m < 32 && n < 32) || threads < 2) {
     cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.f, a, lda, b, ldb, beta, c, ldc);
     return;
   }

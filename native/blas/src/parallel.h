@@ -38,37 +38,43 @@ constexpr int kSpin = 1000;
 
 class ThreadPool {
  public:
+  using Fn = std::function<void(int64_t, int64_t)>;
+
   static ThreadPool& Get() {
     static ThreadPool* pool = new ThreadPool();  // never destroyed: workers may outlive static destructors
     return *pool;
   }
 
-  // Runs fn(begin, end) over [0, n) in up to `maxParts` contiguous parts (at most the thread count), each of at
-  // least minParallel / 2 items; serially when n < minParallel.
-  void For(int64_t n, int64_t minParallel, const std::function<void(int64_t, int64_t)>& fn, int64_t maxParts = 1 << 30) {
+  // Runs fn(begin, end) over [0, n), serially when n < minParallel, else in chunks of at least minParallel / 2
+  // items (at most maxChunks, default 4 per thread) that the calling thread and the workers claim one at a time.
+  // Claiming instead of a fixed split means that a worker still waking up (which can take longer than the whole
+  // loop on a loaded or virtualised machine) never holds the caller up: the caller runs whatever is left.
+  void For(int64_t n, int64_t minParallel, const Fn& fn, int64_t maxChunks = 0) {
     const int threads = threads_.load(std::memory_order_relaxed);
-    int64_t parts = std::min<int64_t>({threads, maxParts, n, std::max<int64_t>(2, 2 * n / std::max<int64_t>(minParallel, 1))});
-    if (parts < 2 || n < minParallel || !busy_.try_lock()) {
+    const int64_t chunks = std::min<int64_t>({maxChunks > 0 ? maxChunks : int64_t{4} * threads, n,
+                                              2 * n / std::max<int64_t>(minParallel, 1)});
+    if (threads < 2 || chunks < 2 || n < minParallel || !busy_.try_lock()) {
       fn(0, n);
       return;
     }
-    while (static_cast<int64_t>(workers_.size()) < parts - 1) {
-      const int index = static_cast<int>(workers_.size()) + 1;
-      workers_.emplace_back([this, index] { Run(index); });
+    while (static_cast<int>(workers_.size()) < threads - 1) {
+      workers_.emplace_back([this] { Run(); });
       workers_.back().detach();
     }
-    const auto range = [n, parts](int64_t p) { return n * p / parts; };
-    const std::function<void(int)> part = [&fn, &range](int p) { fn(range(p), range(p + 1)); };
-    pending_.store(static_cast<int>(parts - 1), std::memory_order_relaxed);
+    uint32_t gen;
     {
       std::lock_guard<std::mutex> lock(m_);
-      task_ = &part;
-      parts_ = static_cast<int>(parts);
-      generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+      gen = static_cast<uint32_t>(generation_.load(std::memory_order_relaxed) + 1);
+      task_ = &fn;
+      n_ = n;
+      chunks_ = chunks;
+      done_.store(0, std::memory_order_relaxed);
+      claim_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
     }
     cv_.notify_all();
-    part(0);
-    while (pending_.load(std::memory_order_acquire) != 0) KD_PAUSE();
+    Work(gen, fn, n, chunks);
+    while (done_.load(std::memory_order_acquire) != chunks) KD_PAUSE();
     busy_.unlock();
   }
 
@@ -88,25 +94,36 @@ class ThreadPool {
     threads_ = n;
   }
 
-  void Run(int index) {
-    uint64_t seen = 0;
+  // Claims and runs chunks of generation `gen` until none is left. A claim is one compare-and-swap on
+  // (generation << 32 | next chunk), so a worker holding a finished generation's task never runs it: its claim
+  // fails, and while a claim of it can succeed its caller is still waiting (fn is alive).
+  void Work(uint32_t gen, const Fn& fn, int64_t n, int64_t chunks) {
+    for (;;) {
+      uint64_t v = claim_.load(std::memory_order_acquire);
+      do {
+        if (static_cast<uint32_t>(v >> 32) != gen || static_cast<int64_t>(v & 0xffffffffu) >= chunks) return;
+      } while (!claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire));
+      const int64_t c = static_cast<int64_t>(v & 0xffffffffu);
+      fn(n * c / chunks, n * (c + 1) / chunks);
+      done_.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
+  void Run() {
+    uint32_t seen = 0;
     for (;;) {
       for (int i = 0; i < kSpin && generation_.load(std::memory_order_acquire) == seen; ++i) KD_PAUSE();
-      const std::function<void(int)>* task;
-      int parts;
+      const Fn* task;
+      int64_t n, chunks;
       {
         std::unique_lock<std::mutex> lock(m_);
         cv_.wait(lock, [this, seen] { return generation_.load(std::memory_order_acquire) != seen; });
-        // Read together under the lock: the task of the newest generation (a worker without a part in a task may
-        // see only a later one, never run one twice).
         seen = generation_.load(std::memory_order_relaxed);
         task = task_;
-        parts = parts_;
+        n = n_;
+        chunks = chunks_;
       }
-      if (index < parts) {
-        (*task)(index);
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
-      }
+      Work(seen, *task, n, chunks);
     }
   }
 
@@ -115,16 +132,17 @@ class ThreadPool {
   std::mutex busy_;
   std::mutex m_;
   std::condition_variable cv_;
-  const std::function<void(int)>* task_ = nullptr;  // guarded by m_
-  int parts_ = 0;                                   // guarded by m_
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  const Fn* task_ = nullptr;  // task_, n_, chunks_: guarded by m_, written with generation_
+  int64_t n_ = 0;
+  int64_t chunks_ = 0;
+  std::atomic<uint32_t> generation_{0};
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int64_t> done_{0};
 };
 
 // Convenience: ThreadPool::Get().For(...).
-inline void ParallelFor(int64_t n, int64_t minParallel, const std::function<void(int64_t, int64_t)>& fn,
-                        int64_t maxParts = 1 << 30) {
-  ThreadPool::Get().For(n, minParallel, fn, maxParts);
+inline void ParallelFor(int64_t n, int64_t minParallel, const ThreadPool::Fn& fn, int64_t maxChunks = 0) {
+  ThreadPool::Get().For(n, minParallel, fn, maxChunks);
 }
 
 }  // namespace kd
