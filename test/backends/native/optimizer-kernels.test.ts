@@ -8,6 +8,7 @@ import { NATIVE_BACKEND_NAME } from '../../../src/backends/native/index.js';
 import { FUSED_UPDATE_KERNELS } from '../../../src/backends/optimizer-kernels.js';
 import { applyGradients } from '../../../src/training/optimizer-update.js';
 import { GradScaler } from '../../../src/amp/grad-scaler.js';
+import { createSupervisedTrainer, crossEntropyLoss } from '../../../src/index.js';
 import { rand, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
 
 /** Variable shapes: a scalar, odd sizes, and one large enough to be split over two threads. */
@@ -167,6 +168,21 @@ describe('kindling-native fused optimizer updates', { skip: skipReason() }, () =
     const profile = await tf.profile(async () => { await scaler.step(optimizer, g); });
     assert.ok(profile.kernels.some((k) => k.name === FUSED_UPDATE_KERNELS.momentum));
     tf.dispose([v, ...Object.values(g)]);
+    optimizer.dispose();
+  });
+
+  it('createSupervisedTrainer steps the optimizer through the fused kernel, with accumulation too', async () => {
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    const w = tf.variable(tf.tensor(rand([6, 3], 1), [6, 3])), b = tf.variable(tf.zeros([3]));
+    const model = { apply: (x: tf.Tensor): tf.Tensor => tf.add(tf.matMul(x, w), b), trainableWeights: [w, b] };
+    const x = tf.tensor(rand([4, 6], 2), [4, 6]), y = tf.tensor1d([0, 2, 1, 2], 'int32');
+    const optimizer = tf.train.adam(0.01);
+    const trainer = createSupervisedTrainer(model, optimizer, crossEntropyLoss, { gradientAccumulationSteps: 2 });
+    const profile = await tf.profile(async () => { await trainer.run([[x, y], [x, y], [x, y], [x, y]], { maxEpochs: 1 }); });
+    // 4 iterations, accumulation 2: 2 optimizer steps of 2 variables
+    assert.equal(profile.kernels.filter((k) => k.name === FUSED_UPDATE_KERNELS.adam).length, 4);
+    assert.equal(optimizer.iterations, 2);
+    tf.dispose([w, b, x, y]);
     optimizer.dispose();
   });
 });
