@@ -356,7 +356,9 @@ export {
   type LossReduction,
   type OptimizerGradients,
 } from './training/index.js';
-export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled, FUSED_UPDATE_KERNELS, type FusedOptimizerKind } from './backends/index.js';
+export {
+  installWasmFixes, uninstallWasmFixes, wasmFixesInstalled, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS, type FusedOptimizerKind,
+} from './backends/index.js';
 export { KindlingError, NotComputableError, EngineStateError, InvalidEventError, CheckpointError } from './errors.js';
 export * as idist from './distributed/index.js';
 export {

@@ -5,6 +5,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedCrossEntropyAvailable, fusedSparseSoftmaxCrossEntropy } from './fused-losses.js';
 
 /** How per-element losses are combined. @defaultValue `'mean'` */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -44,8 +45,8 @@ function checkTensors(name: string, input: unknown, target: unknown): asserts in
 }
 
 interface ClassTargets {
-  /** Target probabilities [N, C] (one-hot rows for indices; zero rows for ignored samples). */
-  probs: tf.Tensor;
+  /** Target probabilities [N, C] (one-hot rows for indices; zero rows for ignored samples); null when not asked for. */
+  probs: tf.Tensor | null;
   /** Sample weights: 1 counted, 0 ignored, NaN out of range (GPU backends); null when every sample counts. */
   weight: tf.Tensor | null;
 }
@@ -76,7 +77,7 @@ function checkIndices(name: string, target: tf.Tensor, c: number, ignoreIndex: n
   return ignored;
 }
 
-function classTargets(name: string, input: tf.Tensor, target: tf.Tensor, ignoreIndex: number): ClassTargets {
+function classTargets(name: string, input: tf.Tensor, target: tf.Tensor, ignoreIndex: number, withProbs = true): ClassTargets {
   if (input.rank !== 2) {
     throw new RangeError(`${name} expects input of shape [N, C] (logits or log-probabilities), got ${shape(input)}`);
   }
@@ -86,7 +87,7 @@ function classTargets(name: string, input: tf.Tensor, target: tf.Tensor, ignoreI
       throw new TypeError(`${name} expects class indices as an int32 tensor of shape [${n}], got ${target.dtype}; use tf.cast(y, 'int32') or one-hot targets of shape [${n}, ${c}]`);
     }
     const ignored = checkIndices(name, target, c, ignoreIndex);
-    const probs = tf.oneHot(target, c);
+    const probs = withProbs ? tf.oneHot(target, c) : null;
     // Checked labels, none ignored (the usual case): no weights, no extra kernels in the training step.
     if (ignored === 0) return { probs, weight: null };
     const counted = tf.cast(tf.notEqual(target, ignoreIndex), 'float32');
@@ -123,8 +124,16 @@ function reduceWeighted(perSample: tf.Tensor, weight: tf.Tensor | null, reductio
 export function crossEntropyLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   checkTensors('crossEntropyLoss', input, target);
   return tf.tidy(() => {
-    const { probs, weight } = classTargets('crossEntropyLoss', input, target, options.ignoreIndex ?? -100);
-    const perSample = tf.neg(tf.sum(tf.mul(probs, tf.logSoftmax(input)), 1));
+    const ignoreIndex = options.ignoreIndex ?? -100;
+    // Class indices on a backend with the fused kernel: one kernel forward, one backward (no one-hot, no
+    // log-softmax ops). Ignored labels give 0 there, and are weighted out below like in the unfused path.
+    if (input.rank === 2 && target.rank === 1 && target.dtype === 'int32' && fusedCrossEntropyAvailable()) {
+      const { weight } = classTargets('crossEntropyLoss', input, target, ignoreIndex, false);
+      const perSample = fusedSparseSoftmaxCrossEntropy(input, target);
+      if (perSample !== null) return reduceWeighted(perSample, weight, options.reduction ?? 'mean');
+    }
+    const { probs, weight } = classTargets('crossEntropyLoss', input, target, ignoreIndex);
+    const perSample = tf.neg(tf.sum(tf.mul(probs!, tf.logSoftmax(input)), 1));
     return reduceWeighted(perSample, weight, options.reduction ?? 'mean');
   });
 }
@@ -146,7 +155,7 @@ export function nllLoss(input: tf.Tensor, target: tf.Tensor, options: LossOption
   checkTensors('nllLoss', input, target);
   return tf.tidy(() => {
     const { probs, weight } = classTargets('nllLoss', input, target, options.ignoreIndex ?? -100);
-    return reduceWeighted(tf.neg(tf.sum(tf.mul(probs, input), 1)), weight, options.reduction ?? 'mean');
+    return reduceWeighted(tf.neg(tf.sum(tf.mul(probs!, input), 1)), weight, options.reduction ?? 'mean');
   });
 }
 

@@ -9,7 +9,7 @@
  * gradient whose shape differs from its variable) runs `optimizer.applyGradients`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED_UPDATE_KERNELS, type FusedOptimizerKind } from '../backends/optimizer-kernels.js';
+import { FUSED_UPDATE_KERNELS, type FusedOptimizerKind } from '../backends/fused-kernels.js';
 
 /** Gradients as `applyGradients` takes them. */
 export type OptimizerGradients = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];

@@ -224,6 +224,20 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// sparseSoftmaxCrossEntropy(logits, labels, loss, backprop, rows, cols)
+Napi::Value SparseSoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  const int64_t rows = Int(info, 4), cols = Int(info, 5);
+  F32 x = Arr(info, 0, rows * cols, "logits");
+  if (info.Length() <= 1 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      static_cast<int64_t>(info[1].As<Napi::TypedArray>().ElementLength()) < rows) {
+    Fail(info.Env(), "labels must be an Int32Array of at least " + std::to_string(rows) + " elements");
+  }
+  Napi::TypedArrayOf<int32_t> labels = info[1].As<Napi::TypedArrayOf<int32_t>>();
+  F32 loss = Arr(info, 2, rows, "loss"), backprop = Arr(info, 3, rows * cols, "backprop");
+  kd::SparseSoftmaxCrossEntropy(x.Data(), labels.Data(), loss.Data(), backprop.Data(), rows, cols);
+  return info.Env().Undefined();
+}
+
 // roundBf16(x): rounds float32 values to bfloat16 values in place.
 Napi::Value RoundBf16(const Napi::CallbackInfo& info) {
   F32 x = Arr(info, 0, 0, "x");
@@ -304,6 +318,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
   exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
   exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
+  exports.Set("sparseSoftmaxCrossEntropy", Napi::Function::New(env, SparseSoftmaxCrossEntropy, "sparseSoftmaxCrossEntropy"));
   exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate, "sgdUpdate"));
   exports.Set("momentumUpdate", Napi::Function::New(env, MomentumUpdate, "momentumUpdate"));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate, "adamUpdate"));

@@ -82,6 +82,12 @@ void Reduce(int op, const float* x, float* y, int64_t outer, int64_t r, int64_t 
 // Softmax / log-softmax over the last axis of [rows, cols].
 void Softmax(const float* x, float* y, int64_t rows, int64_t cols, bool log);
 
+// --- loss.cc
+// loss[r] = -logSoftmax(x[r])[labels[r]], backprop[r] = softmax(x[r]) - onehot(labels[r]); a label outside
+// [0, cols) gives loss 0 and a zero backprop row (the unfused path's zero one-hot row).
+void SparseSoftmaxCrossEntropy(const float* x, const int32_t* labels, float* loss, float* backprop, int64_t rows,
+                               int64_t cols);
+
 // --- optim.cc
 // TensorFlow.js's optimizer updates, fused (o* = new values; inputs are not modified):
 // SGD:      v' = c * g + v                                   (c = -learning rate)

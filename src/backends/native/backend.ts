@@ -15,7 +15,7 @@ import { COPY_KERNELS } from './copy-kernels.js';
 import { ELEMENTWISE_KERNELS } from './elementwise-kernels.js';
 import type { NativeKernelArgs, NativeKernelDef } from './kernel-utils.js';
 import { BF16_MATMUL_KERNELS, MATMUL_KERNELS } from './matmul-kernels.js';
-import { OPTIMIZER_KERNELS } from './optimizer-kernels.js';
+import { FUSED_KERNELS } from './fused-kernels.js';
 
 /**
  * The name the native backend is registered under.
@@ -39,7 +39,7 @@ export const NATIVE_BACKEND_NAME = 'kindling-native';
 export const NATIVE_BACKEND_PRIORITY = 0;
 
 const ALL_KERNELS: readonly NativeKernelDef[] = [
-  ...MATMUL_KERNELS, ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...COPY_KERNELS, ...OPTIMIZER_KERNELS,
+  ...MATMUL_KERNELS, ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...COPY_KERNELS, ...FUSED_KERNELS,
 ];
 
 /**

@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { NATIVE_BACKEND_NAME } from '../../../src/backends/native/index.js';
-import { FUSED_UPDATE_KERNELS } from '../../../src/backends/optimizer-kernels.js';
+import { FUSED_UPDATE_KERNELS } from '../../../src/backends/fused-kernels.js';
 import { applyGradients } from '../../../src/training/optimizer-update.js';
 import { GradScaler } from '../../../src/amp/grad-scaler.js';
 import { createSupervisedTrainer, crossEntropyLoss } from '../../../src/index.js';

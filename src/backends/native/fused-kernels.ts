@@ -1,11 +1,12 @@
 /**
- * @module backends/native/optimizer-kernels The fused optimizer updates (backends/optimizer-kernels.ts) on the
- * OpenBLAS addon: one pass over each variable, gradient and slot, on two threads for large variables. No Ignite
- * counterpart. Deviations: none (bit-identical to TensorFlow.js's optimizers: native/blas/src/optim.cc).
+ * @module backends/native/fused-kernels The fused kernels (backends/fused-kernels.ts) on the addon: optimizer
+ * updates in one pass over each variable, gradient and slot (native/blas/src/optim.cc), and the sparse softmax
+ * cross-entropy with its gradient (native/blas/src/loss.cc), split over the thread pool when large. No Ignite
+ * counterpart. Deviations: none (updates bit-identical to TensorFlow.js's optimizers).
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { FUSED_UPDATE_KERNELS } from '../optimizer-kernels.js';
+import { FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from '../fused-kernels.js';
 import type { NativeAddon } from './addon.js';
 import { allocOutput } from './buffer-pool.js';
 import { f32Values, makeOutput, type NativeKernelArgs, type NativeKernelDef } from './kernel-utils.js';
@@ -57,15 +58,28 @@ function adam(args: NativeKernelArgs, addon: NativeAddon): TensorInfo[] {
   return out.infos();
 }
 
+function sparseSoftmaxCrossEntropy(args: NativeKernelArgs, addon: NativeAddon): TensorInfo[] | null {
+  const logits = args.inputs.logits, labels = args.inputs.labels;
+  const x = f32Values(args.backend, logits);
+  const ids = labels === undefined ? undefined : args.backend.data.get(labels.dataId)?.values;
+  if (x === null || logits === undefined || logits.shape.length !== 2 || !(ids instanceof Int32Array)) return null;
+  const [rows, cols] = logits.shape as [number, number];
+  if (labels?.shape.length !== 1 || labels.shape[0] !== rows || rows * cols === 0) return null;
+  const loss = allocOutput(rows), backprop = allocOutput(rows * cols);
+  addon.sparseSoftmaxCrossEntropy(x, ids, loss, backprop, rows, cols);
+  return [makeOutput(args.backend, [rows], loss), makeOutput(args.backend, [rows, cols], backprop)];
+}
+
 /**
- * The native fused optimizer-update kernels.
+ * The native fused kernels: optimizer updates and losses.
  *
  * @example
  * ```ts
- * OPTIMIZER_KERNELS.map((k) => k.name); // ['KindlingSgdUpdate', 'KindlingMomentumUpdate', 'KindlingAdamUpdate']
+ * FUSED_KERNELS.some((k) => k.name === 'KindlingMomentumUpdate'); // true
  * ```
  */
-export const OPTIMIZER_KERNELS: readonly NativeKernelDef[] = [
+export const FUSED_KERNELS: readonly NativeKernelDef[] = [
+  { name: FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy, run: sparseSoftmaxCrossEntropy },
   { name: FUSED_UPDATE_KERNELS.sgd, run: sgd },
   { name: FUSED_UPDATE_KERNELS.momentum, run: momentum },
   { name: FUSED_UPDATE_KERNELS.adam, run: adam },

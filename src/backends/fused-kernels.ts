@@ -1,0 +1,53 @@
+/**
+ * @module backends/fused-kernels The contract of kindling's fused kernels: their names, inputs, attributes and
+ * outputs. A backend that registers them makes `applyGradients` update each variable in one kernel call instead
+ * of the 2 (SGD), 4 (Momentum) or 11 (Adam) kernels of TensorFlow.js's optimizers, and `crossEntropyLoss` on class
+ * indices one kernel forward and one backward instead of about ten each. 'kindling-native' registers all of them;
+ * on other backends the unfused paths run. No Ignite counterpart (PyTorch's fused optimizers and its
+ * `cross_entropy` kernel play this role). Deviations: none; the optimizer updates are bit-identical to the
+ * TensorFlow.js optimizers, the loss equal to the unfused computation within float32 rounding.
+ */
+
+/**
+ * Kernel names of the fused updates, by TensorFlow.js optimizer.
+ *
+ * - `sgd` — inputs `{ value, gradient, c }` (`c` = the optimizer's `-learningRate` scalar); no attributes;
+ *   outputs `[newValue]` = `c * gradient + value`.
+ * - `momentum` — inputs `{ value, accumulation, gradient, c, m }`; attribute `useNesterov`; outputs
+ *   `[newValue, newAccumulation]` with `newAccumulation = m * accumulation + gradient` and
+ *   `newValue = c * newAccumulation + value` (Nesterov: `c * (gradient + newAccumulation * m) + value`).
+ * - `adam` — inputs `{ value, firstMoment, secondMoment, gradient, accBeta1, accBeta2 }`; attributes `beta1`,
+ *   `beta2`, `epsilon`, `learningRate`; outputs `[newValue, newFirstMoment, newSecondMoment]`, computed like
+ *   `AdamOptimizer.applyGradients` (float32 operations in the same order).
+ *
+ * @example
+ * ```ts
+ * tf.getKernel(FUSED_UPDATE_KERNELS.momentum, 'kindling-native') !== undefined; // true once registered
+ * ```
+ */
+export const FUSED_UPDATE_KERNELS = {
+  sgd: 'KindlingSgdUpdate',
+  momentum: 'KindlingMomentumUpdate',
+  adam: 'KindlingAdamUpdate',
+} as const;
+
+/** The optimizers with a fused update kernel. */
+export type FusedOptimizerKind = keyof typeof FUSED_UPDATE_KERNELS;
+
+/**
+ * Kernel names of the fused losses.
+ *
+ * - `sparseSoftmaxCrossEntropy` — inputs `{ logits, labels }` (float32 `[N, C]`, int32 `[N]`); no attributes;
+ *   outputs `[loss, backprop]`: float32 `[N]` with `loss[i] = -logSoftmax(logits[i])[labels[i]]`, and float32
+ *   `[N, C]` with `backprop[i] = softmax(logits[i]) - oneHot(labels[i])`, the gradient of `loss[i]`. A label
+ *   outside `[0, C)` (an ignored sample) gives a loss of 0 and a zero gradient row. Its gradient (registered by
+ *   kindling) is `dLoss[:, None] * backprop`.
+ *
+ * @example
+ * ```ts
+ * tf.getKernel(FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy, 'kindling-native') !== undefined; // true once registered
+ * ```
+ */
+export const FUSED_LOSS_KERNELS = {
+  sparseSoftmaxCrossEntropy: 'KindlingSparseSoftmaxCrossEntropy',
+} as const;

@@ -1,0 +1,95 @@
+// crossEntropyLoss on 'kindling-native' runs the fused sparse softmax cross-entropy kernel: its values and its
+// gradient with respect to the logits equal the unfused computation on the cpu backend for every reduction, with
+// ignored samples, large logits and odd sizes; one fused kernel forward; out-of-range labels still fail; no leaks.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '../../../src/training/register-gradients.js';
+import { NATIVE_BACKEND_NAME } from '../../../src/backends/native/index.js';
+import { FUSED_LOSS_KERNELS } from '../../../src/backends/fused-kernels.js';
+import { crossEntropyLoss } from '../../../src/training/losses.js';
+import type { LossOptions } from '../../../src/training/losses.js';
+import { assertClose, rand, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
+
+/** Loss and d(loss)/d(logits) on `backend` for logits `[n, c]` (scaled by `scale`) and the given labels. */
+async function lossAndGrad(backend: string, n: number, c: number, labels: number[], options: LossOptions, scale = 3): Promise<[Float32Array, Float32Array]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const logits = tf.mul(tf.tensor(rand([n, c], n + c), [n, c]), scale);
+    const y = tf.tensor1d(labels, 'int32');
+    // 'none' gives [n] losses: differentiate their weighted sum so every row's gradient is checked
+    const weights = tf.tensor1d(Array.from({ length: n }, (_, i) => 1 + (i % 3)));
+    const f = (x: tf.Tensor): tf.Scalar => {
+      const l = crossEntropyLoss(x, y, options);
+      return (l.rank === 0 ? l : tf.sum(tf.mul(l, weights))) as tf.Scalar;
+    };
+    const value = crossEntropyLoss(logits, y, options);
+    const grad = tf.grad(f)(logits);
+    return [Float32Array.from(value.dataSync()), Float32Array.from(grad.dataSync())];
+  });
+}
+
+const labelsFor = (n: number, c: number, ignore?: number): number[] =>
+  Array.from({ length: n }, (_, i) => (ignore !== undefined && i % 4 === 1 ? ignore : (i * 7) % c));
+
+describe('kindling-native fused cross-entropy', { skip: skipReason() }, () => {
+  before(setUpNative);
+  after(tearDownNative);
+
+  for (const [n, c] of [[1, 2], [7, 10], [300, 129]] as const) {
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      it(`[${n}, ${c}] reduction ${reduction}: values and gradients equal the unfused cpu computation`, async () => {
+        const native = await lossAndGrad(NATIVE_BACKEND_NAME, n, c, labelsFor(n, c), { reduction });
+        const cpu = await lossAndGrad('cpu', n, c, labelsFor(n, c), { reduction });
+        assertClose(native[0], cpu[0], 'loss', 1e-5);
+        assertClose(native[1], cpu[1], 'gradient', 1e-5);
+      });
+    }
+  }
+
+  it('ignored samples (default and custom ignoreIndex) count in neither the loss nor the gradient', async () => {
+    for (const [ignore, options] of [[-100, {}], [3, { ignoreIndex: 3 }]] as const) {
+      for (const reduction of ['mean', 'sum', 'none'] as const) {
+        const labels = labelsFor(12, 5, ignore);
+        const native = await lossAndGrad(NATIVE_BACKEND_NAME, 12, 5, labels, { ...options, reduction });
+        const cpu = await lossAndGrad('cpu', 12, 5, labels, { ...options, reduction });
+        assertClose(native[0], cpu[0], `loss ignore ${ignore} ${reduction}`, 1e-5);
+        assertClose(native[1], cpu[1], `gradient ignore ${ignore} ${reduction}`, 1e-5);
+      }
+    }
+  });
+
+  it('is stable for large logits (no overflow), like the unfused log-softmax', async () => {
+    const native = await lossAndGrad(NATIVE_BACKEND_NAME, 5, 4, labelsFor(5, 4), {}, 400);
+    const cpu = await lossAndGrad('cpu', 5, 4, labelsFor(5, 4), {}, 400);
+    assert.ok(native[0].every(Number.isFinite) && native[1].every(Number.isFinite));
+    assertClose(native[0], cpu[0], 'loss', 1e-5);
+    assertClose(native[1], cpu[1], 'gradient', 1e-5);
+  });
+
+  it('runs one fused kernel instead of the log-softmax and one-hot ops, and leaks nothing', async () => {
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    const logits = tf.tensor(rand([8, 10], 1), [8, 10]), y = tf.tensor1d(labelsFor(8, 10), 'int32');
+    const profile = await tf.profile(() => crossEntropyLoss(logits, y));
+    const names = profile.kernels.map((k) => k.name);
+    assert.equal(names.filter((k) => k === FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy).length, 1, names.join(','));
+    assert.ok(!names.includes('OneHot') && !names.includes('Exp'), names.join(','));
+    const v = tf.variable(tf.clone(logits));
+    const step = (): void => {
+      const { value, grads } = tf.variableGrads(() => crossEntropyLoss(tf.mul(v, 2), y) as tf.Scalar, [v]);
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose([logits, y, v]);
+  });
+
+  it('still rejects out-of-range labels with the unfused message', async () => {
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    const logits = tf.zeros([3, 4]), y = tf.tensor1d([0, 4, 1], 'int32');
+    assert.throws(() => crossEntropyLoss(logits, y), /target 4 at position 1 is out of bounds: class indices should be in \[0, 4\)/);
+    tf.dispose([logits, y]);
+  });
+});
