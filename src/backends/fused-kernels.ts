@@ -1,11 +1,12 @@
 /**
  * @module backends/fused-kernels The contract of kindling's fused kernels: their names, inputs, attributes and
  * outputs. A backend that registers them makes `applyGradients` update each variable in one kernel call instead
- * of the 2 (SGD), 4 (Momentum) or 11 (Adam) kernels of TensorFlow.js's optimizers, and `crossEntropyLoss` on class
- * indices one kernel forward and one backward instead of about ten each. 'kindling-native' registers all of them;
- * on other backends the unfused paths run. No Ignite counterpart (PyTorch's fused optimizers and its
- * `cross_entropy` kernel play this role). Deviations: none; the optimizer updates are bit-identical to the
- * TensorFlow.js optimizers, the loss equal to the unfused computation within float32 rounding.
+ * of the 2 (SGD), 4 (Momentum) or 11 (Adam) kernels of TensorFlow.js's optimizers, `crossEntropyLoss` on class
+ * indices run one kernel forward and one backward instead of about ten each, and `Relu`'s gradient one kernel
+ * instead of two. 'kindling-native' registers all of them; on other backends the unfused paths run. No Ignite
+ * counterpart (PyTorch's fused optimizers and its `cross_entropy` kernel play this role). Deviations: none; the
+ * optimizer updates and the Relu gradient are bit-identical to TensorFlow.js's, the loss equal to the unfused
+ * computation within float32 rounding.
  */
 
 /**
@@ -50,4 +51,20 @@ export type FusedOptimizerKind = keyof typeof FUSED_UPDATE_KERNELS;
  */
 export const FUSED_LOSS_KERNELS = {
   sparseSoftmaxCrossEntropy: 'KindlingSparseSoftmaxCrossEntropy',
+} as const;
+
+/**
+ * Kernel names of the fused gradients.
+ *
+ * - `reluGrad` — inputs `{ dy, x }` (float32, same shape); outputs `dy * step(x)` (TensorFlow.js's `Step`: 1 for
+ *   x > 0, 0 otherwise, NaN for NaN), the gradient of `Relu` in one kernel instead of `Step` and `Multiply`.
+ *   kindling registers `Relu`'s gradient to use it where the backend has it (bit-identical results).
+ *
+ * @example
+ * ```ts
+ * tf.getKernel(FUSED_GRADIENT_KERNELS.reluGrad, 'kindling-native') !== undefined; // true once registered
+ * ```
+ */
+export const FUSED_GRADIENT_KERNELS = {
+  reluGrad: 'KindlingReluGrad',
 } as const;

@@ -58,6 +58,9 @@ KD_BINARY(SqDiff, (x - y) * (x - y))
 KD_BINARY(Prelu, x < 0.f ? x * y : x)
 // EluGrad(dy = x, y = y): dy where y >= 0, dy * (y + 1) elsewhere.
 KD_BINARY(EluGrad, y >= 0.f ? x : x * (y + 1.f))
+// ReluGrad(dy = x, x = y): dy * step(x), with TensorFlow.js's Step (NaN stays NaN), so bit-identical to the two
+// kernels it replaces (dy * 1 and dy * 0 keep inf/NaN behaviour).
+KD_BINARY(ReluGrad, x * (y != y ? y : (y > 0.f ? 1.f : 0.f)))
 
 using Loop = void (*)(const float*, const float*, float*, int64_t);
 using Loop2 = void (*)(const float*, const float*, float*, int64_t, int64_t);
@@ -65,7 +68,7 @@ struct Loops { Loop vv, vs, sv; Loop2 fr, rf, fc, cf; };
 #define KD_LOOPS(NAME) {NAME##VV, NAME##VS, NAME##SV, NAME##FR, NAME##RF, NAME##FC, NAME##CF}
 const Loops kBinary[kNumBinary] = {
     KD_LOOPS(Add), KD_LOOPS(Sub), KD_LOOPS(Mul), KD_LOOPS(Div), KD_LOOPS(Max), KD_LOOPS(Min), KD_LOOPS(SqDiff),
-    KD_LOOPS(Prelu), KD_LOOPS(EluGrad),
+    KD_LOOPS(Prelu), KD_LOOPS(EluGrad), KD_LOOPS(ReluGrad),
 };
 
 #define KD_UNARY(NAME, EXPR) \

@@ -66,7 +66,7 @@ void MaxPoolGrad(const float* dy, const float* x, float* dx, const ConvGeom& g);
 void AvgPoolGrad(const float* dy, float* dx, const ConvGeom& g);
 
 // --- elementwise.cc
-enum BinaryOp : int { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSquaredDiff, kPreluOp, kEluGrad, kNumBinary };
+enum BinaryOp : int { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSquaredDiff, kPreluOp, kEluGrad, kReluGrad, kNumBinary };
 enum UnaryOp : int {
   kURelu = 0, kURelu6, kUElu, kULeakyRelu, kUSigmoid, kUTanh, kUExp, kULog, kUNeg, kUSquare, kUSqrt, kURsqrt, kUAbs,
   kUStep, kUReciprocal, kUCopy, kNumUnary

@@ -7,12 +7,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { FUSED_GRADIENT_KERNELS } from '../fused-kernels.js';
 import type { NativeAddon } from './addon.js';
 import { allocOutput } from './buffer-pool.js';
 import { classifyOperand, f32Values, makeOutput, OperandKind, sizeOf, type NativeKernelArgs, type NativeKernelDef } from './kernel-utils.js';
 
 /** Binary op codes (BinaryOp in kernels.h). */
-const BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3, Max: 4, Min: 5, SquaredDiff: 6, Prelu: 7, EluGrad: 8 } as const;
+const BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3, Max: 4, Min: 5, SquaredDiff: 6, Prelu: 7, EluGrad: 8, ReluGrad: 9 } as const;
 /** Unary op codes (UnaryOp in kernels.h). */
 const UNARY = {
   Relu: 0, Relu6: 1, Elu: 2, LeakyRelu: 3, Sigmoid: 4, Tanh: 5, Exp: 6, Log: 7, Neg: 8, Square: 9, Sqrt: 10,
@@ -107,6 +108,7 @@ export const ELEMENTWISE_KERNELS: readonly NativeKernelDef[] = [
   bin(tf.Add, BINARY.Add), bin(tf.Sub, BINARY.Sub), bin(tf.Multiply, BINARY.Mul), bin(tf.RealDiv, BINARY.Div),
   bin(tf.Maximum, BINARY.Max), bin(tf.Minimum, BINARY.Min), bin(tf.SquaredDifference, BINARY.SquaredDiff),
   bin(tf.Prelu, BINARY.Prelu, 'x', 'alpha'), bin(tf.EluGrad, BINARY.EluGrad, 'dy', 'y'),
+  bin(FUSED_GRADIENT_KERNELS.reluGrad, BINARY.ReluGrad, 'dy', 'x'),
   un(tf.Relu, UNARY.Relu), un(tf.Relu6, UNARY.Relu6), un(tf.Elu, UNARY.Elu), un(tf.LeakyRelu, UNARY.LeakyRelu, 'alpha', 0.2),
   un(tf.Sigmoid, UNARY.Sigmoid), un(tf.Tanh, UNARY.Tanh), un(tf.Exp, UNARY.Exp), un(tf.Log, UNARY.Log),
   un(tf.Neg, UNARY.Neg), un(tf.Square, UNARY.Square), un(tf.Sqrt, UNARY.Sqrt), un(tf.Rsqrt, UNARY.Rsqrt),

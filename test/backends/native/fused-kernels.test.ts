@@ -1,12 +1,14 @@
-// crossEntropyLoss on 'kindling-native' runs the fused sparse softmax cross-entropy kernel: its values and its
-// gradient with respect to the logits equal the unfused computation on the cpu backend for every reduction, with
-// ignored samples, large logits and odd sizes; one fused kernel forward; out-of-range labels still fail; no leaks.
+// The fused loss and gradient kernels of 'kindling-native'. crossEntropyLoss runs the fused sparse softmax
+// cross-entropy: its values and its gradient with respect to the logits equal the unfused computation on the cpu
+// backend for every reduction, with ignored samples, large logits and odd sizes; one fused kernel forward;
+// out-of-range labels still fail; no leaks. Relu's gradient runs one fused kernel, bit-identical to TensorFlow.js's
+// Step and Multiply, NaN and infinities included.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '../../../src/training/register-gradients.js';
 import { NATIVE_BACKEND_NAME } from '../../../src/backends/native/index.js';
-import { FUSED_LOSS_KERNELS } from '../../../src/backends/fused-kernels.js';
+import { FUSED_GRADIENT_KERNELS, FUSED_LOSS_KERNELS } from '../../../src/backends/fused-kernels.js';
 import { crossEntropyLoss } from '../../../src/training/losses.js';
 import type { LossOptions } from '../../../src/training/losses.js';
 import { assertClose, rand, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
@@ -25,7 +27,7 @@ async function lossAndGrad(backend: string, n: number, c: number, labels: number
     };
     const value = crossEntropyLoss(logits, y, options);
     const grad = tf.grad(f)(logits);
-    return [Float32Array.from(value.dataSync()), Float32Array.from(grad.dataSync())];
+    return [Float32Array.from(value.dataSync()), Float32Array.from(grad.dataSync())] as [Float32Array, Float32Array];
   });
 }
 
@@ -91,5 +93,30 @@ describe('kindling-native fused cross-entropy', { skip: skipReason() }, () => {
     const logits = tf.zeros([3, 4]), y = tf.tensor1d([0, 4, 1], 'int32');
     assert.throws(() => crossEntropyLoss(logits, y), /target 4 at position 1 is out of bounds: class indices should be in \[0, 4\)/);
     tf.dispose([logits, y]);
+  });
+
+  it('Relu gradient: one fused kernel, bit-identical to Step and Multiply on cpu (NaN, inf, 0, odd sizes)', async () => {
+    const special = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 5, -5];
+    const grad = async (backend: string, n: number): Promise<{ values: Float32Array; kernels: string[] }> => {
+      await tf.setBackend(backend);
+      const xs = Float32Array.from(rand([n], n), (v, i) => special[i % special.length]! * (i % 2 === 0 ? 1 : v));
+      const dys = Float32Array.from(rand([n], n + 1), (v, i) => (i % 7 === 3 ? Infinity : v));
+      const x = tf.tensor1d(xs), dy = tf.tensor1d(dys);
+      let values = new Float32Array(0);
+      const profile = await tf.profile(() => {
+        const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy));
+        values = Float32Array.from(g.dataSync());
+        g.dispose();
+      });
+      tf.dispose([x, dy]);
+      return { values, kernels: profile.kernels.map((k) => k.name) };
+    };
+    for (const n of [9, 1000, 70001]) {
+      const native = await grad(NATIVE_BACKEND_NAME, n);
+      const cpu = await grad('cpu', n);
+      assert.ok(native.kernels.includes(FUSED_GRADIENT_KERNELS.reluGrad) && !native.kernels.includes('Step'), native.kernels.join(','));
+      assert.ok(cpu.kernels.includes('Step'), 'cpu keeps the unfused gradient');
+      assert.equal(Buffer.compare(Buffer.from(native.values.buffer), Buffer.from(cpu.values.buffer)), 0, `n=${n}: differs from Step and Multiply`);
+    }
   });
 });
