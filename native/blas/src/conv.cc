@@ -321,20 +321,35 @@ static void AvgPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0
   });
 }
 
+KD_CLONES void SelectInto(float* o, const float* dy, const int32_t* idx, int32_t at, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) o[c] = idx[c] == at ? dy[c] : 0.f;
+}
+
 static void MaxPoolGradRange(const float* dy, const float* x, float* dx, const ConvGeom& g, int64_t n0, int64_t n1) {
   const int64_t C = g.inC;
-  std::memset(dx + n0 * g.inH * g.inW * C, 0, sizeof(float) * (n1 - n0) * g.inH * g.inW * C);
+  // Windows that do not overlap (stride >= window, the usual 2x2/2 pooling) write each input element once: the
+  // gradient is written tap by tap, vectorised over channels, and dx needs zeroing only where no window reaches.
+  const bool disjoint = (g.fH - 1) * g.dilH < g.strideH && (g.fW - 1) * g.dilW < g.strideW;
+  const bool tiled = disjoint && g.dilH == 1 && g.dilW == 1 && g.fH == g.strideH && g.fW == g.strideW && g.padTop == 0 &&
+                     g.padLeft == 0 && g.outH * g.strideH == g.inH && g.outW * g.strideW == g.inW;
+  if (!tiled) std::memset(dx + n0 * g.inH * g.inW * C, 0, sizeof(float) * (n1 - n0) * g.inH * g.inW * C);
   float* best = ScratchF32(static_cast<size_t>(C), 1);
   thread_local std::vector<int32_t> idxBuf;
   if (idxBuf.size() < static_cast<size_t>(C)) idxBuf.resize(static_cast<size_t>(C));
   int32_t* idx = idxBuf.data();
   const float* dyRange = dy + n0 * g.outH * g.outW * C;
   ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
+    // First maximum in window order wins, NaN never does (TensorFlow.js's `>` scan); no winner: no gradient.
     std::fill(best, best + C, -std::numeric_limits<float>::infinity());
     std::fill(idx, idx + C, -1);
-    for (int64_t t = 0; t < count; ++t) ArgMaxInto(best, idx, x + img + taps[t], static_cast<int32_t>(taps[t]), C);
     const float* g_dy = dyRange + w * C;
     float* dimg = dx + img;
+    if (disjoint) {
+      for (int64_t t = 0; t < count; ++t) ArgMaxInto(best, idx, x + img + taps[t], static_cast<int32_t>(t), C);
+      for (int64_t t = 0; t < count; ++t) SelectInto(dimg + taps[t], g_dy, idx, static_cast<int32_t>(t), C);
+      return;
+    }
+    for (int64_t t = 0; t < count; ++t) ArgMaxInto(best, idx, x + img + taps[t], static_cast<int32_t>(taps[t]), C);
     for (int64_t c = 0; c < C; ++c) {
       if (idx[c] >= 0) dimg[idx[c] + c] += g_dy[c];
     }

@@ -116,6 +116,8 @@ describe('kindling-native kernels', { skip: skipReason() }, () => {
     const cases: [Shape4, [number, number], [number, number], 'valid' | 'same' | number][] = [
       [[2, 8, 8, 3], [2, 2], [2, 2], 'valid'], [[1, 9, 7, 2], [3, 3], [2, 2], 'same'], [[2, 7, 7, 5], [3, 2], [1, 2], 'valid'],
       [[1, 6, 6, 1], [3, 3], [1, 1], 'same'], [[2, 10, 9, 4], [2, 3], [3, 2], 1],
+      // disjoint windows that leave inputs uncovered, and a stride wider than the window
+      [[2, 7, 7, 3], [2, 2], [2, 2], 'valid'], [[1, 8, 8, 2], [2, 2], [3, 3], 'valid'], [[1, 8, 8, 17], [2, 2], [2, 2], 'same'],
     ];
     let seed = 60;
     for (const [xs, f, strides, pad] of cases) {
@@ -125,6 +127,19 @@ describe('kindling-native kernels', { skip: skipReason() }, () => {
       await assertNativeMatchesCpu(() => tf.avgPool(randT(xs, s) as tf.Tensor4D, f, strides, pad), `avgPool ${what}`);
       await assertNativeMatchesCpu(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, f, strides, pad), randT(tf.maxPool(x as tf.Tensor4D, f, strides, pad).shape, s + 1))))(randT(xs, s)), `maxPoolGrad ${what}`);
       await assertNativeMatchesCpu(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(x as tf.Tensor4D, f, strides, pad), randT(tf.avgPool(x as tf.Tensor4D, f, strides, pad).shape, s + 1))))(randT(xs, s)), `avgPoolGrad ${what}`);
+    }
+  });
+
+  it('maxPool gradient with ties, NaN and all -inf windows goes where the cpu kernel sends it', async () => {
+    // 2x2/2 windows over one channel: ties (first maximum wins), a NaN (never the maximum), an all -inf window (no
+    // gradient), and an all-NaN window; then the same values over 19 channels for the vectorised path.
+    const base = [1, 1, 2, 2, NaN, 3, -Infinity, -Infinity, 1, 1, 2, NaN, 3, -Infinity, -Infinity, -Infinity];
+    for (const channels of [1, 19]) {
+      const values = Float32Array.from({ length: 16 * channels }, (_, i) => base[Math.floor(i / channels)]!);
+      const x = tf.tensor4d(values, [1, 4, 4, channels]);
+      const dy = tf.tensor4d(Float32Array.from({ length: 4 * channels }, (_, i) => i + 1), [1, 2, 2, channels]);
+      await assertNativeMatchesCpu(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), dy)))(x), `maxPoolGrad special values, ${channels} channel(s)`, 0);
+      tf.dispose([x, dy]);
     }
   });
 
