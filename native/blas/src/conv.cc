@@ -10,8 +10,9 @@
 namespace kd {
 namespace {
 
-// Upper bound on the im2col scratch, in floats (32 MiB): larger batches are processed in chunks of images.
-constexpr int64_t kMaxColFloats = int64_t{8} << 20;
+// Target size of one chunk's im2col rows, in floats (1 MiB, to stay in a core's L2 cache): convolutions run in
+// chunks of images of about this size, the chunks in parallel over the thread pool.
+constexpr int64_t kChunkColFloats = int64_t{1} << 18;
 
 // Filter taps [lo, hi) of a window starting at `corner` that fall inside [0, size).
 inline void TapRangeOf(int64_t corner, int64_t dil, int64_t taps, int64_t size, int64_t* lo, int64_t* hi) {
@@ -30,7 +31,7 @@ bool IsPointwise(const ConvGeom& g) {
 
 int64_t ChunkImages(const ConvGeom& g) {
   const int64_t perImage = g.outH * g.outW * g.fH * g.fW * g.inC;
-  return std::max<int64_t>(1, std::min<int64_t>(g.batch, kMaxColFloats / std::max<int64_t>(perImage, 1)));
+  return std::max<int64_t>(1, std::min<int64_t>(g.batch, kChunkColFloats / std::max<int64_t>(perImage, 1)));
 }
 
 // col[(n*outH + oy)*outW + ox][(ky*fW + kx)*C + c] = x[n0 + n, iy, ix, c], zero outside the image.
@@ -164,6 +165,19 @@ int64_t MinParallelImages(const ConvGeom& g) {
   return perImage > 0 ? std::max<int64_t>(2, (int64_t{1} << 15) / perImage) : int64_t{1} << 40;
 }
 
+// Runs body(chunk, n0, n1, col) for the chunks of images [n0, n1) of ChunkImages(g) images each, chunks in
+// parallel; col is the running thread's im2col scratch for one chunk. With a single chunk, the body's own loops and
+// products use the pool instead.
+template <class Body>
+void ForImageChunks(const ConvGeom& g, Body&& body) {
+  const int64_t chunk = ChunkImages(g), chunks = (g.batch + chunk - 1) / chunk;
+  const size_t colSize = static_cast<size_t>(chunk * g.outH * g.outW * g.fH * g.fW * g.inC);
+  ParallelFor(chunks, 2, [&](int64_t s, int64_t e) {
+    float* col = ScratchF32(colSize, 0);
+    for (int64_t c = s; c < e; ++c) body(c, c * chunk, std::min(g.batch, (c + 1) * chunk), col);
+  }, chunks);
+}
+
 void Im2Col(const float* x, float* col, int64_t n0, int64_t n1, const ConvGeom& g) {
   ParallelFor(n1 - n0, MinParallelImages(g), [&](int64_t s, int64_t e) { Im2ColRange(x, col, n0 + s, n0 + e, g, n0); });
 }
@@ -185,14 +199,11 @@ void Conv2D(const float* x, const float* w, float* y, const ConvGeom& g) {
     return;
   }
   if (colLen <= kDirectMaxTaps && DirectConv(x, w, y, g)) return;
-  const int64_t chunk = ChunkImages(g);
-  float* col = ScratchF32(static_cast<size_t>(chunk * rowsPerImage * colLen), 0);
-  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int64_t n1 = std::min(g.batch, n0 + chunk);
+  ForImageChunks(g, [&](int64_t, int64_t n0, int64_t n1, float* col) {
     Im2Col(x, col, n0, n1, g);
     Sgemm(false, false, (n1 - n0) * rowsPerImage, g.outC, colLen, col, colLen, w, g.outC, 0.f,
           y + n0 * rowsPerImage * g.outC, g.outC);
-  }
+  });
 }
 
 void Conv2DBackpropInput(const float* dy, const float* w, float* dx, const ConvGeom& g) {
@@ -201,16 +212,16 @@ void Conv2DBackpropInput(const float* dy, const float* w, float* dx, const ConvG
     Sgemm(false, true, g.batch * rowsPerImage, colLen, g.outC, dy, g.outC, w, g.outC, 0.f, dx, colLen);
     return;
   }
-  std::memset(dx, 0, sizeof(float) * g.batch * g.inH * g.inW * g.inC);
-  if (colLen == 0 || g.outC == 0) return;
-  const int64_t chunk = ChunkImages(g);
-  float* col = ScratchF32(static_cast<size_t>(chunk * rowsPerImage * colLen), 0);
-  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int64_t n1 = std::min(g.batch, n0 + chunk);
+  if (colLen == 0 || g.outC == 0) {
+    std::memset(dx, 0, sizeof(float) * g.batch * g.inH * g.inW * g.inC);
+    return;
+  }
+  ForImageChunks(g, [&](int64_t, int64_t n0, int64_t n1, float* col) {
+    std::memset(dx + n0 * g.inH * g.inW * g.inC, 0, sizeof(float) * (n1 - n0) * g.inH * g.inW * g.inC);
     Sgemm(false, true, (n1 - n0) * rowsPerImage, colLen, g.outC, dy + n0 * rowsPerImage * g.outC, g.outC, w, g.outC,
           0.f, col, colLen);
     Col2Im(col, dx, n0, n1, g);
-  }
+  });
 }
 
 void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const ConvGeom& g) {
@@ -223,14 +234,23 @@ void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const Conv
     Sgemm(true, false, colLen, g.outC, g.batch * rowsPerImage, x, colLen, dy, g.outC, 0.f, dw, g.outC);
     return;
   }
-  const int64_t chunk = ChunkImages(g);
-  float* col = ScratchF32(static_cast<size_t>(chunk * rowsPerImage * colLen), 0);
-  for (int64_t n0 = 0; n0 < g.batch; n0 += chunk) {
-    const int64_t n1 = std::min(g.batch, n0 + chunk);
+  // One partial product per chunk, summed in chunk order afterwards: the result does not depend on which thread
+  // ran which chunk (deterministic).
+  const int64_t chunks = (g.batch + ChunkImages(g) - 1) / ChunkImages(g), size = colLen * g.outC;
+  float* partials = chunks == 1 ? dw : ScratchF32(static_cast<size_t>(chunks * size), 3);
+  ForImageChunks(g, [&](int64_t c, int64_t n0, int64_t n1, float* col) {
     Im2Col(x, col, n0, n1, g);
     Sgemm(true, false, colLen, g.outC, (n1 - n0) * rowsPerImage, col, colLen, dy + n0 * rowsPerImage * g.outC, g.outC,
-          n0 == 0 ? 0.f : 1.f, dw, g.outC);
-  }
+          0.f, partials + c * size, g.outC);
+  });
+  if (chunks == 1) return;
+  ParallelFor(size, int64_t{1} << 14, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) {
+      float sum = partials[i];
+      for (int64_t c = 1; c < chunks; ++c) sum += partials[c * size + i];
+      dw[i] = sum;
+    }
+  });
 }
 
 namespace {

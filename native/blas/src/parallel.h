@@ -50,6 +50,11 @@ class ThreadPool {
   // Claiming instead of a fixed split means that a worker still waking up (which can take longer than the whole
   // loop on a loaded or virtualised machine) never holds the caller up: the caller runs whatever is left.
   void For(int64_t n, int64_t minParallel, const Fn& fn, int64_t maxChunks = 0) {
+    // A loop inside a pool task (a convolution's per-chunk product) runs on its own thread, serially.
+    if (inside_) {
+      fn(0, n);
+      return;
+    }
     const int threads = threads_.load(std::memory_order_relaxed);
     const int64_t chunks = std::min<int64_t>({maxChunks > 0 ? maxChunks : int64_t{4} * threads, n,
                                               2 * n / std::max<int64_t>(minParallel, 1)});
@@ -73,7 +78,9 @@ class ThreadPool {
       generation_.store(gen, std::memory_order_release);
     }
     cv_.notify_all();
+    inside_ = true;
     Work(gen, fn, n, chunks);
+    inside_ = false;
     while (done_.load(std::memory_order_acquire) != chunks) KD_PAUSE();
     busy_.unlock();
   }
@@ -110,6 +117,7 @@ class ThreadPool {
   }
 
   void Run() {
+    inside_ = true;
     uint32_t seen = 0;
     for (;;) {
       for (int i = 0; i < kSpin && generation_.load(std::memory_order_acquire) == seen; ++i) KD_PAUSE();
@@ -127,6 +135,7 @@ class ThreadPool {
     }
   }
 
+  static inline thread_local bool inside_ = false;  // this thread is running a pool task
   std::atomic<int> threads_{1};
   std::vector<std::thread> workers_;  // guarded by busy_
   std::mutex busy_;
