@@ -51,4 +51,18 @@ describe('kindling-native thread pool', { skip: skipReason() }, () => {
     };
     assert.deepEqual(run(3), run(1));
   });
+
+  it('convolution gradients over several image chunks are bit-identical for any thread count', () => {
+    // 40 images of 12x12x8 with 3x3 filters: two im2col chunks, whose partial filter gradients are summed in order
+    const run = (threads: number): Float32Array[] => {
+      setNativeBackendThreads(threads);
+      return tf.tidy(() => {
+        const x = randT([40, 12, 12, 8], 7), w = randT([3, 3, 8, 16], 8);
+        const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same'))))([x, w]);
+        return [Float32Array.from(dx!.dataSync()), Float32Array.from(dw!.dataSync())];
+      });
+    };
+    const one = run(1);
+    for (const threads of [2, 3]) assert.deepEqual(run(threads), one, `${threads} threads`);
+  });
 });
