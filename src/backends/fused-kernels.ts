@@ -8,6 +8,7 @@
  * optimizer updates and the Relu gradient are bit-identical to TensorFlow.js's, the loss equal to the unfused
  * computation within float32 rounding.
  */
+import type { NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 
 /**
  * Kernel names of the fused updates, by TensorFlow.js optimizer.
@@ -31,6 +32,20 @@ export const FUSED_UPDATE_KERNELS = {
   momentum: 'KindlingMomentumUpdate',
   adam: 'KindlingAdamUpdate',
 } as const;
+
+/**
+ * Optional: a backend with the fused update kernels may also run them in place, overwriting the value and slot
+ * tensors' storage (outputs in order: value, then the slots) when it can prove that nothing else observes it;
+ * `applyGradients` tries this first and runs the kernel (new tensors, assigned) when it returns false.
+ *
+ * @example
+ * ```ts
+ * const inPlace = (tf.backend() as Partial<FusedInPlaceBackend>).runFusedUpdateInPlace?.(name, inputs, attrs) === true;
+ * ```
+ */
+export interface FusedInPlaceBackend {
+  runFusedUpdateInPlace(kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap): boolean;
+}
 
 /** The optimizers with a fused update kernel. */
 export type FusedOptimizerKind = keyof typeof FUSED_UPDATE_KERNELS;

@@ -9,7 +9,7 @@
  * gradient whose shape differs from its variable) runs `optimizer.applyGradients`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED_UPDATE_KERNELS, type FusedOptimizerKind } from '../backends/fused-kernels.js';
+import { FUSED_UPDATE_KERNELS, type FusedInPlaceBackend, type FusedOptimizerKind } from '../backends/fused-kernels.js';
 
 /** Gradients as `applyGradients` takes them. */
 export type OptimizerGradients = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];
@@ -58,6 +58,12 @@ function run(kind: FusedOptimizerKind, inputs: tf.NamedTensorMap, attrs: Record<
   return tf.engine().runKernel(FUSED_UPDATE_KERNELS[kind], inputs, attrs) as unknown as tf.Tensor[];
 }
 
+/** Runs the update in place when the backend can (see FusedInPlaceBackend); false: run the kernel instead. */
+function inPlace(kind: FusedOptimizerKind, inputs: tf.NamedTensorMap, attrs: Record<string, number | boolean> = {}): boolean {
+  const backend = tf.backend() as Partial<FusedInPlaceBackend>;
+  return backend.runFusedUpdateInPlace?.(FUSED_UPDATE_KERNELS[kind], inputs, attrs) === true;
+}
+
 function slot(slots: (Slot | undefined)[], i: number, name: string, value: tf.Variable): tf.Variable {
   slots[i] ??= { originalName: name, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
   return slots[i].variable;
@@ -66,7 +72,8 @@ function slot(slots: (Slot | undefined)[], i: number, name: string, value: tf.Va
 function sgdStep(o: SgdFields, list: Entry[]): void {
   for (const { value, gradient } of list) {
     if (gradient === null) continue;
-    tf.tidy(() => value.assign(run('sgd', { value, gradient, c: o.c })[0]!));
+    const inputs = { value, gradient, c: o.c };
+    if (!inPlace('sgd', inputs)) tf.tidy(() => value.assign(run('sgd', inputs)[0]!));
   }
   o.incrementIterations();
 }
@@ -75,8 +82,10 @@ function momentumStep(o: MomentumFields, list: Entry[]): void {
   list.forEach(({ name, value, gradient }, i) => {
     const accumulation = slot(o.accumulations, i, `${name}/momentum`, value);
     if (gradient === null) return;
+    const inputs = { value, accumulation, gradient, c: o.c, m: o.m }, attrs = { useNesterov: o.useNesterov };
+    if (inPlace('momentum', inputs, attrs)) return;
     tf.tidy(() => {
-      const [newValue, newAccumulation] = run('momentum', { value, accumulation, gradient, c: o.c, m: o.m }, { useNesterov: o.useNesterov });
+      const [newValue, newAccumulation] = run('momentum', inputs, attrs);
       accumulation.assign(newAccumulation!);
       value.assign(newValue!);
     });
@@ -91,7 +100,9 @@ function adamStep(o: AdamFields, list: Entry[]): void {
       const firstMoment = slot(o.accumulatedFirstMoment, i, `${name}/m`, value);
       const secondMoment = slot(o.accumulatedSecondMoment, i, `${name}/v`, value);
       if (gradient === null) return;
-      const [newValue, newFirst, newSecond] = run('adam', { value, firstMoment, secondMoment, gradient, accBeta1: o.accBeta1, accBeta2: o.accBeta2 }, attrs);
+      const inputs = { value, firstMoment, secondMoment, gradient, accBeta1: o.accBeta1, accBeta2: o.accBeta2 };
+      if (inPlace('adam', inputs, attrs)) return;
+      const [newValue, newFirst, newSecond] = run('adam', inputs, attrs);
       firstMoment.assign(newFirst!);
       secondMoment.assign(newSecond!);
       value.assign(newValue!);

@@ -6,16 +6,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import type { backend_util, DataId, DataType, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { backend_util, DataId, DataType, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { registerReducedPrecisionKernel } from '../../amp/autocast.js';
-import { clearPool, noteEscaped, noteStored, recycle } from './buffer-pool.js';
+import { clearPool, isExclusive, noteEscaped, noteStored, recycle } from './buffer-pool.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { CONV_KERNELS } from './conv-kernels.js';
 import { COPY_KERNELS } from './copy-kernels.js';
 import { ELEMENTWISE_KERNELS } from './elementwise-kernels.js';
 import type { NativeKernelArgs, NativeKernelDef } from './kernel-utils.js';
 import { BF16_MATMUL_KERNELS, MATMUL_KERNELS } from './matmul-kernels.js';
-import { FUSED_KERNELS } from './fused-kernels.js';
+import { FUSED_KERNELS, updateInPlace } from './fused-kernels.js';
 
 /**
  * The name the native backend is registered under.
@@ -95,6 +95,25 @@ export class NativeBackend extends MathBackendCPU {
     const released = super.disposeData(dataId, force);
     if (released) recycle(values);
     return released;
+  }
+
+  /**
+   * Runs a fused optimizer update (FUSED_UPDATE_KERNELS) in place, writing the new value and slots into the arrays
+   * of the tensors they replace, when no other tensor, view or reader can observe them (see isExclusive in
+   * buffer-pool.ts); the optimizer then keeps its tensors. Saves the output arrays, their tensors and the assigns.
+   *
+   * @param kernelName - the update kernel.
+   * @param inputs - the kernel's inputs.
+   * @param attrs - the kernel's attributes.
+   * @returns false (nothing done) when an array cannot be overwritten or the addon is unavailable: run the kernel.
+   */
+  runFusedUpdateInPlace(kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap): boolean {
+    const addon = loadNativeAddon();
+    if (addon === null) return false;
+    return updateInPlace(kernelName, { inputs, backend: this, attrs }, addon, (info) => {
+      const data = this.data.has(info.dataId) ? this.data.get(info.dataId) : undefined;
+      return data !== undefined && data.refCount === 1 && info.dtype === 'float32' && isExclusive(data.values) ? data.values : null;
+    });
   }
 
   /** Releases the pooled arrays and the backend. */

@@ -115,3 +115,20 @@ export function clearPool(): void {
   free.clear();
   pooledBytes = 0;
 }
+
+/**
+ * Whether `values` may be overwritten in place by its tensor's owner: an array allocated here, stored as exactly one
+ * tensor's data (no alias or view of it was stored) and never handed out by `read`/`readSync`. The caller also
+ * checks that no second tensor shares that data (its reference count).
+ *
+ * @param values - a tensor's values.
+ * @returns true when nothing else can observe a write to them.
+ * @example
+ * ```ts
+ * if (isExclusive(values) && refCount === 1) addon.sgdUpdate(values, g, values, c);
+ * ```
+ */
+export function isExclusive(values: unknown): values is Float32Array {
+  return values instanceof Float32Array && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength &&
+    states.get(values.buffer as ArrayBuffer) === State.Stored;
+}

@@ -4,12 +4,11 @@
  * cross-entropy with its gradient (native/blas/src/loss.cc), split over the thread pool when large. No Ignite
  * counterpart. Deviations: none (updates bit-identical to TensorFlow.js's optimizers).
  */
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from '../fused-kernels.js';
 import type { NativeAddon } from './addon.js';
 import { allocOutput } from './buffer-pool.js';
-import { f32Values, makeOutput, type NativeKernelArgs, type NativeKernelDef } from './kernel-utils.js';
+import { f32Values, makeOutput, sizeOf, type NativeKernelArgs, type NativeKernelDef } from './kernel-utils.js';
 
 /** The float32 values of the named inputs (throws: the caller, applyGradients, checked the dtypes). */
 function values(args: NativeKernelArgs, names: readonly string[]): Float32Array[] {
@@ -25,37 +24,84 @@ function scalarOf(args: NativeKernelArgs, name: string): number {
   return values(args, [name])[0]![0]!;
 }
 
-/** `count` fresh output arrays of `length` elements and their tensor infos, shaped like `like`. */
-function outputs(backend: MathBackendCPU, like: TensorInfo, length: number, count: number): { arrays: Float32Array[]; infos: () => TensorInfo[] } {
-  const arrays = Array.from({ length: count }, () => allocOutput(length));
-  return { arrays, infos: () => arrays.map((a) => makeOutput(backend, [...like.shape], a)) };
-}
+/** The inputs that each update overwrites in place, in the order of its outputs. */
+const UPDATED: Readonly<Record<string, readonly string[]>> = {
+  [FUSED_UPDATE_KERNELS.sgd]: ['value'],
+  [FUSED_UPDATE_KERNELS.momentum]: ['value', 'accumulation'],
+  [FUSED_UPDATE_KERNELS.adam]: ['value', 'firstMoment', 'secondMoment'],
+};
 
-function sgd(args: NativeKernelArgs, addon: NativeAddon): TensorInfo[] {
+/** Runs an update writing into `out` (new value first, then the new slots). */
+type Update = (args: NativeKernelArgs, addon: NativeAddon, out: Float32Array[]) => void;
+
+const sgd: Update = (args, addon, out) => {
   const [v, g] = values(args, ['value', 'gradient']) as [Float32Array, Float32Array];
-  const out = outputs(args.backend, args.inputs.value!, v.length, 1);
-  addon.sgdUpdate(v, g, out.arrays[0]!, scalarOf(args, 'c'));
-  return out.infos();
-}
+  addon.sgdUpdate(v, g, out[0]!, scalarOf(args, 'c'));
+};
 
-function momentum(args: NativeKernelArgs, addon: NativeAddon): TensorInfo[] {
+const momentum: Update = (args, addon, out) => {
   const [v, acc, g] = values(args, ['value', 'accumulation', 'gradient']) as [Float32Array, Float32Array, Float32Array];
-  const out = outputs(args.backend, args.inputs.value!, v.length, 2);
-  addon.momentumUpdate(v, acc, g, out.arrays[0]!, out.arrays[1]!, scalarOf(args, 'c'), scalarOf(args, 'm'), args.attrs.useNesterov === true);
-  return out.infos();
-}
+  addon.momentumUpdate(v, acc, g, out[0]!, out[1]!, scalarOf(args, 'c'), scalarOf(args, 'm'), args.attrs.useNesterov === true);
+};
 
-function adam(args: NativeKernelArgs, addon: NativeAddon): TensorInfo[] {
+const adam: Update = (args, addon, out) => {
   const [v, m1, m2, g] = values(args, ['value', 'firstMoment', 'secondMoment', 'gradient']) as [Float32Array, Float32Array, Float32Array, Float32Array];
   const num = (name: string): number => Number(args.attrs[name]);
   const beta1 = num('beta1'), beta2 = num('beta2');
-  const out = outputs(args.backend, args.inputs.value!, v.length, 3);
   // The scalars as AdamOptimizer makes them: JavaScript numbers become float32 tensors, `1 - beta1` is computed in
   // double precision first, `1 - accBeta1` is a float32 subtraction.
   const f = Math.fround;
-  addon.adamUpdate(v, m1, m2, g, out.arrays[0]!, out.arrays[1]!, out.arrays[2]!, f(beta1), f(1 - beta1), f(beta2),
-    f(1 - beta2), f(1 - scalarOf(args, 'accBeta1')), f(1 - scalarOf(args, 'accBeta2')), f(num('epsilon')), f(-num('learningRate')));
-  return out.infos();
+  addon.adamUpdate(v, m1, m2, g, out[0]!, out[1]!, out[2]!, f(beta1), f(1 - beta1), f(beta2), f(1 - beta2),
+    f(1 - scalarOf(args, 'accBeta1')), f(1 - scalarOf(args, 'accBeta2')), f(num('epsilon')), f(-num('learningRate')));
+};
+
+const UPDATES: Readonly<Record<string, Update>> = {
+  [FUSED_UPDATE_KERNELS.sgd]: sgd,
+  [FUSED_UPDATE_KERNELS.momentum]: momentum,
+  [FUSED_UPDATE_KERNELS.adam]: adam,
+};
+
+/** The kernel form of an update: fresh output arrays. */
+function updateKernel(name: string): NativeKernelDef {
+  const update = UPDATES[name]!, count = UPDATED[name]!.length;
+  return {
+    name,
+    run: (args, addon) => {
+      const like = args.inputs.value!;
+      const out = Array.from({ length: count }, () => allocOutput(sizeOf(like.shape)));
+      update(args, addon, out);
+      return out.map((a) => makeOutput(args.backend, [...like.shape], a));
+    },
+  };
+}
+
+/**
+ * Runs a fused optimizer update in place: the new value and slots overwrite the inputs they replace, when
+ * `exclusive` returns their storage (no other tensor, view or reader holds it); otherwise nothing is done.
+ *
+ * @param name - a FUSED_UPDATE_KERNELS name.
+ * @param args - the kernel's inputs, backend and attributes.
+ * @param addon - the addon.
+ * @param exclusive - the storage of an input that may be overwritten, or null.
+ * @returns whether the update ran.
+ * @example
+ * ```ts
+ * updateInPlace('KindlingSgdUpdate', { inputs, backend, attrs: {} }, addon, (info) => backend.exclusive(info));
+ * ```
+ */
+export function updateInPlace(name: string, args: NativeKernelArgs, addon: NativeAddon,
+  exclusive: (info: TensorInfo) => Float32Array | null): boolean {
+  const update = UPDATES[name], targets = UPDATED[name];
+  if (update === undefined || targets === undefined) return false;
+  const out: Float32Array[] = [];
+  for (const input of targets) {
+    const info = args.inputs[input];
+    const values = info === undefined ? null : exclusive(info);
+    if (values === null) return false;
+    out.push(values);
+  }
+  update(args, addon, out);
+  return true;
 }
 
 function sparseSoftmaxCrossEntropy(args: NativeKernelArgs, addon: NativeAddon): TensorInfo[] | null {
@@ -80,7 +126,7 @@ function sparseSoftmaxCrossEntropy(args: NativeKernelArgs, addon: NativeAddon): 
  */
 export const FUSED_KERNELS: readonly NativeKernelDef[] = [
   { name: FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy, run: sparseSoftmaxCrossEntropy },
-  { name: FUSED_UPDATE_KERNELS.sgd, run: sgd },
-  { name: FUSED_UPDATE_KERNELS.momentum, run: momentum },
-  { name: FUSED_UPDATE_KERNELS.adam, run: adam },
+  updateKernel(FUSED_UPDATE_KERNELS.sgd),
+  updateKernel(FUSED_UPDATE_KERNELS.momentum),
+  updateKernel(FUSED_UPDATE_KERNELS.adam),
 ];
