@@ -358,7 +358,7 @@ export {
 } from './training/index.js';
 export {
   installWasmFixes, uninstallWasmFixes, wasmFixesInstalled, FUSED_GRADIENT_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS,
-  type FusedOptimizerKind,
+  type FusedInPlaceBackend, type FusedOptimizerKind,
 } from './backends/index.js';
 export { KindlingError, NotComputableError, EngineStateError, InvalidEventError, CheckpointError } from './errors.js';
 export * as idist from './distributed/index.js';
