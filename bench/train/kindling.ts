@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { activateBackend, autocast, createSupervisedTrainer, crossEntropyLoss, type Engine } from '../../src/index.js';
+import { activateBackend, applyGradients, autocast, createSupervisedTrainer, crossEntropyLoss, type Engine } from '../../src/index.js';
 import { buildModel, toTensors, type HostBatches, type Workload } from './models.js';
 
 /** A backend the benchmark may run on, and whether it could be loaded. */
@@ -125,6 +125,7 @@ export class KernelTimer {
   start(backend: string): void {
     this.#backend = backend;
     for (const config of this.#registry.values()) this.#patch(config);
+    this.#patchInPlace(backend);
     const registry = this.#registry;
     // registerKernel() ends in registry.set(): patch configs registered from now on (autocast installs per step).
     Object.defineProperty(registry, 'set', {
@@ -138,6 +139,8 @@ export class KernelTimer {
   }
 
   stop(): void {
+    this.#unpatchInPlace?.();
+    this.#unpatchInPlace = null;
     delete (this.#registry as unknown as Record<string, unknown>)['set'];
     for (const [config, fn] of this.#patched) config.kernelFunc = fn;
     this.#patched.clear();
@@ -160,6 +163,27 @@ export class KernelTimer {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) config.kernelFunc(params);
     return (performance.now() - t0) / n;
+  }
+
+  #unpatchInPlace: (() => void) | null = null;
+
+  /** Fused optimizer updates run in place (FusedInPlaceBackend) bypass the kernel registry: time them as kernels. */
+  #patchInPlace(backend: string): void {
+    const b = tf.findBackend(backend) as (tf.KernelBackend & { runFusedUpdateInPlace?: (name: string, ...rest: unknown[]) => boolean }) | null;
+    const original = b?.runFusedUpdateInPlace;
+    if (b === null || original === undefined || Object.prototype.hasOwnProperty.call(b, 'runFusedUpdateInPlace')) return;
+    b.runFusedUpdateInPlace = (name: string, ...rest: unknown[]): boolean => {
+      const t0 = performance.now();
+      const done = original.call(b, name, ...rest);
+      if (done) {
+        const dt = performance.now() - t0;
+        this.calls++;
+        this.totalMs += dt;
+        this.byKernel.set(`${name} (in place)`, (this.byKernel.get(`${name} (in place)`) ?? 0) + dt);
+      }
+      return done;
+    };
+    this.#unpatchInPlace = () => { delete (b as { runFusedUpdateInPlace?: unknown }).runFusedUpdateInPlace; };
   }
 
   #patch(config: tf.KernelConfig): void {
@@ -235,7 +259,7 @@ export class KindlingRun {
     const f = (): { value: tf.Scalar; grads: tf.NamedTensorMap } =>
       tf.variableGrads(() => crossEntropyLoss(this.#model.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, vars);
     const { value, grads } = this.amp === null ? f() : autocast(this.amp, f);
-    this.#optimizer.applyGradients(grads);
+    applyGradients(this.#optimizer, grads); // what the trainer's step does (fused on kindling-native)
     value.dataSync();
     tf.dispose([value, grads]);
   }
