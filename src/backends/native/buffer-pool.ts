@@ -28,6 +28,8 @@ let pooledBytes = 0;
  * undefined (not zeroed): the kernel must write every element.
  *
  * @param length - number of elements.
+ * @param track - also track an array too small to pool, so that {@link isExclusive} can vouch for it (the outputs
+ *   of fused optimizer updates, which later updates overwrite in place).
  * @returns the array.
  * @example
  * ```ts
@@ -35,8 +37,12 @@ let pooledBytes = 0;
  * addon.unary(0, x, out, 0);
  * ```
  */
-export function allocOutput(length: number): Float32Array {
-  if (length < POOL_MIN_LENGTH) return new Float32Array(length);
+export function allocOutput(length: number, track = false): Float32Array {
+  if (length < POOL_MIN_LENGTH) {
+    const small = new Float32Array(length);
+    if (track) states.set(small.buffer, State.Fresh);
+    return small;
+  }
   const list = free.get(length);
   const reused = list?.pop();
   if (reused !== undefined) {
@@ -95,7 +101,7 @@ export function recycle(values: unknown): void {
   const buffer = values.buffer as ArrayBuffer;
   if (states.get(buffer) !== State.Stored) return;
   states.delete(buffer);
-  if (pooledBytes + values.byteLength > POOL_MAX_BYTES) return;
+  if (values.length < POOL_MIN_LENGTH || pooledBytes + values.byteLength > POOL_MAX_BYTES) return;
   let list = free.get(values.length);
   if (list === undefined) free.set(values.length, (list = []));
   if (list.length >= POOL_MAX_PER_LENGTH) return;

@@ -68,7 +68,7 @@ function updateKernel(name: string): NativeKernelDef {
     name,
     run: (args, addon) => {
       const like = args.inputs.value!;
-      const out = Array.from({ length: count }, () => allocOutput(sizeOf(like.shape)));
+      const out = Array.from({ length: count }, () => allocOutput(sizeOf(like.shape), true));
       update(args, addon, out);
       return out.map((a) => makeOutput(args.backend, [...like.shape], a));
     },
