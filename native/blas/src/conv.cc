@@ -1,8 +1,7 @@
-// 2-D convolutions (im2col + sgemm, NHWC) and their gradients, max/average pooling and their gradients.
+// 2-D convolutions (im2col + sgemm, or direct for small windows; NHWC) and their gradients.
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "kernels.h"
 #include "parallel.h"
@@ -13,16 +12,6 @@ namespace {
 // Target size of one chunk's im2col rows, in floats (1 MiB, to stay in a core's L2 cache): convolutions run in
 // chunks of images of about this size, the chunks in parallel over the thread pool.
 constexpr int64_t kChunkColFloats = int64_t{1} << 18;
-
-// Filter taps [lo, hi) of a window starting at `corner` that fall inside [0, size).
-inline void TapRangeOf(int64_t corner, int64_t dil, int64_t taps, int64_t size, int64_t* lo, int64_t* hi) {
-  int64_t a = 0;
-  while (a < taps && corner + a * dil < 0) ++a;
-  int64_t b = taps;
-  while (b > a && corner + (b - 1) * dil >= size) --b;
-  *lo = a;
-  *hi = b;
-}
 
 bool IsPointwise(const ConvGeom& g) {
   return g.fH == 1 && g.fW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
@@ -103,10 +92,10 @@ inline __attribute__((always_inline)) void DirectConvBody(const float* __restric
     const float* img = x + n * g.inH * g.inW * C;
     for (int64_t oy = 0; oy < g.outH; ++oy) {
       int64_t ky0, ky1;
-      TapRangeOf(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
+      TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
       for (int64_t ox = 0; ox < g.outW; ++ox) {
         int64_t kx0, kx1;
-        TapRangeOf(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
+        TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
         float acc[OC];
         for (int o = 0; o < OC; ++o) acc[o] = 0.f;
         for (int64_t ky = ky0; ky < ky1; ++ky) {
@@ -251,165 +240,6 @@ void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const Conv
       dw[i] = sum;
     }
   });
-}
-
-namespace {
-
-// Window rows/columns of output pixel (oy, ox) that fall inside the image: [lo, hi) in filter taps.
-inline void TapRange(int64_t corner, int64_t dil, int64_t taps, int64_t size, int64_t* lo, int64_t* hi) {
-  int64_t a = 0;
-  while (a < taps && corner + a * dil < 0) ++a;
-  int64_t b = taps;
-  while (b > a && corner + (b - 1) * dil >= size) --b;
-  *lo = a;
-  *hi = b;
-}
-
-KD_CLONES void MaxInto(float* m, const float* v, int64_t n) {
-  for (int64_t c = 0; c < n; ++c) m[c] = v[c] > m[c] ? v[c] : m[c];
-}
-
-KD_CLONES void AddInto(float* m, const float* v, int64_t n) {
-  for (int64_t c = 0; c < n; ++c) m[c] += v[c];
-}
-
-KD_CLONES void AddScaledInto(float* m, const float* v, float s, int64_t n) {
-  for (int64_t c = 0; c < n; ++c) m[c] += v[c] * s;
-}
-
-KD_CLONES void ArgMaxInto(float* best, int32_t* idx, const float* v, int32_t at, int64_t n) {
-  for (int64_t c = 0; c < n; ++c) {
-    const bool gt = v[c] > best[c];
-    best[c] = gt ? v[c] : best[c];
-    idx[c] = gt ? at : idx[c];
-  }
-}
-
-}  // namespace
-
-// Calls visit(img, w, taps, count) for every pooling window of images [n0, n1): img = the image's offset in an NHWC
-// tensor of the input's size, w = the window's index from the first window of image n0, taps = offsets (pixel * C)
-// of the window's taps that fall inside the image (count of them), in row-major order. The one window walk of the
-// four pooling kernels.
-template <typename Visit>
-static void ForEachWindow(const ConvGeom& g, int64_t n0, int64_t n1, Visit&& visit) {
-  const int64_t C = g.inC;
-  thread_local std::vector<int64_t> tapBuf;
-  if (tapBuf.size() < static_cast<size_t>(g.fH * g.fW)) tapBuf.resize(static_cast<size_t>(g.fH * g.fW));
-  int64_t* taps = tapBuf.data();
-  int64_t w = 0;
-  for (int64_t n = n0; n < n1; ++n) {
-    const int64_t img = n * g.inH * g.inW * C;
-    for (int64_t oy = 0; oy < g.outH; ++oy) {
-      int64_t ky0, ky1;
-      TapRange(oy * g.strideH - g.padTop, g.dilH, g.fH, g.inH, &ky0, &ky1);
-      for (int64_t ox = 0; ox < g.outW; ++ox, ++w) {
-        int64_t kx0, kx1;
-        TapRange(ox * g.strideW - g.padLeft, g.dilW, g.fW, g.inW, &kx0, &kx1);
-        int64_t count = 0;
-        for (int64_t ky = ky0; ky < ky1; ++ky) {
-          const int64_t iy = oy * g.strideH - g.padTop + ky * g.dilH;
-          for (int64_t kx = kx0; kx < kx1; ++kx) {
-            taps[count++] = (iy * g.inW + ox * g.strideW - g.padLeft + kx * g.dilW) * C;
-          }
-        }
-        visit(img, w, taps, count);
-      }
-    }
-  }
-}
-
-static void MaxPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
-  const int64_t C = g.inC;
-  float* out = y + n0 * g.outH * g.outW * C;
-  ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
-    float* o = out + w * C;
-    std::fill(o, o + C, -std::numeric_limits<float>::infinity());
-    for (int64_t t = 0; t < count; ++t) MaxInto(o, x + img + taps[t], C);
-  });
-}
-
-static void AvgPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
-  const int64_t C = g.inC;
-  float* out = y + n0 * g.outH * g.outW * C;
-  ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
-    float* o = out + w * C;
-    std::fill(o, o + C, 0.f);
-    for (int64_t t = 0; t < count; ++t) AddInto(o, x + img + taps[t], C);
-    const float inv = 1.f / static_cast<float>(count);
-    for (int64_t c = 0; c < C; ++c) o[c] *= inv;
-  });
-}
-
-KD_CLONES void SelectInto(float* o, const float* dy, const int32_t* idx, int32_t at, int64_t n) {
-  for (int64_t c = 0; c < n; ++c) o[c] = idx[c] == at ? dy[c] : 0.f;
-}
-
-static void MaxPoolGradRange(const float* dy, const float* x, float* dx, const ConvGeom& g, int64_t n0, int64_t n1) {
-  const int64_t C = g.inC;
-  // Windows that do not overlap (stride >= window, the usual 2x2/2 pooling) write each input element once: the
-  // gradient is written tap by tap, vectorised over channels, and dx needs zeroing only where no window reaches.
-  const bool disjoint = (g.fH - 1) * g.dilH < g.strideH && (g.fW - 1) * g.dilW < g.strideW;
-  const bool tiled = disjoint && g.dilH == 1 && g.dilW == 1 && g.fH == g.strideH && g.fW == g.strideW && g.padTop == 0 &&
-                     g.padLeft == 0 && g.outH * g.strideH == g.inH && g.outW * g.strideW == g.inW;
-  if (!tiled) std::memset(dx + n0 * g.inH * g.inW * C, 0, sizeof(float) * (n1 - n0) * g.inH * g.inW * C);
-  float* best = ScratchF32(static_cast<size_t>(C), 1);
-  thread_local std::vector<int32_t> idxBuf;
-  if (idxBuf.size() < static_cast<size_t>(C)) idxBuf.resize(static_cast<size_t>(C));
-  int32_t* idx = idxBuf.data();
-  const float* dyRange = dy + n0 * g.outH * g.outW * C;
-  ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
-    // First maximum in window order wins, NaN never does (TensorFlow.js's `>` scan); no winner: no gradient.
-    std::fill(best, best + C, -std::numeric_limits<float>::infinity());
-    std::fill(idx, idx + C, -1);
-    const float* g_dy = dyRange + w * C;
-    float* dimg = dx + img;
-    if (disjoint) {
-      for (int64_t t = 0; t < count; ++t) ArgMaxInto(best, idx, x + img + taps[t], static_cast<int32_t>(t), C);
-      for (int64_t t = 0; t < count; ++t) SelectInto(dimg + taps[t], g_dy, idx, static_cast<int32_t>(t), C);
-      return;
-    }
-    for (int64_t t = 0; t < count; ++t) ArgMaxInto(best, idx, x + img + taps[t], static_cast<int32_t>(taps[t]), C);
-    for (int64_t c = 0; c < C; ++c) {
-      if (idx[c] >= 0) dimg[idx[c] + c] += g_dy[c];
-    }
-  });
-}
-
-static void AvgPoolGradRange(const float* dy, float* dx, const ConvGeom& g, int64_t n0, int64_t n1) {
-  const int64_t C = g.inC;
-  std::memset(dx + n0 * g.inH * g.inW * C, 0, sizeof(float) * (n1 - n0) * g.inH * g.inW * C);
-  // TensorFlow.js divides every gradient by the full window size, also where the window overlaps the padding.
-  const float scale = 1.f / static_cast<float>(g.fH * g.fW);
-  const float* dyRange = dy + n0 * g.outH * g.outW * C;
-  ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
-    for (int64_t t = 0; t < count; ++t) AddScaledInto(dx + img + taps[t], dyRange + w * C, scale, C);
-  });
-}
-
-namespace {
-
-int64_t MinPoolImages(const ConvGeom& g) {
-  const int64_t perImage = (g.inH * g.inW + g.outH * g.outW) * g.inC;
-  return perImage > 0 ? std::max<int64_t>(2, (int64_t{1} << 15) / perImage) : int64_t{1} << 40;
-}
-
-}  // namespace
-
-void MaxPool(const float* x, float* y, const ConvGeom& g) {
-  ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { MaxPoolRange(x, y, g, s, e); });
-}
-
-void AvgPool(const float* x, float* y, const ConvGeom& g) {
-  ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { AvgPoolRange(x, y, g, s, e); });
-}
-
-void MaxPoolGrad(const float* dy, const float* x, float* dx, const ConvGeom& g) {
-  ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { MaxPoolGradRange(dy, x, dx, g, s, e); });
-}
-
-void AvgPoolGrad(const float* dy, float* dx, const ConvGeom& g) {
-  ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { AvgPoolGradRange(dy, dx, g, s, e); });
 }
 
 }  // namespace kd

@@ -49,7 +49,17 @@ bool HasSbgemm();
 // Rounds float32 values to bfloat16 values in place (round-to-nearest-even; NaN stays NaN).
 void RoundBf16InPlace(float* x, int64_t n);
 
-// --- conv.cc
+// Filter taps [lo, hi) of a window starting at `corner` (with dilation `dil`) that fall inside [0, size).
+inline void TapRange(int64_t corner, int64_t dil, int64_t taps, int64_t size, int64_t* lo, int64_t* hi) {
+  int64_t a = 0;
+  while (a < taps && corner + a * dil < 0) ++a;
+  int64_t b = taps;
+  while (b > a && corner + (b - 1) * dil >= size) --b;
+  *lo = a;
+  *hi = b;
+}
+
+// --- conv.cc, pool.cc
 // Geometry of a 2-D NHWC convolution or pooling window (what TensorFlow.js's computeConv2DInfo yields).
 struct ConvGeom {
   int64_t batch, inH, inW, inC;
@@ -60,6 +70,7 @@ struct ConvGeom {
 void Conv2D(const float* x, const float* w, float* y, const ConvGeom& g);
 void Conv2DBackpropInput(const float* dy, const float* w, float* dx, const ConvGeom& g);
 void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const ConvGeom& g);
+// pool.cc
 void MaxPool(const float* x, float* y, const ConvGeom& g);
 void AvgPool(const float* x, float* y, const ConvGeom& g);
 void MaxPoolGrad(const float* dy, const float* x, float* dx, const ConvGeom& g);
