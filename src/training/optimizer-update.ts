@@ -1,7 +1,8 @@
 /**
  * @module training/optimizer-update The optimizer step of kindling's training steps: TensorFlow.js's
  * `optimizer.applyGradients`, or, on a backend that registers the fused update kernels
- * (backends/optimizer-kernels.ts; 'kindling-native' does), the same update with one kernel per variable. Ignite
+ * (backends/fused-kernels.ts; 'kindling-native' does), the same update with one kernel per variable, or in place
+ * where the backend can prove nothing else observes the storage (FusedInPlaceBackend). Ignite
  * counterpart: `optimizer.step()` in `supervised_training_step` (PyTorch's fused/foreach optimizer
  * implementations). Deviations: none — the fused path keeps the optimizer's slots, iteration count and saved
  * state exactly as `applyGradients` would, with bit-identical values; anything it does not cover (other optimizer
