@@ -168,8 +168,9 @@ export class GradScaler {
   }
 
   /**
-   * Unscales the gradients and applies them with `optimizer.applyGradients`, unless any of them contains inf or
-   * NaN, in which case the update is skipped (and `update()` will back off the scale).
+   * Unscales the gradients and applies them with `applyGradients(optimizer, grads)` (the optimizer's own update,
+   * fused on 'kindling-native'), unless any of them contains inf or NaN, in which case the update is skipped (and
+   * `update()` will back off the scale).
    *
    * @param optimizer - the optimizer to step.
    * @param grads - the scaled gradients (or already unscaled ones after `unscale(grads, optimizer)`); not disposed.

@@ -23,36 +23,36 @@ tf.registerGradient({
 });
 
 /**
- * Whether the active backend has the fused sparse softmax cross-entropy kernel.
+ * Whether `crossEntropyLoss(logits, labels)` can run the fused kernel: the active backend has it, the logits are
+ * float32 `[N, C]` (not empty) and the labels int32 class indices `[N]`.
  *
- * @returns true on 'kindling-native' (once registered).
+ * @param logits - the loss input.
+ * @param labels - the loss target.
+ * @returns true when {@link fusedSparseSoftmaxCrossEntropy} applies.
  * @example
  * ```ts
- * if (fusedCrossEntropyAvailable()) console.log('one kernel per cross-entropy');
+ * const perSample = canFuseCrossEntropy(logits, labels) ? fusedSparseSoftmaxCrossEntropy(logits, labels) : unfused();
  * ```
  */
-export function fusedCrossEntropyAvailable(): boolean {
-  return tf.getKernel(KERNEL, tf.getBackend()) !== undefined;
+export function canFuseCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): boolean {
+  return logits.dtype === 'float32' && logits.rank === 2 && logits.size > 0 && labels.dtype === 'int32' &&
+    labels.rank === 1 && labels.shape[0] === logits.shape[0] && tf.getKernel(KERNEL, tf.getBackend()) !== undefined;
 }
 
 /**
- * Per-sample softmax cross-entropy of `logits` `[N, C]` against int32 class indices `[N]` in one kernel call, or
- * null when the active backend has no fused kernel (or the dtypes/shapes are not these): the caller then runs the
- * unfused ops. Samples whose label is outside `[0, C)` get a loss of 0 and no gradient (the caller weights or
- * rejects them).
+ * Per-sample softmax cross-entropy of `logits` `[N, C]` against int32 class indices `[N]` in one kernel call
+ * (check {@link canFuseCrossEntropy} first). Samples whose label is outside `[0, C)` get a loss of 0 and no
+ * gradient (the caller weights or rejects them).
  *
  * @param logits - float32 `[N, C]`.
  * @param labels - int32 `[N]`.
- * @returns float32 `[N]`, differentiable with respect to `logits`, or null.
+ * @returns float32 `[N]`, differentiable with respect to `logits`.
  * @example
  * ```ts
- * const perSample = fusedSparseSoftmaxCrossEntropy(logits, labels) ?? unfused(logits, labels);
+ * const perSample = fusedSparseSoftmaxCrossEntropy(logits, labels);
  * ```
  */
-export function fusedSparseSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor | null {
-  if (!fusedCrossEntropyAvailable()) return null;
-  if (logits.dtype !== 'float32' || logits.rank !== 2 || labels.dtype !== 'int32' || labels.rank !== 1 ||
-    labels.shape[0] !== logits.shape[0] || logits.size === 0) return null;
+export function fusedSparseSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor {
   const [loss, backprop] = tf.engine().runKernel(KERNEL, { logits, labels }, {}) as unknown as [tf.Tensor, tf.Tensor];
   backprop.dispose(); // the engine keeps its own reference for the gradient
   return loss;

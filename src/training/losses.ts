@@ -5,7 +5,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedCrossEntropyAvailable, fusedSparseSoftmaxCrossEntropy } from './fused-losses.js';
+import { canFuseCrossEntropy, fusedSparseSoftmaxCrossEntropy } from './fused-losses.js';
 
 /** How per-element losses are combined. @defaultValue `'mean'` */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -124,16 +124,11 @@ function reduceWeighted(perSample: tf.Tensor, weight: tf.Tensor | null, reductio
 export function crossEntropyLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   checkTensors('crossEntropyLoss', input, target);
   return tf.tidy(() => {
-    const ignoreIndex = options.ignoreIndex ?? -100;
     // Class indices on a backend with the fused kernel: one kernel forward, one backward (no one-hot, no
     // log-softmax ops). Ignored labels give 0 there, and are weighted out below like in the unfused path.
-    if (input.rank === 2 && target.rank === 1 && target.dtype === 'int32' && fusedCrossEntropyAvailable()) {
-      const { weight } = classTargets('crossEntropyLoss', input, target, ignoreIndex, false);
-      const perSample = fusedSparseSoftmaxCrossEntropy(input, target);
-      if (perSample !== null) return reduceWeighted(perSample, weight, options.reduction ?? 'mean');
-    }
-    const { probs, weight } = classTargets('crossEntropyLoss', input, target, ignoreIndex);
-    const perSample = tf.neg(tf.sum(tf.mul(probs!, tf.logSoftmax(input)), 1));
+    const fused = canFuseCrossEntropy(input, target);
+    const { probs, weight } = classTargets('crossEntropyLoss', input, target, options.ignoreIndex ?? -100, !fused);
+    const perSample = fused ? fusedSparseSoftmaxCrossEntropy(input, target) : tf.neg(tf.sum(tf.mul(probs!, tf.logSoftmax(input)), 1));
     return reduceWeighted(perSample, weight, options.reduction ?? 'mean');
   });
 }

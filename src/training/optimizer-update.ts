@@ -12,7 +12,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_UPDATE_KERNELS, type FusedInPlaceBackend, type FusedOptimizerKind } from '../backends/fused-kernels.js';
 
-/** Gradients as `applyGradients` takes them. */
+/**
+ * Gradients as `applyGradients` takes them: a map from variable name to gradient, or `{ name, tensor }` pairs.
+ *
+ * @example
+ * ```ts
+ * const grads: OptimizerGradients = tf.variableGrads(() => loss()).grads;
+ * ```
+ */
 export type OptimizerGradients = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];
 
 type Slot = { originalName: string; variable: tf.Variable };
@@ -55,14 +62,17 @@ function entries(grads: OptimizerGradients): Entry[] | null {
   return list;
 }
 
-function run(kind: FusedOptimizerKind, inputs: tf.NamedTensorMap, attrs: Record<string, number | boolean> = {}): tf.Tensor[] {
-  return tf.engine().runKernel(FUSED_UPDATE_KERNELS[kind], inputs, attrs) as unknown as tf.Tensor[];
-}
-
-/** Runs the update in place when the backend can (see FusedInPlaceBackend); false: run the kernel instead. */
-function inPlace(kind: FusedOptimizerKind, inputs: tf.NamedTensorMap, attrs: Record<string, number | boolean> = {}): boolean {
+/**
+ * One fused update: in place when the backend can (see FusedInPlaceBackend), else the kernel, whose outputs are
+ * assigned to `targets` (the value, then the slots, in the kernel's output order).
+ */
+function update(kind: FusedOptimizerKind, inputs: tf.NamedTensorMap, attrs: Record<string, number | boolean>, targets: tf.Variable[]): void {
   const backend = tf.backend() as Partial<FusedInPlaceBackend>;
-  return backend.runFusedUpdateInPlace?.(FUSED_UPDATE_KERNELS[kind], inputs, attrs) === true;
+  if (backend.runFusedUpdateInPlace?.(FUSED_UPDATE_KERNELS[kind], inputs, attrs) === true) return;
+  tf.tidy(() => {
+    const outputs = tf.engine().runKernel(FUSED_UPDATE_KERNELS[kind], inputs, attrs) as unknown as tf.Tensor[];
+    outputs.forEach((t, i) => targets[i]!.assign(t));
+  });
 }
 
 function slot(slots: (Slot | undefined)[], i: number, name: string, value: tf.Variable): tf.Variable {
@@ -72,9 +82,7 @@ function slot(slots: (Slot | undefined)[], i: number, name: string, value: tf.Va
 
 function sgdStep(o: SgdFields, list: Entry[]): void {
   for (const { value, gradient } of list) {
-    if (gradient === null) continue;
-    const inputs = { value, gradient, c: o.c };
-    if (!inPlace('sgd', inputs)) tf.tidy(() => value.assign(run('sgd', inputs)[0]!));
+    if (gradient !== null) update('sgd', { value, gradient, c: o.c }, {}, [value]);
   }
   o.incrementIterations();
 }
@@ -83,13 +91,7 @@ function momentumStep(o: MomentumFields, list: Entry[]): void {
   list.forEach(({ name, value, gradient }, i) => {
     const accumulation = slot(o.accumulations, i, `${name}/momentum`, value);
     if (gradient === null) return;
-    const inputs = { value, accumulation, gradient, c: o.c, m: o.m }, attrs = { useNesterov: o.useNesterov };
-    if (inPlace('momentum', inputs, attrs)) return;
-    tf.tidy(() => {
-      const [newValue, newAccumulation] = run('momentum', inputs, attrs);
-      accumulation.assign(newAccumulation!);
-      value.assign(newValue!);
-    });
+    update('momentum', { value, accumulation, gradient, c: o.c, m: o.m }, { useNesterov: o.useNesterov }, [value, accumulation]);
   });
   o.incrementIterations();
 }
@@ -102,11 +104,7 @@ function adamStep(o: AdamFields, list: Entry[]): void {
       const secondMoment = slot(o.accumulatedSecondMoment, i, `${name}/v`, value);
       if (gradient === null) return;
       const inputs = { value, firstMoment, secondMoment, gradient, accBeta1: o.accBeta1, accBeta2: o.accBeta2 };
-      if (inPlace('adam', inputs, attrs)) return;
-      const [newValue, newFirst, newSecond] = run('adam', inputs, attrs);
-      firstMoment.assign(newFirst!);
-      secondMoment.assign(newSecond!);
-      value.assign(newValue!);
+      update('adam', inputs, attrs, [value, firstMoment, secondMoment]);
     });
     o.accBeta1.assign(tf.mul(o.accBeta1, o.beta1));
     o.accBeta2.assign(tf.mul(o.accBeta2, o.beta2));
