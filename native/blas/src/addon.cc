@@ -325,8 +325,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("roundBf16", Napi::Function::New(env, RoundBf16, "roundBf16"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
-  // OpenBLAS runs single-threaded in each calling thread: large products are split over kindling's own two-thread
-  // pool (kd::Sgemm), the same pool as the memory-bound loops, so that no two thread pools compete for the cores.
+  // OpenBLAS runs single-threaded in each calling thread: large products are split over kindling's own thread pool
+  // (kd::Sgemm), the same pool as the memory-bound loops, so that no two thread pools compete for the cores.
   openblas_set_num_threads(1);
   return exports;
 }

@@ -23,6 +23,10 @@ int64_t ChunkImages(const ConvGeom& g) {
   return std::max<int64_t>(1, std::min<int64_t>(g.batch, kChunkColFloats / std::max<int64_t>(perImage, 1)));
 }
 
+int64_t ChunkCount(const ConvGeom& g) {
+  return (g.batch + ChunkImages(g) - 1) / ChunkImages(g);
+}
+
 // col[(n*outH + oy)*outW + ox][(ky*fW + kx)*C + c] = x[n0 + n, iy, ix, c], zero outside the image.
 void Im2ColRange(const float* x, float* col, int64_t n0, int64_t n1, const ConvGeom& g, int64_t base) {
   const int64_t C = g.inC, rowLen = g.fH * g.fW * C;
@@ -159,7 +163,7 @@ int64_t MinParallelImages(const ConvGeom& g) {
 // products use the pool instead.
 template <class Body>
 void ForImageChunks(const ConvGeom& g, Body&& body) {
-  const int64_t chunk = ChunkImages(g), chunks = (g.batch + chunk - 1) / chunk;
+  const int64_t chunk = ChunkImages(g), chunks = ChunkCount(g);
   const size_t colSize = static_cast<size_t>(chunk * g.outH * g.outW * g.fH * g.fW * g.inC);
   ParallelFor(chunks, 2, [&](int64_t s, int64_t e) {
     float* col = ScratchF32(colSize, 0);
@@ -225,7 +229,7 @@ void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const Conv
   }
   // One partial product per chunk, summed in chunk order afterwards: the result does not depend on which thread
   // ran which chunk (deterministic).
-  const int64_t chunks = (g.batch + ChunkImages(g) - 1) / ChunkImages(g), size = colLen * g.outC;
+  const int64_t chunks = ChunkCount(g), size = colLen * g.outC;
   float* partials = chunks == 1 ? dw : ScratchF32(static_cast<size_t>(chunks * size), 3);
   ForImageChunks(g, [&](int64_t c, int64_t n0, int64_t n1, float* col) {
     Im2Col(x, col, n0, n1, g);

@@ -34,7 +34,7 @@ float* ScratchF32(size_t n, int slot);
 uint16_t* ScratchU16(size_t n, int slot);
 
 // --- gemm.cc
-// Row-major C = op(A) * op(B) + beta * C (cblas_sgemm's arguments), split over the two threads when large enough.
+// Row-major C = op(A) * op(B) + beta * C (cblas_sgemm's arguments), split over the thread pool when large enough.
 void Sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, float beta, float* c, int64_t ldc);
 // C[b] = op(A[b % batchA]) * op(B[b % batchB]) for b < batch; A is [M,K] (or [K,M] when transA), B is [K,N] (or
@@ -100,7 +100,7 @@ void SparseSoftmaxCrossEntropy(const float* x, const int32_t* labels, float* los
                                int64_t cols);
 
 // --- optim.cc
-// TensorFlow.js's optimizer updates, fused (o* = new values; inputs are not modified):
+// TensorFlow.js's optimizer updates, fused (o* = new values; each may be its own input, for an in-place update):
 // SGD:      v' = c * g + v                                   (c = -learning rate)
 // Momentum: acc' = m * acc + g; v' = c * acc' + v             (Nesterov: v' = c * (g + acc' * m) + v)
 // Adam:     m1' = m1 * b1 + g * (1 - b1); m2' = m2 * b2 + g^2 * (1 - b2);

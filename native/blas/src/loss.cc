@@ -1,9 +1,8 @@
 // Fused sparse softmax cross-entropy: per-sample losses and their gradient with respect to the logits in one pass
 // over [rows, cols] logits (what `crossEntropyLoss` computes with ~10 TensorFlow.js kernels forward and as many
-// backward). Same formulas as the unfused path: logSoftmax = (x - max) - log(sum(exp(x - max))), the sum
-// accumulated in double precision like the native Sum.
+// backward), on the log-softmax of the Softmax kernel: the same numbers as the unfused path on this backend.
+#include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "kernels.h"
 #include "parallel.h"
@@ -14,19 +13,19 @@ void SparseSoftmaxCrossEntropy(const float* x, const int32_t* labels, float* los
                                int64_t cols) {
   const int64_t minRows = std::max<int64_t>(2, (int64_t{1} << 15) / std::max<int64_t>(cols, 1));
   ParallelFor(rows, minRows, [&](int64_t r0, int64_t r1) {
+    // log-softmax of the rows into backprop (the Softmax kernel), then loss and softmax - onehot from it
+    Softmax(x + r0 * cols, backprop + r0 * cols, r1 - r0, cols, true);
     for (int64_t r = r0; r < r1; ++r) {
-      const float* xr = x + r * cols;
       float* br = backprop + r * cols;
-      float m = -std::numeric_limits<float>::infinity();
-      for (int64_t c = 0; c < cols; ++c) m = (xr[c] != xr[c] || m != m) ? std::numeric_limits<float>::quiet_NaN() : (xr[c] > m ? xr[c] : m);
-      double s = 0;
-      for (int64_t c = 0; c < cols; ++c) s += std::exp(xr[c] - m);
-      const float ls = static_cast<float>(std::log(s));
       const int32_t label = labels[r];
-      const bool counted = label >= 0 && label < cols;
       // An ignored or out-of-range label has a zero one-hot row: no loss, no gradient.
-      for (int64_t c = 0; c < cols; ++c) br[c] = counted ? std::exp((xr[c] - m) - ls) - (c == label ? 1.f : 0.f) : 0.f;
-      loss[r] = counted ? -((xr[label] - m) - ls) : 0.f;
+      if (label < 0 || label >= cols) {
+        loss[r] = 0.f;
+        std::fill(br, br + cols, 0.f);
+        continue;
+      }
+      loss[r] = -br[label];
+      for (int64_t c = 0; c < cols; ++c) br[c] = std::exp(br[c]) - (c == label ? 1.f : 0.f);
     }
   });
 }
