@@ -209,6 +209,21 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
+ * Whether an `autocast` scope has swapped reduced-precision kernels in on `backendName` right now. Fused paths that
+ * would bypass those kernels (training/fused-dense.ts) check it and step aside.
+ *
+ * @param backendName - a TensorFlow.js backend name.
+ * @returns true inside `autocast(...)` on that backend.
+ * @example
+ * ```ts
+ * autocast('bfloat16', () => autocastActiveOn(tf.getBackend())); // true
+ * ```
+ */
+export function autocastActiveOn(backendName: string): boolean {
+  return installed.has(backendName);
+}
+
+/**
  * Runs `fn` with the matmul and convolution kernels of the active backend ({@link AUTOCAST_KERNELS}) computing in
  * `dtype` numerics: their float32 operands and outputs are rounded to `dtype` (round-to-nearest-even; float16
  * overflows to +-Infinity and underflows through subnormals to zero), in the forward pass and in gradients computed

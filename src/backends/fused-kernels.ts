@@ -2,11 +2,12 @@
  * @module backends/fused-kernels The contract of kindling's fused kernels: their names, inputs, attributes and
  * outputs. A backend that registers them makes `applyGradients` update each variable in one kernel call instead
  * of the 2 (SGD), 4 (Momentum) or 11 (Adam) kernels of TensorFlow.js's optimizers, `crossEntropyLoss` on class
- * indices run one kernel forward and one backward instead of about ten each, and `Relu`'s gradient one kernel
- * instead of two. 'kindling-native' registers all of them; on other backends the unfused paths run. No Ignite
- * counterpart (PyTorch's fused optimizers and its `cross_entropy` kernel play this role). Deviations: none; the
- * optimizer updates and the Relu gradient are bit-identical to TensorFlow.js's, the loss equal to the unfused
- * computation within float32 rounding.
+ * indices run one kernel forward and one backward instead of about ten each, `Relu`'s gradient one kernel instead
+ * of two, and a Dense layer's product, bias and ReLU one kernel while a gradient tape records. 'kindling-native'
+ * registers all of them; on other backends the unfused paths run. No Ignite counterpart (PyTorch's fused
+ * optimizers and its `cross_entropy` kernel play this role). Deviations: none; the optimizer updates, the Relu
+ * gradient and the Dense layer are bit-identical to TensorFlow.js's, the loss equal to the unfused computation
+ * within float32 rounding.
  */
 import type { NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 
@@ -53,11 +54,13 @@ export type FusedOptimizerKind = keyof typeof FUSED_UPDATE_KERNELS;
 /**
  * Kernel names of the fused losses.
  *
- * - `sparseSoftmaxCrossEntropy` — inputs `{ logits, labels }` (float32 `[N, C]`, int32 `[N]`); no attributes;
- *   outputs `[loss, backprop]`: float32 `[N]` with `loss[i] = -logSoftmax(logits[i])[labels[i]]`, and float32
- *   `[N, C]` with `backprop[i] = softmax(logits[i]) - oneHot(labels[i])`, the gradient of `loss[i]`. A label
- *   outside `[0, C)` (an ignored sample) gives a loss of 0 and a zero gradient row. Its gradient (registered by
- *   kindling) is `dLoss[:, None] * backprop`.
+ * - `sparseSoftmaxCrossEntropy` — inputs `{ logits, labels }` (float32 `[N, C]`, int32 `[N]`); attribute
+ *   `reduction` (`'none'`, the default, `'mean'` or `'sum'`); outputs `[loss, backprop]`: the float32 per-sample
+ *   losses `loss[i] = -logSoftmax(logits[i])[labels[i]]` (`[N]`), or their mean or sum as the `Mean` / `Sum` kernel
+ *   computes it (`[]`), and float32 `[N, C]` with `backprop[i] = softmax(logits[i]) - oneHot(labels[i])`, the
+ *   gradient of `loss[i]`. A label outside `[0, C)` (an ignored sample) gives a loss of 0 and a zero gradient row.
+ *   Its gradient (registered by kindling) is `dLoss[:, None] * backprop`, `(dLoss / N) * backprop` for the mean
+ *   and `dLoss * backprop` for the sum (Mean's and Sum's gradients, then the rows').
  *
  * @example
  * ```ts
@@ -82,4 +85,24 @@ export const FUSED_LOSS_KERNELS = {
  */
 export const FUSED_GRADIENT_KERNELS = {
   reluGrad: 'KindlingReluGrad',
+} as const;
+
+/**
+ * Kernel names of the fused layers.
+ *
+ * - `dense` — inputs `{ a, b, bias? }` (float32 `[M, K]`, `[K, N]`, `[N]`); attributes `transposeA: false`,
+ *   `transposeB: false`, `activation` (`'linear'` or `'relu'`); outputs `activation(a·b + bias)`, `[M, N]`, with
+ *   the same values as `BatchMatMul`, then `Add`, then `Relu` on that backend (TensorFlow.js's `_FusedMatMul`
+ *   contract, which the backend's `_FusedMatMul` kernel may serve). kindling registers its gradient and, while a
+ *   gradient tape records, routes `tf.fused.matMul` (what tf.layers' Dense layer calls) to it on backends that
+ *   register it: one kernel forward and three backward per Dense layer, where TensorFlow.js runs
+ *   `BatchMatMul`, `Add` and `Relu` under a tape (it fuses only when not recording).
+ *
+ * @example
+ * ```ts
+ * tf.getKernel(FUSED_LAYER_KERNELS.dense, 'kindling-native') !== undefined; // true once registered
+ * ```
+ */
+export const FUSED_LAYER_KERNELS = {
+  dense: 'KindlingDense',
 } as const;

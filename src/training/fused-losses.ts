@@ -15,10 +15,13 @@ const KERNEL = FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy;
 tf.registerGradient({
   kernelName: KERNEL,
   outputsToSave: [false, true],
-  gradFunc: (dy, saved) => {
+  gradFunc: (dy, saved, attrs) => {
     const dLoss = (Array.isArray(dy) ? dy[0] : dy) as tf.Tensor;
     const backprop = saved[0] as tf.Tensor;
-    return { logits: () => tf.mul(tf.expandDims(dLoss, 1), backprop) };
+    const reduction = attrs['reduction'] ?? 'none';
+    if (reduction === 'none') return { logits: () => tf.mul(tf.expandDims(dLoss, 1), backprop) };
+    // A reduced loss: Mean's gradient (dLoss / N for every sample) or Sum's (dLoss), then the rows' gradient.
+    return { logits: () => tf.mul(reduction === 'mean' ? tf.div(dLoss, backprop.shape[0] ?? 1) : dLoss, backprop) };
   },
 });
 
@@ -41,19 +44,20 @@ export function canFuseCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): boole
 
 /**
  * Per-sample softmax cross-entropy of `logits` `[N, C]` against int32 class indices `[N]` in one kernel call
- * (check {@link canFuseCrossEntropy} first). Samples whose label is outside `[0, C)` get a loss of 0 and no
- * gradient (the caller weights or rejects them).
+ * (check {@link canFuseCrossEntropy} first), or its mean or sum in the same call. Samples whose label is outside
+ * `[0, C)` get a loss of 0 and no gradient (the caller weights or rejects them; the mean still counts them).
  *
  * @param logits - float32 `[N, C]`.
  * @param labels - int32 `[N]`.
- * @returns float32 `[N]`, differentiable with respect to `logits`.
+ * @param reduction - `'none'` (default): the `[N]` losses; `'mean'` / `'sum'`: their mean / sum, a scalar.
+ * @returns float32 `[N]` or a scalar, differentiable with respect to `logits`.
  * @example
  * ```ts
  * const perSample = fusedSparseSoftmaxCrossEntropy(logits, labels);
  * ```
  */
-export function fusedSparseSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor {
-  const [loss, backprop] = tf.engine().runKernel(KERNEL, { logits, labels }, {}) as unknown as [tf.Tensor, tf.Tensor];
+export function fusedSparseSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, reduction: 'none' | 'mean' | 'sum' = 'none'): tf.Tensor {
+  const [loss, backprop] = tf.engine().runKernel(KERNEL, { logits, labels }, { reduction }) as unknown as [tf.Tensor, tf.Tensor];
   backprop.dispose(); // the engine keeps its own reference for the gradient
   return loss;
 }

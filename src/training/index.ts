@@ -30,6 +30,7 @@ export { convertTensor, prepareBatch, type Converted, type Convertible, type Pre
 export { AUTO_ORDER, activateBackend, registeredBackends, resolveDevice } from './device.js';
 export { NonFiniteError, assertFinite } from './anomaly.js';
 export { applyGradients, type OptimizerGradients } from './optimizer-update.js';
+export { setDenseFusion } from './fused-dense.js';
 export { GradientWindow, OutputTensors, collectTensors, getGradients } from './tensors.js';
 export {
   binaryCrossEntropyWithLogits,

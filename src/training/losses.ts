@@ -127,9 +127,12 @@ export function crossEntropyLoss(input: tf.Tensor, target: tf.Tensor, options: L
     // Class indices on a backend with the fused kernel: one kernel forward, one backward (no one-hot, no
     // log-softmax ops). Ignored labels give 0 there, and are weighted out below like in the unfused path.
     const fused = canFuseCrossEntropy(input, target);
+    const reduction = options.reduction ?? 'mean';
     const { probs, weight } = classTargets('crossEntropyLoss', input, target, options.ignoreIndex ?? -100, !fused);
+    // No sample ignored: the kernel reduces too (the Mean / Sum kernels' values, three fewer kernels each way).
+    if (fused && weight === null && (reduction === 'mean' || reduction === 'sum')) return fusedSparseSoftmaxCrossEntropy(input, target, reduction);
     const perSample = fused ? fusedSparseSoftmaxCrossEntropy(input, target) : tf.neg(tf.sum(tf.mul(probs!, tf.logSoftmax(input)), 1));
-    return reduceWeighted(perSample, weight, options.reduction ?? 'mean');
+    return reduceWeighted(perSample, weight, reduction);
   });
 }
 

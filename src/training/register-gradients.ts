@@ -12,16 +12,27 @@ import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_GRADIENT_KERNELS } from '../backends/fused-kernels.js';
 
+/**
+ * The gradient of `Relu` at `x` for the incoming gradient `dy`: `dy * step(x)`, in one fused kernel on backends
+ * that register it (bit-identical), TensorFlow.js's `Step` and `Multiply` elsewhere.
+ *
+ * @param dy - the incoming gradient.
+ * @param x - the Relu's input, or its output (`step` agrees on both: positive exactly where the input is).
+ * @returns the gradient with respect to `x`.
+ * @example
+ * ```ts
+ * const dx = reluGradient(dy, x);
+ * ```
+ */
+export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  // (an empty tensor takes the unfused path: the fused kernel has no cpu fallback to hand it to)
+  return dy.dtype === 'float32' && x.dtype === 'float32' && x.size > 0 && tf.getKernel(FUSED_GRADIENT_KERNELS.reluGrad, tf.getBackend()) !== undefined
+    ? tf.engine().runKernel<tf.Tensor>(FUSED_GRADIENT_KERNELS.reluGrad, { dy, x }, {})
+    : tf.mul(dy, tf.step(tf.cast(x, 'float32')));
+}
+
 tf.registerGradient({
   kernelName: tf.Relu,
   inputsToSave: ['x'],
-  gradFunc: (dy, saved) => {
-    const g = dy as tf.Tensor;
-    const x = saved[0] as tf.Tensor;
-    return {
-      x: () => g.dtype === 'float32' && x.dtype === 'float32' && tf.getKernel(FUSED_GRADIENT_KERNELS.reluGrad, tf.getBackend()) !== undefined
-        ? tf.engine().runKernel<tf.Tensor>(FUSED_GRADIENT_KERNELS.reluGrad, { dy: g, x }, {})
-        : tf.mul(g, tf.step(tf.cast(x, 'float32'))),
-    };
-  },
+  gradFunc: (dy, saved) => ({ x: () => reluGradient(dy as tf.Tensor, saved[0] as tf.Tensor) }),
 });

@@ -165,7 +165,7 @@ function registerKernels(addon: NativeAddon): void {
   }
   for (const def of ALL_KERNELS) {
     if (tf.getKernel(def.name, NATIVE_BACKEND_NAME) !== undefined) tf.unregisterKernel(def.name, NATIVE_BACKEND_NAME);
-    tf.registerKernel({ kernelName: def.name, backendName: NATIVE_BACKEND_NAME, kernelFunc: wrap(def, addon, cpuKernel(def.name)) });
+    tf.registerKernel({ kernelName: def.name, backendName: NATIVE_BACKEND_NAME, kernelFunc: wrap(def, addon, cpuKernel(def.cpuFallback ?? def.name)) });
   }
 }
 

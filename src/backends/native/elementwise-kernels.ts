@@ -19,8 +19,15 @@ const UNARY = {
   Relu: 0, Relu6: 1, Elu: 2, LeakyRelu: 3, Sigmoid: 4, Tanh: 5, Exp: 6, Log: 7, Neg: 8, Square: 9, Sqrt: 10,
   Rsqrt: 11, Abs: 12, Step: 13, Reciprocal: 14,
 } as const;
-/** Reduce op codes (ReduceOp in kernels.h). */
-const REDUCE = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4 } as const;
+/**
+ * Reduce op codes of the addon's `reduce` (ReduceOp in kernels.h).
+ *
+ * @example
+ * ```ts
+ * addon.reduce(REDUCE.Mean, x, out, 1, x.length, 1); // out[0] = mean of x, summed in double as the Mean kernel does
+ * ```
+ */
+export const REDUCE = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4 } as const;
 
 function binary(backend: MathBackendCPU, aInfo: TensorInfo | undefined, bInfo: TensorInfo | undefined, op: number,
   addon: NativeAddon): TensorInfo | null {

@@ -8,6 +8,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from '../fused-kernels.js';
 import type { NativeAddon } from './addon.js';
 import { allocOutput } from './buffer-pool.js';
+import { REDUCE } from './elementwise-kernels.js';
 import { f32Values, makeOutput, sizeOf, type NativeKernelArgs, type NativeKernelDef } from './kernel-utils.js';
 
 /** The float32 values of the named inputs (throws: the caller, applyGradients, checked the dtypes). */
@@ -111,9 +112,19 @@ function sparseSoftmaxCrossEntropy(args: NativeKernelArgs, addon: NativeAddon): 
   if (x === null || logits === undefined || logits.shape.length !== 2 || !(ids instanceof Int32Array)) return null;
   const [rows, cols] = logits.shape as [number, number];
   if (labels?.shape.length !== 1 || labels.shape[0] !== rows || rows * cols === 0) return null;
-  const loss = allocOutput(rows), backprop = allocOutput(rows * cols);
-  addon.sparseSoftmaxCrossEntropy(x, ids, loss, backprop, rows, cols);
-  return [makeOutput(args.backend, [rows], loss), makeOutput(args.backend, [rows, cols], backprop)];
+  const reduction = args.attrs.reduction ?? 'none';
+  if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') return null;
+  const backprop = allocOutput(rows * cols);
+  if (reduction === 'none') {
+    const loss = allocOutput(rows);
+    addon.sparseSoftmaxCrossEntropy(x, ids, loss, backprop, rows, cols);
+    return [makeOutput(args.backend, [rows], loss), makeOutput(args.backend, [rows, cols], backprop)];
+  }
+  // Reduced by the Mean / Sum kernel's own code: the values of the per-sample losses, then tf.mean / tf.sum.
+  const perSample = new Float32Array(rows), total = new Float32Array(1);
+  addon.sparseSoftmaxCrossEntropy(x, ids, perSample, backprop, rows, cols);
+  addon.reduce(reduction === 'mean' ? REDUCE.Mean : REDUCE.Sum, perSample, total, 1, rows, 1);
+  return [makeOutput(args.backend, [], total), makeOutput(args.backend, [rows, cols], backprop)];
 }
 
 /**

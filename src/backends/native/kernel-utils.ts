@@ -43,6 +43,8 @@ export type NativeKernelFunc = (args: NativeKernelArgs, addon: NativeAddon) => T
 export interface NativeKernelDef {
   name: string;
   run: NativeKernelFunc;
+  /** The cpu kernel that serves the calls `run` declines (default: the cpu kernel of the same name). */
+  cpuFallback?: string;
 }
 
 /**

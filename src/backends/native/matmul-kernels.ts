@@ -1,5 +1,5 @@
 /**
- * @module backends/native/matmul-kernels BatchMatMul and _FusedMatMul on OpenBLAS sgemm (all transpose cases,
+ * @module backends/native/matmul-kernels BatchMatMul, _FusedMatMul and KindlingDense on OpenBLAS sgemm (all transpose cases,
  * batch broadcasting, fused bias and activation), and their bfloat16 variants for autocast. No Ignite counterpart.
  * Deviations: batch dims broadcast natively when one operand's batch dims are a suffix of the output's (or size 1);
  * other broadcasts run the cpu kernel.
@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { FUSED_LAYER_KERNELS } from '../fused-kernels.js';
 import type { NativeAddon } from './addon.js';
 import { allocOutput } from './buffer-pool.js';
 import { ACTIVATIONS, f32Values, makeOutput, sizeOf, vecMode, type NativeKernelArgs, type NativeKernelDef } from './kernel-utils.js';
@@ -89,12 +90,15 @@ function runMatMul(args: NativeKernelArgs, addon: NativeAddon, fused: boolean, b
  *
  * @example
  * ```ts
- * MATMUL_KERNELS.map((k) => k.name); // ['BatchMatMul', '_FusedMatMul']
+ * MATMUL_KERNELS.map((k) => k.name); // ['BatchMatMul', '_FusedMatMul', 'KindlingDense']
  * ```
  */
 export const MATMUL_KERNELS: readonly NativeKernelDef[] = [
   { name: tf.BatchMatMul, run: (args, addon) => runMatMul(args, addon, false, false) },
   { name: tf._FusedMatMul, run: (args, addon) => runMatMul(args, addon, true, false) },
+  // A Dense layer under a gradient tape (training/fused-dense.ts): _FusedMatMul's contract and kernel, which adds the
+  // bias to the finished product and then applies the activation, as BatchMatMul, Add and Relu do one after another.
+  { name: FUSED_LAYER_KERNELS.dense, run: (args, addon) => runMatMul(args, addon, true, false), cpuFallback: tf._FusedMatMul },
 ];
 
 /**

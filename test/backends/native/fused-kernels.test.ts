@@ -1,6 +1,7 @@
 // The fused loss and gradient kernels of 'kindling-native'. crossEntropyLoss runs the fused sparse softmax
 // cross-entropy: its values and its gradient with respect to the logits equal the unfused computation on the cpu
-// backend for every reduction, with ignored samples, large logits and odd sizes; one fused kernel forward;
+// backend for every reduction, with ignored samples, large logits and odd sizes; one fused kernel forward (mean and
+// sum included, bit-identical to reducing the per-sample losses);
 // out-of-range labels still fail; no leaks. Relu's gradient runs one fused kernel, bit-identical to TensorFlow.js's
 // Step and Multiply, NaN and infinities included.
 import { describe, it, before, after } from 'node:test';
@@ -75,7 +76,7 @@ describe('kindling-native fused cross-entropy', { skip: skipReason() }, () => {
     const profile = await tf.profile(() => crossEntropyLoss(logits, y));
     const names = profile.kernels.map((k) => k.name);
     assert.equal(names.filter((k) => k === FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy).length, 1, names.join(','));
-    assert.ok(!names.includes('OneHot') && !names.includes('Exp'), names.join(','));
+    assert.ok(!names.includes('OneHot') && !names.includes('Exp') && !names.includes('Mean'), names.join(','));
     const v = tf.variable(tf.clone(logits));
     const step = (): void => {
       const { value, grads } = tf.variableGrads(() => crossEntropyLoss(tf.mul(v, 2), y) as tf.Scalar, [v]);
@@ -86,6 +87,29 @@ describe('kindling-native fused cross-entropy', { skip: skipReason() }, () => {
     for (let i = 0; i < 3; i++) step();
     assert.equal(tf.memory().numTensors, before);
     tf.dispose([logits, y, v]);
+  });
+
+  it('mean and sum in the kernel: bit-identical to tf.mean / tf.sum of the per-sample losses, values and gradients', async () => {
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    for (const reduction of ['mean', 'sum'] as const) {
+      for (const [n, c] of [[1, 3], [64, 10], [301, 7]] as const) {
+        for (const dy of [1, 0.37]) {
+          tf.tidy(() => {
+            const logits = tf.mul(tf.tensor(rand([n, c], n * c), [n, c]), 4), y = tf.tensor1d(labelsFor(n, c), 'int32');
+            const fused = (x: tf.Tensor): tf.Scalar => crossEntropyLoss(x, y, { reduction }) as tf.Scalar;
+            const twoStep = (x: tf.Tensor): tf.Scalar => {
+              const perSample = crossEntropyLoss(x, y, { reduction: 'none' });
+              return reduction === 'mean' ? tf.mean(perSample) : tf.sum(perSample);
+            };
+            const what = `${reduction} [${n}, ${c}] dy ${dy}`;
+            const bits = (t: tf.Tensor): Buffer => Buffer.from(Float32Array.from(t.dataSync()).buffer);
+            assert.deepEqual(bits(fused(logits)), bits(twoStep(logits)), `${what}: loss`);
+            const scaled = (f: (x: tf.Tensor) => tf.Scalar) => (x: tf.Tensor): tf.Scalar => tf.mul(f(x), dy);
+            assert.deepEqual(bits(tf.grad(scaled(fused))(logits)), bits(tf.grad(scaled(twoStep))(logits)), `${what}: gradient`);
+          });
+        }
+      }
+    }
   });
 
   it('still rejects out-of-range labels with the unfused message', async () => {

@@ -1,0 +1,91 @@
+/**
+ * @module training/fused-dense Side effect: a Dense layer (`tf.fused.matMul`, which tf.layers' Dense calls) runs as
+ * one kernel while a gradient tape records, on backends that register kindling's dense kernel
+ * (backends/fused-kernels.ts; 'kindling-native' does), and its gradient. No Ignite counterpart (PyTorch's `addmm`
+ * plays this role). Deviations: none — bit-identical to TensorFlow.js's own path.
+ *
+ * Why it exists: TensorFlow.js fuses product, bias and ReLU only when no tape records (`shouldFuse` in its fused
+ * ops), so in training every Dense layer runs `BatchMatMul`, `Add` and `Relu`, saves five tensors for the backward
+ * pass and runs six kernels back (the bias gradient's `Sum` and two `Reshape`s among them). Here: one kernel
+ * forward saving three tensors, and two products, one `Sum` and the fused ReLU gradient back. TensorFlow.js offers no
+ * hook for this (a kernel cannot change which kernels an op runs), so kindling wraps `tf.fused.matMul` — a property
+ * of a plain exported object in TensorFlow.js's Node build; where it cannot be replaced (an ES module namespace in
+ * bundled browser builds) nothing changes, and there is no native backend there anyway. The wrapper hands every
+ * other call (no tape, other activations, transposes, prelu, non-float32, tensor-likes, higher-order gradients,
+ * inside `autocast`, backends without the kernel) to TensorFlow.js unchanged.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { autocastActiveOn } from '../amp/autocast.js';
+import { FUSED_LAYER_KERNELS } from '../backends/fused-kernels.js';
+import { reluGradient } from './register-gradients.js';
+
+const KERNEL = FUSED_LAYER_KERNELS.dense;
+
+// Saved: both operands (for the products) and the output (for the ReLU gradient: y > 0 exactly where the
+// pre-activation is, so it gives the same values as Relu's gradient on its input). The bias gradient is the column
+// sum of the activation's gradient, as Add's gradient reduces the broadcast bias.
+tf.registerGradient({
+  kernelName: KERNEL,
+  inputsToSave: ['a', 'b'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [a, b, y] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const g = attrs['activation'] === 'relu' ? reluGradient(dy as tf.Tensor, y) : (dy as tf.Tensor);
+    return {
+      a: () => tf.matMul(g, b, false, true),
+      b: () => tf.matMul(a, g, true, false),
+      bias: () => tf.sum(g, 0),
+    };
+  },
+});
+
+type FusedMatMulArgs = Parameters<typeof tf.fused.matMul>[0];
+
+let enabled = true;
+
+/** The call as the dense kernel's inputs and attributes, or null when TensorFlow.js's own path must run it. */
+function denseCall(args: FusedMatMulArgs): { inputs: tf.NamedTensorMap; attrs: tf.NamedAttrMap } | null {
+  if (!enabled) return null;
+  // Recording one tape: a higher-order gradient (depth > 1) differentiates the gradient itself, left to TF.js.
+  if (tf.engine().state.gradientDepth !== 1) return null;
+  const { a, b, bias, activation = 'linear', transposeA = false, transposeB = false, preluActivationWeights } = args;
+  if (transposeA || transposeB || preluActivationWeights != null || (activation !== 'linear' && activation !== 'relu')) return null;
+  if (!(a instanceof tf.Tensor) || !(b instanceof tf.Tensor) || a.rank !== 2 || b.rank !== 2) return null;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape[1] !== b.shape[0]) return null;
+  if (bias != null && !(bias instanceof tf.Tensor && bias.rank === 1 && bias.dtype === 'float32' && bias.shape[0] === b.shape[1])) return null;
+  const backend = tf.getBackend();
+  if (tf.getKernel(KERNEL, backend) === undefined || autocastActiveOn(backend)) return null;
+  return {
+    inputs: bias == null ? { a, b } : { a, b, bias },
+    attrs: { transposeA: false, transposeB: false, activation },
+  };
+}
+
+const fusedOps = tf.fused as { matMul: typeof tf.fused.matMul };
+const original = fusedOps.matMul;
+const descriptor = Object.getOwnPropertyDescriptor(fusedOps, 'matMul');
+const routable = descriptor?.writable === true && !Object.isFrozen(fusedOps);
+if (routable) {
+  fusedOps.matMul = function kindlingFusedMatMul(args: FusedMatMulArgs): tf.Tensor {
+    const call = denseCall(args);
+    return call === null ? original(args) : tf.engine().runKernel<tf.Tensor>(KERNEL, call.inputs, call.attrs);
+  };
+}
+
+/**
+ * Turns kindling's fused Dense layer under a gradient tape on or off (on by default). Off, tf.layers' Dense layers
+ * train through TensorFlow.js's unfused `BatchMatMul`, `Add` and `Relu`, which give the same values with more kernel
+ * calls: a switch for debugging and for comparing the two.
+ *
+ * @param on - true to fuse (the default), false for TensorFlow.js's own path.
+ * @returns whether the fused path can run in this build (false where `tf.fused.matMul` cannot be wrapped, e.g. an ES
+ *   module namespace in a browser bundle).
+ * @example
+ * ```ts
+ * setDenseFusion(false); // every Dense layer runs BatchMatMul, Add and Relu while training
+ * ```
+ */
+export function setDenseFusion(on: boolean): boolean {
+  enabled = on;
+  return routable;
+}
