@@ -18,7 +18,7 @@ const DENSE = FUSED_LAYER_KERNELS.dense;
 
 /** A model mixing Dense variants: relu, linear without bias, tanh (bias and activation not fused), relu, linear. */
 function model(seed: number): tfl.Sequential {
-  const init = (s: number): tfl.initializers.Initializer => tfl.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: seed + s });
+  const init = (s: number): ReturnType<typeof tfl.initializers.randomUniform> => tfl.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: seed + s });
   return tfl.sequential({ layers: [
     tfl.layers.dense({ inputShape: [13], units: 17, activation: 'relu', kernelInitializer: init(1), biasInitializer: init(2) }),
     tfl.layers.dense({ units: 11, useBias: false, kernelInitializer: init(3) }),
@@ -82,7 +82,7 @@ describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
     m.dispose();
   });
 
-  it('a training loop leaks no tensor, and its weights follow the unfused loop bit for bit', async () => {
+  it('a training loop leaks no tensor, and its weights follow the unfused loop bit for bit', () => {
     const run = (fused: boolean): Buffer[] => {
       setDenseFusion(fused);
       const m = model(11);
@@ -118,7 +118,7 @@ describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
     for (const [what, f] of calls) {
       const g = (on: boolean): Promise<{ bits: Buffer; fusedKernel: boolean }> => {
         setDenseFusion(on);
-        let out = Buffer.alloc(0);
+        let out: Buffer = Buffer.alloc(0);
         return tf.profile(() => tf.tidy(() => { out = bits(tf.grad((x: tf.Tensor) => tf.sum(f(x)))(a)); }))
           .then((p) => ({ bits: out, fusedKernel: p.kernels.some((k) => k.name === DENSE) }));
       };
@@ -129,7 +129,7 @@ describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
     tf.dispose([a, b, bias]);
   });
 
-  it('second-order gradients and autocast run TensorFlow.js path (same values as without fusion)', async () => {
+  it('second-order gradients and autocast run TensorFlow.js path (same values as without fusion)', () => {
     const a = tf.tensor(rand([5, 4], 4), [5, 4]), b = tf.tensor(rand([4, 3], 5), [4, 3]), bias = tf.tensor(rand([3], 6), [3]);
     const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.square(tf.fused.matMul({ a: x, b, bias, activation: 'linear' })));
     const second = (on: boolean): Buffer => {
@@ -145,11 +145,11 @@ describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
     tf.dispose([a, b, bias]);
   });
 
-  it('an empty batch trains (the kernel hands it to the cpu backend)', async () => {
+  it('an empty batch trains (the kernel hands it to the cpu backend)', () => {
     const m = model(2);
     const x = tf.zeros([0, 13]), y = tf.zeros([0], 'int32');
     const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { value, grads } = tf.variableGrads(() => tf.sum(m.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(() => tf.sum(m.apply(x, { training: true }) as tf.Tensor), vars);
     assert.equal(value.dataSync()[0], 0);
     for (const v of vars) assert.deepEqual(grads[v.name]!.shape, v.shape);
     tf.dispose([value, grads, x, y]);
