@@ -114,17 +114,14 @@ function sparseSoftmaxCrossEntropy(args: NativeKernelArgs, addon: NativeAddon): 
   if (labels?.shape.length !== 1 || labels.shape[0] !== rows || rows * cols === 0) return null;
   const reduction = args.attrs.reduction ?? 'none';
   if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') return null;
-  const backprop = allocOutput(rows * cols);
-  if (reduction === 'none') {
-    const loss = allocOutput(rows);
-    addon.sparseSoftmaxCrossEntropy(x, ids, loss, backprop, rows, cols);
-    return [makeOutput(args.backend, [rows], loss), makeOutput(args.backend, [rows, cols], backprop)];
-  }
-  // Reduced by the Mean / Sum kernel's own code: the values of the per-sample losses, then tf.mean / tf.sum.
-  const perSample = new Float32Array(rows), total = new Float32Array(1);
-  addon.sparseSoftmaxCrossEntropy(x, ids, perSample, backprop, rows, cols);
-  addon.reduce(reduction === 'mean' ? REDUCE.Mean : REDUCE.Sum, perSample, total, 1, rows, 1);
-  return [makeOutput(args.backend, [], total), makeOutput(args.backend, [rows, cols], backprop)];
+  const loss = reduction === 'none' ? allocOutput(rows) : new Float32Array(rows), backprop = allocOutput(rows * cols);
+  addon.sparseSoftmaxCrossEntropy(x, ids, loss, backprop, rows, cols);
+  const backpropOut = makeOutput(args.backend, [rows, cols], backprop);
+  if (reduction === 'none') return [makeOutput(args.backend, [rows], loss), backpropOut];
+  // Reduced by the Mean / Sum kernel's own code: the values of tf.mean / tf.sum of the per-sample losses.
+  const total = new Float32Array(1);
+  addon.reduce(reduction === 'mean' ? REDUCE.Mean : REDUCE.Sum, loss, total, 1, rows, 1);
+  return [makeOutput(args.backend, [], total), backpropOut];
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * @module backends/native/matmul-kernels BatchMatMul, _FusedMatMul and KindlingDense on OpenBLAS sgemm (all transpose cases,
- * batch broadcasting, fused bias and activation), and their bfloat16 variants for autocast. No Ignite counterpart.
+ * @module backends/native/matmul-kernels BatchMatMul, _FusedMatMul and KindlingDense on OpenBLAS sgemm (all
+ * transpose cases, batch broadcasting, fused bias and activation), and their bfloat16 variants for autocast. No
+ * Ignite counterpart.
  * Deviations: batch dims broadcast natively when one operand's batch dims are a suffix of the output's (or size 1);
  * other broadcasts run the cpu kernel.
  */
