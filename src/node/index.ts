@@ -37,5 +37,7 @@ export {
   nativeFallbackCounts,
   registerNativeBackend,
   setNativeBackendThreads,
+  setNativeBackendSpinWait,
+  MAX_NATIVE_SPIN_MICROS,
   type NativeBackendStatus,
 } from '../backends/native/index.js';

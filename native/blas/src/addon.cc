@@ -256,12 +256,13 @@ std::string SimdLevel() {
 #endif
 }
 
-// info() -> { config, coreName, threads, sbgemm, simd }
+// info() -> { config, coreName, threads, spinMicros, sbgemm, simd }
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("config", std::string(openblas_get_config()));
   o.Set("coreName", std::string(openblas_get_corename()));
   o.Set("threads", kd::ThreadPool::Get().Threads());
+  o.Set("spinMicros", kd::ThreadPool::Get().SpinMicros());
   o.Set("sbgemm", kd::HasSbgemm());
   o.Set("simd", SimdLevel());
   return o;
@@ -271,6 +272,13 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const int64_t n = std::max<int64_t>(1, Int(info, 0));
   kd::ThreadPool::Get().SetThreads(static_cast<int>(std::min<int64_t>(n, 1024)));
+  return info.Env().Undefined();
+}
+
+// setSpin(us): how long the pool's workers spin after a task before they sleep, in microseconds.
+Napi::Value SetSpin(const Napi::CallbackInfo& info) {
+  const int64_t us = std::clamp<int64_t>(Int(info, 0), 0, kd::kMaxSpinMicros);
+  kd::ThreadPool::Get().SetSpinMicros(static_cast<int>(us));
   return info.Env().Undefined();
 }
 
@@ -325,6 +333,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("roundBf16", Napi::Function::New(env, RoundBf16, "roundBf16"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("setSpin", Napi::Function::New(env, SetSpin, "setSpin"));
   // OpenBLAS runs single-threaded in each calling thread: large products are split over kindling's own thread pool
   // (kd::Sgemm), the same pool as the memory-bound loops, so that no two thread pools compete for the cores.
   openblas_set_num_threads(1);

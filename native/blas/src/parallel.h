@@ -4,14 +4,20 @@
 // for everything keeps a single set of threads busy on the cores; OpenBLAS's own thread pool, alternating with
 // this one, left cores contended or asleep between kernels (2-3x slower products inside a training step).
 //
-// Workers spin briefly after each task (kernels come in quick succession during a training step) and then sleep
-// on a condition variable. Calls from a second JavaScript thread (worker_threads) while the pool is busy run
-// serially on the caller. Thread count: the CPUs this process may run on, KINDLING_NATIVE_THREADS, or the
-// addon's setThreads(n); 1 runs everything on the calling thread.
+// Workers spin for a while after each task (kernels come in quick succession during a training step, separated by
+// TensorFlow.js's own work on the JavaScript thread) and then sleep on a condition variable. The spin matters on
+// virtual machines: waking a sleeping worker there took ~100 us (an idle vCPU is halted), as long as a 256x256x512
+// product, so a worker asleep at every kernel start made training steps 15-20% slower (measured: MLP batch 256,
+// p50 step 7.8 ms with a 12 us spin, 6.2-6.3 ms with 300-600 us; GNU OpenMP spins similarly before it sleeps).
+// Spin time: 500 us, KINDLING_NATIVE_SPIN_US, or the addon's setSpin(us); 0 sleeps at once (for machines where
+// the cores are shared with other busy processes). Calls from a second JavaScript thread (worker_threads) while
+// the pool is busy run serially on the caller. Thread count: the CPUs this process may run on,
+// KINDLING_NATIVE_THREADS, or the addon's setThreads(n); 1 runs everything on the calling thread.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -33,9 +39,10 @@
 
 namespace kd {
 
-// Pauses a worker spins for after a task before it sleeps: 12 us on this project's Xeon (a pause is 12 ns there),
-// up to ~50 us on CPUs with longer pauses. Longer spins (up to 500 us) measured no faster training steps.
-constexpr int kSpin = 1000;
+// How long a worker spins after a task before it sleeps, by default (see the top of this file).
+constexpr int kDefaultSpinMicros = 500;
+// The longest spin accepted from KINDLING_NATIVE_SPIN_US or setSpin: 100 ms.
+constexpr int kMaxSpinMicros = 100000;
 
 class ThreadPool {
  public:
@@ -90,6 +97,10 @@ class ThreadPool {
   void SetThreads(int n) { threads_.store(std::max(1, n), std::memory_order_relaxed); }
   int Threads() const { return threads_.load(std::memory_order_relaxed); }
 
+  // Sets how long workers spin after a task before they sleep, in microseconds (clamped to [0, kMaxSpinMicros]).
+  void SetSpinMicros(int us) { spin_us_.store(std::clamp(us, 0, kMaxSpinMicros), std::memory_order_relaxed); }
+  int SpinMicros() const { return spin_us_.load(std::memory_order_relaxed); }
+
  private:
   ThreadPool() {
     int n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -100,6 +111,8 @@ class ThreadPool {
     const char* env = std::getenv("KINDLING_NATIVE_THREADS");
     if (env != nullptr && std::atoi(env) > 0) n = std::atoi(env);
     threads_ = n;
+    const char* spin = std::getenv("KINDLING_NATIVE_SPIN_US");
+    if (spin != nullptr && *spin != '\0') SetSpinMicros(std::atoi(spin));
   }
 
   // Claims and runs chunks of generation `gen` until none is left. A claim is one compare-and-swap on
@@ -117,11 +130,23 @@ class ThreadPool {
     }
   }
 
+  // Waits (spinning) until a generation after `seen` is published or the spin time is over. The clock is read
+  // every 64 pauses: a pause lasts from ~10 ns to ~140 cycles depending on the CPU, so the spin is timed, not counted.
+  void Spin(uint32_t seen) const {
+    const int us = spin_us_.load(std::memory_order_relaxed);
+    if (us <= 0) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(us);
+    while (generation_.load(std::memory_order_acquire) == seen) {
+      for (int i = 0; i < 64; ++i) KD_PAUSE();
+      if (std::chrono::steady_clock::now() >= deadline) return;
+    }
+  }
+
   void Run() {
     inside_ = true;
     uint32_t seen = 0;
     for (;;) {
-      for (int i = 0; i < kSpin && generation_.load(std::memory_order_acquire) == seen; ++i) KD_PAUSE();
+      Spin(seen);
       const Fn* task;
       int64_t n, chunks;
       {
@@ -138,6 +163,7 @@ class ThreadPool {
 
   static inline thread_local bool inside_ = false;  // this thread is running a pool task
   std::atomic<int> threads_{1};
+  std::atomic<int> spin_us_{kDefaultSpinMicros};
   std::vector<std::thread> workers_;  // guarded by busy_
   std::mutex busy_;
   std::mutex m_;

@@ -45,8 +45,9 @@ export interface NativeAddon {
   adamUpdate(v: Float32Array, m1: Float32Array, m2: Float32Array, g: Float32Array, outV: Float32Array, outM1: Float32Array,
     outM2: Float32Array, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLr: number): void;
-  info(): { config: string; coreName: string; threads: number; sbgemm: boolean; simd: string };
+  info(): { config: string; coreName: string; threads: number; spinMicros: number; sbgemm: boolean; simd: string };
   setThreads(n: number): void;
+  setSpin(microseconds: number): void;
 }
 
 /**

@@ -217,6 +217,36 @@ export function setNativeBackendThreads(n: number): boolean {
   return true;
 }
 
+/** The longest spin {@link setNativeBackendSpinWait} accepts (100 ms), as in native/blas/src/parallel.h. */
+export const MAX_NATIVE_SPIN_MICROS = 100_000;
+
+/**
+ * Sets how long the native backend's worker threads keep spinning after a kernel before they sleep. Kernels of a
+ * training step come in quick succession, separated by TensorFlow.js's work on the JavaScript thread; a worker that
+ * went to sleep takes long to wake on virtual machines (~0.1 ms measured, as long as a mid-sized matrix product),
+ * so the default spin (500 µs, or KINDLING_NATIVE_SPIN_US) keeps the workers awake through a step, like OpenMP
+ * runtimes do. 0 makes them sleep at once: less CPU burnt while idle, for machines whose cores are shared with
+ * other busy processes, at the price of slower steps.
+ *
+ * @param microseconds - spin time, an integer in [0, {@link MAX_NATIVE_SPIN_MICROS}].
+ * @returns false when the addon is unavailable.
+ * @throws RangeError when `microseconds` is not an integer in that range.
+ * @example
+ * ```ts
+ * setNativeBackendSpinWait(0); // workers sleep as soon as a kernel ends
+ * ```
+ */
+export function setNativeBackendSpinWait(microseconds: number): boolean {
+  if (!Number.isInteger(microseconds) || microseconds < 0 || microseconds > MAX_NATIVE_SPIN_MICROS) {
+    throw new RangeError(`setNativeBackendSpinWait: expected an integer number of microseconds in [0, ${MAX_NATIVE_SPIN_MICROS}], ` +
+      `received ${String(microseconds)}. Pass e.g. 500 (the default) or 0 (sleep at once).`);
+  }
+  const addon = loadNativeAddon();
+  if (addon === null) return false;
+  addon.setSpin(microseconds);
+  return true;
+}
+
 /** Rounds a float32 input to bfloat16 in a fresh tensor info (the caller disposes it). */
 function roundedCopy(backend: MathBackendCPU, info: TensorInfo, addon: NativeAddon): TensorInfo {
   const values = backend.data.get(info.dataId)?.values;

@@ -6,5 +6,5 @@
 export { nativeBackendStatus, type NativeBackendStatus } from './addon.js';
 export {
   NATIVE_BACKEND_NAME, NATIVE_BACKEND_PRIORITY, NATIVE_KERNELS, NativeBackend, nativeBf16KernelFunc, nativeFallbackCounts,
-  registerNativeBackend, setNativeBackendThreads,
+  registerNativeBackend, setNativeBackendThreads, setNativeBackendSpinWait, MAX_NATIVE_SPIN_MICROS,
 } from './backend.js';

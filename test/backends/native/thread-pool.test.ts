@@ -3,10 +3,12 @@
 // blocks), the convolutions, the elementwise loops and the fused optimizer update give the cpu backend's results.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions
-import { setNativeBackendThreads } from '../../../src/backends/native/index.js';
+import { MAX_NATIVE_SPIN_MICROS, setNativeBackendSpinWait, setNativeBackendThreads } from '../../../src/backends/native/index.js';
+import { loadNativeAddon } from '../../../src/backends/native/addon.js';
 import { applyGradients } from '../../../src/training/optimizer-update.js';
 import { assertNativeMatchesCpu, rand, randT, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
 
@@ -14,6 +16,7 @@ describe('kindling-native thread pool', { skip: skipReason() }, () => {
   before(setUpNative);
   after(async () => {
     setNativeBackendThreads(availableParallelism());
+    setNativeBackendSpinWait(500);
     await tearDownNative();
   });
 
@@ -64,5 +67,48 @@ describe('kindling-native thread pool', { skip: skipReason() }, () => {
     };
     const one = run(1);
     for (const threads of [2, 3]) assert.deepEqual(run(threads), one, `${threads} threads`);
+  });
+
+  it('workers give the same bits whether they spin between kernels or sleep at once', () => {
+    const run = (spin: number): Float32Array[] => {
+      assert.ok(setNativeBackendSpinWait(spin));
+      assert.equal(loadNativeAddon()?.info().spinMicros, spin);
+      setNativeBackendThreads(2);
+      return tf.tidy(() => {
+        const a = randT([130, 257], 11), b = randT([257, 190], 12);
+        const outs: Float32Array[] = [];
+        // a pause longer than any spin between kernels makes the workers sleep and wake up again
+        for (let i = 0; i < 3; i++) {
+          outs.push(Float32Array.from(tf.relu(tf.matMul(a, b)).dataSync()));
+          const until = performance.now() + 2;
+          while (performance.now() < until) { /* let the spin run out */ }
+        }
+        return outs;
+      });
+    };
+    const sleeping = run(0);
+    assert.deepEqual(run(500), sleeping);
+    assert.deepEqual(run(MAX_NATIVE_SPIN_MICROS), sleeping);
+  });
+
+  it('setNativeBackendSpinWait rejects what is not a spin time, saying what it expects', () => {
+    for (const bad of [-1, 0.5, Number.NaN, MAX_NATIVE_SPIN_MICROS + 1]) {
+      assert.throws(() => setNativeBackendSpinWait(bad), (e: unknown) => e instanceof RangeError &&
+        /expected an integer number of microseconds in \[0, 100000\], received/.test(e.message), String(bad));
+    }
+  });
+
+  it('KINDLING_NATIVE_SPIN_US sets the spin when the addon loads (default 500 us, clamped to 100 ms)', () => {
+    const spinIn = (value: string | undefined): number => {
+      const env = { ...process.env };
+      delete env.KINDLING_NATIVE_SPIN_US;
+      if (value !== undefined) env.KINDLING_NATIVE_SPIN_US = value;
+      const code = "import('./src/backends/native/addon.ts').then((m) => console.log(m.loadNativeAddon().info().spinMicros))";
+      return Number(execFileSync(process.execPath, ['--import', 'tsx', '-e', code], { env, encoding: 'utf8' }).trim());
+    };
+    assert.equal(spinIn(undefined), 500);
+    assert.equal(spinIn('0'), 0);
+    assert.equal(spinIn('1234'), 1234);
+    assert.equal(spinIn('99999999'), MAX_NATIVE_SPIN_MICROS);
   });
 });
