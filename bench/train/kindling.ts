@@ -6,10 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-wasm';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { activateBackend, applyGradients, autocast, createSupervisedTrainer, crossEntropyLoss, type Engine } from '../../src/index.js';
 import { buildModel, toTensors, type HostBatches, type Workload } from './models.js';
+import { prepareWasmThreads, wasmThreadsStatus } from '../../src/backends/wasm-threads.js';
+import { setWasmInitHook } from '../../src/training/device.js';
 
 /** A backend the benchmark may run on, and whether it could be loaded. */
 export interface BackendStatus {
@@ -88,10 +90,11 @@ export async function loadBackends(names: readonly string[], threads: number): P
       if (cpu !== null) cpu.firstUse = false;
       out.push({ name, available: true, note: 'tfjs-backend-cpu, plain JavaScript, 1 thread' });
     } else if (name === 'wasm') {
-      wasm.setThreadsCount(threads);
+      // As kindling's Node entry does: the wasm backend starts with `threads` threads (src/backends/wasm-threads.ts).
+      setWasmInitHook(() => prepareWasmThreads(threads));
       await activateBackend('wasm'); // installs kindling's wasm kernel fixes
-      const multi = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
-      out.push({ name, available: true, note: `tfjs-backend-wasm + kindling fixes, SIMD ${String(tf.env().getBool('WASM_HAS_SIMD_SUPPORT'))}, ${multi ? `${wasm.getThreadsCount()} threads` : '1 thread (no wasm threads in Node)'}` });
+      const t = wasmThreadsStatus();
+      out.push({ name, available: true, note: `tfjs-backend-wasm + kindling fixes, SIMD ${String(tf.env().getBool('WASM_HAS_SIMD_SUPPORT'))}, ${t.threads} thread${t.threads > 1 ? 's' : ''} (${t.reason})` });
     } else if (name === 'tensorflow') {
       out.push(await loadTfjsNode());
     } else if (name === 'kindling-native') {

@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { installWasmFixes } from '../backends/index.js';
+import { prepareWasmThreads, requestedWasmThreads, wasmThreadsStatus } from '../backends/wasm-threads.js';
+import { activateBackend, setWasmInitHook } from '../training/device.js';
 import { NATIVE_BACKEND_NAME, nativeBackendStatus, registerNativeBackend } from '../backends/native/index.js';
 import { CliError } from './errors.js';
 
@@ -50,11 +52,22 @@ export async function probeBackends(): Promise<BackendStatus[]> {
     note: tfnode === null ? 'tfjs-node (native TensorFlow)' : 'not installed (npm install @tensorflow/tfjs-node; downloads a binary)',
   });
   const wasm = await tryImport('@tensorflow/tfjs-backend-wasm');
-  let wasmNote = 'WebAssembly (SIMD; single-threaded in Node)';
+  const threads = wasmThreadsStatus();
+  let wasmNote = `WebAssembly (SIMD; ${threads.enabled ? `${threads.threads} threads` : threadsPlan()})`;
   if (wasm === null) wasmNote += ", with kindling's kernel fixes";
   out.push({ name: 'wasm', available: wasm === null && tf.findBackendFactory('wasm') !== null, note: wasm ?? wasmNote });
   out.push({ name: 'cpu', available: true, note: 'plain JavaScript (slow, always available)' });
   return out;
+}
+
+/** The thread count kindling will start the wasm backend with, before it has started. */
+function threadsPlan(): string {
+  try {
+    const n = requestedWasmThreads();
+    return n > 1 ? `${n} threads when started by kindling; KINDLING_WASM_THREADS=1 for one` : '1 thread (KINDLING_WASM_THREADS=1)';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /**
@@ -85,12 +98,11 @@ export async function setupBackend(requested: string, needs: readonly string[] =
       );
     }
     try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        // The cpu backend greets Node users once with an advert for tfjs-node; `kindling info` covers that.
-        if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-        return name;
-      }
+      if (name === 'wasm') setWasmInitHook(() => prepareWasmThreads());
+      await activateBackend(name);
+      // The cpu backend greets Node users once with an advert for tfjs-node; `kindling info` covers that.
+      if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      return name;
     } catch {
       // Fall through to the error below (or the next candidate for 'auto').
     }

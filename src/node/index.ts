@@ -41,3 +41,11 @@ export {
   MAX_NATIVE_SPIN_MICROS,
   type NativeBackendStatus,
 } from '../backends/native/index.js';
+export {
+  MAX_WASM_THREADS,
+  checkWasmThreadsPackage,
+  prepareWasmThreads,
+  requestedWasmThreads,
+  wasmThreadsStatus,
+  type WasmThreadsStatus,
+} from '../backends/wasm-threads.js';

@@ -71,7 +71,44 @@ export async function activateBackend(backend: string | null): Promise<void> {
   // kindling's wasm kernel fixes: same results, transposed matmuls (every backward pass) about 3x faster.
   if (backend === 'wasm') installWasmFixes();
   if (backend === null || tf.getBackend() === backend) return;
-  const ok = await tf.setBackend(backend);
+  const done = backend === 'wasm' ? (wasmInitHook?.() ?? null) : null;
+  let ok: boolean;
+  try {
+    ok = await (done === null ? tf.setBackend(backend) : withTimeout(tf.setBackend(backend), WASM_THREADED_INIT_TIMEOUT_MS));
+  } finally {
+    done?.();
+  }
   if (!ok) throw new EngineStateError(`backend '${backend}' failed to initialise; available: ${registeredBackends().join(', ')}`);
   await tf.ready();
+}
+
+/** How long the threaded wasm backend may take to start (its workers load the module) before activation fails. */
+const WASM_THREADED_INIT_TIMEOUT_MS = 60_000;
+
+function withTimeout(init: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new EngineStateError(`the wasm backend did not start in ${ms / 1000} s with threads; ` +
+        'set KINDLING_WASM_THREADS=1 to run it single-threaded'));
+    }, ms);
+  });
+  return Promise.race([init, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Called before the wasm backend initialises; returns what to call after (or null). Set by the Node entry. */
+let wasmInitHook: (() => (() => void) | null) | null = null;
+
+/**
+ * Sets the hook {@link activateBackend} calls right before the wasm backend initialises (the Node entry installs
+ * the one that starts it with threads, `prepareWasmThreads`); null removes it. Internal to kindling's entries.
+ *
+ * @param hook - returns the function to call once the backend initialised, or null.
+ * @example
+ * ```ts
+ * setWasmInitHook(() => prepareWasmThreads());
+ * ```
+ */
+export function setWasmInitHook(hook: (() => (() => void) | null) | null): void {
+  wasmInitHook = hook;
 }

@@ -1,0 +1,81 @@
+// The wasm backend started with threads under Node (src/backends/wasm-threads.ts): through kindling's Node entry it
+// runs on 2 threads, gives the same bits as the single-threaded build for products, convolution gradients and
+// training steps, leaks no tensor, and the process still ends by itself; bad settings and unexpected packages are
+// reported, and nothing changes once the backend has started.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import {
+  MAX_WASM_THREADS, checkWasmThreadsPackage, prepareWasmThreads, requestedWasmThreads, wasmThreadsStatus,
+} from '../../src/backends/wasm-threads.js';
+
+interface ChildResult {
+  status: { enabled: boolean; threads: number; reason: string };
+  backend: string;
+  before: number;
+  after: number;
+  results: number[][];
+}
+
+async function child(threads: string): Promise<ChildResult> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/backends/fixtures/wasm-threads-child.ts'], {
+    env: { ...process.env, KINDLING_WASM_THREADS: threads }, timeout: 120_000, maxBuffer: 64 << 20,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ChildResult;
+}
+
+describe('wasm backend threads in Node', () => {
+  it('starts on 2 threads through the Node entry, with the single-threaded bits, no leaks, and exits by itself', async () => {
+    const [threaded, single] = await Promise.all([child('2'), child('1')]);
+    assert.equal(threaded.backend, 'wasm');
+    assert.deepEqual({ enabled: threaded.status.enabled, threads: threaded.status.threads }, { enabled: true, threads: 2 });
+    assert.deepEqual({ enabled: single.status.enabled, threads: single.status.threads }, { enabled: false, threads: 1 });
+    assert.match(single.status.reason, /KINDLING_WASM_THREADS=1/);
+    assert.equal(threaded.after, threaded.before, 'tensors leaked by the threaded training steps');
+    assert.equal(threaded.results.length, 8);
+    // product, transposed product, convolution input and filter gradients, then the trained weights
+    threaded.results.forEach((r, i) => assert.deepEqual(r, single.results[i], `result ${i}`));
+  });
+
+  it('KINDLING_WASM_THREADS chooses the thread count, capped at 8, and is validated', () => {
+    assert.equal(requestedWasmThreads({ KINDLING_WASM_THREADS: '3' }), 3);
+    assert.equal(requestedWasmThreads({ KINDLING_WASM_THREADS: '64' }), MAX_WASM_THREADS);
+    assert.equal(requestedWasmThreads({}), Math.min(availableParallelism(), MAX_WASM_THREADS));
+    for (const bad of ['0', '-2', '1.5', 'two']) {
+      assert.throws(() => requestedWasmThreads({ KINDLING_WASM_THREADS: bad }),
+        (e: unknown) => e instanceof RangeError && e.message.includes(`expected an integer >= 1, received '${bad}'`), bad);
+    }
+  });
+
+  it('accepts the installed tfjs-backend-wasm and explains what does not match in other bundles', () => {
+    const bundle = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+    assert.equal(checkWasmThreadsPackage(bundle, '4.22.0'), null);
+    assert.match(checkWasmThreadsPackage(bundle, '5.0.0') ?? '', /written for 4\.x/);
+    const dir = mkdtempSync(join(tmpdir(), 'kindling-wasm-'));
+    const fake = join(dir, 'tf-backend-wasm.node.js');
+    writeFileSync(fake, 'var require$$0 = 1;');
+    writeFileSync(join(dir, 'tfjs-backend-wasm-threaded-simd.wasm'), '');
+    assert.match(checkWasmThreadsPackage(fake, '4.22.0') ?? '', /not laid out as expected \(no var require\$\$1 = /);
+    assert.match(checkWasmThreadsPackage(join(tmpdir(), 'nowhere', 'x.js'), '4.22.0') ?? '', /threaded wasm binary is missing/);
+  });
+
+  it('leaves a wasm backend that already started alone', async () => {
+    const previous = tf.getBackend() as string | undefined;
+    await tf.setBackend('wasm');
+    await tf.ready();
+    try {
+      assert.equal(prepareWasmThreads(2), null);
+      assert.equal(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'), false);
+      assert.equal(wasmThreadsStatus().enabled, false);
+    } finally {
+      if (previous !== undefined) await tf.setBackend(previous);
+    }
+  });
+});
