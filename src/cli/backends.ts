@@ -76,6 +76,7 @@ function threadsPlan(): string {
  * @param requested - a backend name, or `'auto'`.
  * @param needs - kernels the run needs (e.g. `Conv2DBackpropFilter` to train convolutions); `auto` skips backends
  *   without them.
+ * @param wasmThreads - threads to start the wasm backend with (default: `KINDLING_WASM_THREADS` or all cores).
  * @returns the backend in use.
  * @throws {@link CliError} naming the available backends when the requested one cannot be used.
  * @example
@@ -83,7 +84,7 @@ function threadsPlan(): string {
  * const backend = await setupBackend('auto'); // 'wasm' here
  * ```
  */
-export async function setupBackend(requested: string, needs: readonly string[] = []): Promise<string> {
+export async function setupBackend(requested: string, needs: readonly string[] = [], wasmThreads?: number): Promise<string> {
   const statuses = await probeBackends();
   const available = statuses.filter((s) => s.available).map((s) => s.name);
   if (available.includes('wasm')) installWasmFixes();
@@ -98,7 +99,7 @@ export async function setupBackend(requested: string, needs: readonly string[] =
       );
     }
     try {
-      if (name === 'wasm') setWasmInitHook(() => prepareWasmThreads());
+      if (name === 'wasm') setWasmInitHook(() => prepareWasmThreads(wasmThreads));
       await activateBackend(name);
       // The cpu backend greets Node users once with an advert for tfjs-node; `kindling info` covers that.
       if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;

@@ -50,7 +50,7 @@ function trainCommandDefinition(program: Command): void {
     .option('--accumulation-steps <k>', 'gradient accumulation steps', positiveInt('--accumulation-steps'), 1)
     .option('--deterministic', 'reproducible data order and randomness (DeterministicEngine); exact resume', false)
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
-    .option('--threads <n>', 'threads of the native backend (default: all cores)', positiveInt('--threads'))
+    .option('--threads <n>', 'threads of the native and wasm backends (default: all cores; 1 for the mlp on wasm)', positiveInt('--threads'))
     .option('--detect-anomaly', 'check data, predictions, loss and gradients for NaN/Inf every step; name the first bad one', false)
     .option('--no-augment', 'disable the random 2-pixel shifts of training images')
     .option('--patience <n>', 'early stopping: epochs without validation improvement', positiveInt('--patience'), 5)
