@@ -2,7 +2,8 @@
  * @module Kernel fixes for TensorFlow.js's wasm backend (tfjs-backend-wasm 4.22): fast transposed and batched matrix
  * products, fast convolution and max-pool gradients, and the gradient kernels it lacks (`Conv2DBackpropFilter`,
  * tensorflow/tfjs#8474; depthwise backprops; `UnsortedSegmentSum`), so that dense, convolutional and embedding
- * models train on wasm, and fast. No Ignite counterpart (PyTorch's CPU kernels need no fixing). Deviations: none; every override matches the cpu backend
+ * models train on wasm, and fast; and an `Identity` that shares data instead of copying it (the clones TensorFlow.js
+ * makes of every tensor a gradient saves). No Ignite counterpart (PyTorch's CPU kernels need no fixing). Deviations: none; every override matches the cpu backend
  * within float32 rounding.
  *
  * Hand-written because no library ships kernel overrides for tfjs-backend-wasm; the stock XNNPACK kernels do the
@@ -10,9 +11,10 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelConfig } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { stockKernels, type SingleKernel, type StockKernels } from './wasm-kernel-utils.js';
-import { makeBatchMatMul, makeFusedMatMul } from './wasm-matmul.js';
+import { makeBatchMatMul, makeDense, makeFusedMatMul } from './wasm-matmul.js';
+import { FUSED_LAYER_KERNELS } from './fused-kernels.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm-conv.js';
 import { unsortedSegmentSum } from './wasm-segment.js';
 import { makeMaxPoolGrad } from './wasm-pool.js';
@@ -27,10 +29,31 @@ export const WASM_FIXED_KERNELS: readonly string[] = Object.freeze([
   tf.DepthwiseConv2dNativeBackpropFilter,
   tf.UnsortedSegmentSum,
   tf.MaxPoolGrad,
+  tf.Identity,
+  FUSED_LAYER_KERNELS.dense,
 ]);
 
-function implementation(name: string, stock: StockKernels, original: KernelConfig | null): SingleKernel {
+/**
+ * `Identity` sharing its input's data (reference-counted), as the cpu backend does, instead of the stock wasm kernel's
+ * copy: TensorFlow.js clones every tensor a gradient saves (both operands of each product, so a whole weight matrix per
+ * layer per step) and no wasm kernel writes into its inputs, so the copy bought nothing. Strings keep the stock kernel.
+ */
+function makeIdentity(stock: KernelFunc | undefined): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x;
+    if (x === undefined || x.dtype === 'string') {
+      if (stock === undefined) throw new TypeError("wasm Identity: no input 'x' or a string tensor without the stock kernel");
+      return stock(args);
+    }
+    (args.backend as tf.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+}
+
+function implementation(name: string, stock: StockKernels, original: KernelConfig | null): SingleKernel | KernelFunc {
   switch (name) {
+    case tf.Identity: return makeIdentity(original?.kernelFunc);
+    case FUSED_LAYER_KERNELS.dense: return makeDense(stock);
     case tf.MaxPoolGrad: return makeMaxPoolGrad(original?.kernelFunc);
     case tf.BatchMatMul: return makeBatchMatMul(stock);
     case tf._FusedMatMul: return makeFusedMatMul(stock);

@@ -184,3 +184,30 @@ export function makeFusedMatMul(stock: StockKernels): SingleKernel {
     }
   };
 }
+
+/**
+ * kindling's fused Dense layer (`FUSED_LAYER_KERNELS.dense`: `[M, K] x [K, N] + bias[N]`, then ReLU or nothing) on
+ * wasm: one XNNPACK fully-connected call with the bias and the activation fused, as TensorFlow.js's own
+ * `tf.fused.matMul` runs outside a gradient tape, instead of a product, a broadcast `Add` and a `Relu` (with the
+ * thread pool, each of those small kernels costs a hand-off). XNNPACK starts its sums from the bias, so the result
+ * equals the unfused one within float32 rounding, like TensorFlow.js's fused inference path.
+ *
+ * @param stock - the stock kernels.
+ * @returns the kernel.
+ */
+export function makeDense(stock: StockKernels): SingleKernel {
+  const fused = makeFusedMatMul(stock);
+  return (args: KernelArgs): TensorInfo => {
+    const { a, b, bias } = args.inputs as { a: TensorInfo; b: TensorInfo; bias?: TensorInfo };
+    const [m = 0, k = 0] = a.shape;
+    const n = b.shape[1] ?? 0;
+    const s = new KernelScope(args.backend as KernelBackend, stock);
+    try {
+      const inputs = { a: s.reshape(a, [1, m, k]), b: s.reshape(b, [1, k, n]), bias };
+      const c = s.run(fused, inputs, { transposeA: false, transposeB: false, activation: args.attrs?.activation ?? 'linear' });
+      return s.keep(s.reshape(c, [m, n]));
+    } finally {
+      s.dispose();
+    }
+  };
+}

@@ -60,6 +60,29 @@ describe('installWasmFixes / uninstallWasmFixes', () => {
     assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop() ?? ''), [[35, 44, 44, 56], [4, 4, 4, 4, 4, 4, 4, 4]]);
   });
 
+  it('Identity (tf.clone, the tensors a gradient saves) shares the data instead of copying it, reference-counted', async () => {
+    installWasmFixes();
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { dataIdMap: { numDataIds(): number } };
+    const x = tf.tensor2d(rand([300, 200], 3), [300, 200]);
+    const expected = Float32Array.from(x.dataSync());
+    const ids = backend.dataIdMap.numDataIds();
+    const y = tf.clone(x);
+    assert.equal(backend.dataIdMap.numDataIds(), ids, 'a clone allocated new data');
+    x.dispose();
+    assert.deepEqual(Float32Array.from(y.dataSync()), expected, 'the clone lost its values when the original was disposed');
+    y.dispose();
+    assert.equal(backend.dataIdMap.numDataIds(), ids - 1, 'the shared data was not freed with its last tensor');
+    const s = tf.tensor1d(['a', 'b'], 'string');
+    const sc = tf.clone(s);
+    assert.deepEqual(sc.dataSync(), ['a', 'b']);
+    tf.dispose([s, sc]);
+    // gradients through saved (cloned) tensors are unchanged
+    const w = randT([20, 30], 4), v = randT([30, 5], 5);
+    await assertWasmMatchesCpu(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.matMul(a, b))))([w, v]), 'matmul gradients');
+    tf.dispose([w, v]);
+  });
+
   it('returns false and changes nothing when the wasm backend is not registered', () => {
     // Simulated by hiding the stock Transpose kernel the fixes build on.
     uninstallWasmFixes();
