@@ -4,7 +4,7 @@
  * of the 2 (SGD), 4 (Momentum) or 11 (Adam) kernels of TensorFlow.js's optimizers, `crossEntropyLoss` on class
  * indices run one kernel forward and one backward instead of about ten each, `Relu`'s gradient one kernel instead
  * of two, and a Dense layer's product, bias and ReLU one kernel while a gradient tape records. 'kindling-native'
- * registers all of them; on other backends the unfused paths run. No Ignite counterpart (PyTorch's fused
+ * registers all of them, kindling's wasm fixes the Dense layer (wasm-matmul.ts); elsewhere the unfused paths run. No Ignite counterpart (PyTorch's fused
  * optimizers and its `cross_entropy` kernel play this role). Deviations: none; the optimizer updates, the Relu
  * gradient and the Dense layer are bit-identical to TensorFlow.js's, the loss equal to the unfused computation
  * within float32 rounding.
@@ -93,7 +93,8 @@ export const FUSED_GRADIENT_KERNELS = {
  * - `dense` — inputs `{ a, b, bias? }` (float32 `[M, K]`, `[K, N]`, `[N]`); attributes `transposeA: false`,
  *   `transposeB: false`, `activation` (`'linear'` or `'relu'`); outputs `activation(a·b + bias)`, `[M, N]`, with
  *   the same values as `BatchMatMul`, then `Add`, then `Relu` on that backend (TensorFlow.js's `_FusedMatMul`
- *   contract, which the backend's `_FusedMatMul` kernel may serve). kindling registers its gradient and, while a
+ *   contract, which the backend's `_FusedMatMul` kernel may serve; within float32 rounding when it adds the bias
+ *   first, as XNNPACK does on wasm). kindling registers its gradient and, while a
  *   gradient tape records, routes `tf.fused.matMul` (what tf.layers' Dense layer calls) to it on backends that
  *   register it: one kernel forward and three backward per Dense layer, where TensorFlow.js runs
  *   `BatchMatMul`, `Add` and `Relu` under a tape (it fuses only when not recording).
