@@ -104,6 +104,11 @@ export class KernelScope {
     return this.#track(kernel({ inputs, backend: this.#backend, attrs: attrs as tf.NamedAttrMap }));
   }
 
+  /** Adds a tensor info made outside the scope's kernels (e.g. `backend.write`) to the infos it disposes; returns it. */
+  adopt(info: TensorInfo): TensorInfo {
+    return this.#track(info);
+  }
+
   /** Removes `info` from the scope so that it survives {@link KernelScope.dispose}; returns it. */
   keep(info: TensorInfo): TensorInfo {
     const i = this.#temps.lastIndexOf(info);
