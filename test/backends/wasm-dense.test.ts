@@ -69,6 +69,30 @@ describe('fused Dense layer on wasm', () => {
     wasm.values.forEach((v, i) => assertClose(v, cpu.values[i]!, `gradient/weight ${i}`, 1e-5));
   });
 
+  it('few rows (the product computed transposed, then bias and ReLU): values and gradients equal the cpu backend', async () => {
+    // 16 x 300 x 200: XNNPACK would re-pack the 300 x 200 weights; the kernel packs the 16 rows instead
+    for (const [activation, useBias] of [['relu', true], ['linear', false], ['relu', false]] as const) {
+      const run = async (backend: string): Promise<Float32Array[]> => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const x = tf.tensor2d(rand([16, 300], 8), [16, 300]);
+          const w = tf.tensor2d(rand([300, 200], 9), [300, 200]);
+          const b = tf.tensor1d(rand([200], 10));
+          const f = (...t: tf.Tensor[]): tf.Tensor =>
+            tf.sum(tf.square(tf.fused.matMul({ a: t[0] as tf.Tensor2D, b: t[1] as tf.Tensor2D, bias: t[2], activation })));
+          const inputs = useBias ? [x, w, b] : [x, w];
+          return [f(...inputs), ...tf.grads(f)(inputs)].map((t) => Float32Array.from(t.dataSync()));
+        });
+      };
+      await tf.setBackend('wasm');
+      const profile = await tf.profile(() => tf.grad((xx: tf.Tensor) => tf.sum(tf.fused.matMul({ a: xx, b: tf.ones([300, 200]), activation })))(tf.ones([16, 300])));
+      assert.ok(profile.kernels.some((k) => k.name === FUSED_LAYER_KERNELS.dense), 'not routed to the fused Dense kernel');
+      const wasm = await run('wasm');
+      const cpu = await run('cpu');
+      wasm.forEach((v, i) => assertClose(v, cpu[i]!, `${activation} bias=${String(useBias)} #${i}`, 1e-5));
+    }
+  });
+
   it('no tensor leaks over training steps', async () => {
     await tf.setBackend('wasm');
     const m = model(3);
