@@ -79,7 +79,7 @@ describe('fused Dense layer on wasm', () => {
           const w = tf.tensor2d(rand([300, 200], 9), [300, 200]);
           const b = tf.tensor1d(rand([200], 10));
           const f = (...t: tf.Tensor[]): tf.Tensor =>
-            tf.sum(tf.square(tf.fused.matMul({ a: t[0] as tf.Tensor2D, b: t[1] as tf.Tensor2D, bias: t[2], activation })));
+            tf.sum(tf.square(tf.fused.matMul({ a: t[0] as tf.Tensor2D, b: t[1] as tf.Tensor2D, ...(t[2] === undefined ? {} : { bias: t[2] }), activation })));
           const inputs = useBias ? [x, w, b] : [x, w];
           return [f(...inputs), ...tf.grads(f)(inputs)].map((t) => Float32Array.from(t.dataSync()));
         });
