@@ -2,7 +2,7 @@
  * @module Kernel fixes for TensorFlow.js's wasm backend (tfjs-backend-wasm 4.22): fast transposed and batched matrix
  * products, fast convolution and max-pool gradients, and the gradient kernels it lacks (`Conv2DBackpropFilter`,
  * tensorflow/tfjs#8474; depthwise backprops; `UnsortedSegmentSum`), so that dense, convolutional and embedding
- * models train on wasm, and fast; kindling's fused Dense layer, cross-entropy and Relu gradient (wasm-losses.ts) and optimizer updates (wasm-updates.ts: one kernel
+ * models train on wasm, and fast; kindling's fused Dense layer, cross-entropy (wasm-losses.ts) and optimizer updates (wasm-updates.ts: one kernel
  * call per variable, for `applyGradients`); and an `Identity` that shares data instead of copying it (the clones TensorFlow.js
  * makes of every tensor a gradient saves). No Ignite counterpart (PyTorch's CPU kernels need no fixing). Deviations: none; every override matches the cpu backend
  * within float32 rounding.
@@ -15,8 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { stockKernels, type SingleKernel, type StockKernels } from './wasm-kernel-utils.js';
 import { makeBatchMatMul, makeDense, makeFusedMatMul } from './wasm-matmul.js';
-import { FUSED_GRADIENT_KERNELS, FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from './fused-kernels.js';
-import { wasmReluGrad, wasmSparseSoftmaxCrossEntropy } from './wasm-losses.js';
+import { FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from './fused-kernels.js';
+import { wasmSparseSoftmaxCrossEntropy } from './wasm-losses.js';
 import { wasmUpdateKernels } from './wasm-updates.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm-conv.js';
 import { unsortedSegmentSum } from './wasm-segment.js';
@@ -36,7 +36,6 @@ export const WASM_FIXED_KERNELS: readonly string[] = Object.freeze([
   FUSED_LAYER_KERNELS.dense,
   ...Object.values(FUSED_UPDATE_KERNELS),
   FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy,
-  FUSED_GRADIENT_KERNELS.reluGrad,
 ]);
 
 /**
@@ -61,7 +60,6 @@ function implementation(name: string, stock: StockKernels, original: KernelConfi
     case tf.Identity: return makeIdentity(original?.kernelFunc);
     case FUSED_LAYER_KERNELS.dense: return makeDense(stock);
     case FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy: return wasmSparseSoftmaxCrossEntropy;
-    case FUSED_GRADIENT_KERNELS.reluGrad: return wasmReluGrad;
     case FUSED_UPDATE_KERNELS.sgd: case FUSED_UPDATE_KERNELS.momentum: case FUSED_UPDATE_KERNELS.adam:
       return wasmUpdateKernels(stock)[name]!;
     case tf.MaxPoolGrad: return makeMaxPoolGrad(original?.kernelFunc);

@@ -1,13 +1,11 @@
 /**
  * @module kindling's fused sparse softmax cross-entropy (`FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy`, used by
- * `crossEntropyLoss` on class indices) and fused Relu gradient (`FUSED_GRADIENT_KERNELS.reluGrad`) for TensorFlow.js's
- * wasm backend, in JavaScript over the wasm heap. The unfused
+ * `crossEntropyLoss` on class indices) for TensorFlow.js's wasm backend, in JavaScript over the wasm heap. The unfused
  * loss is about ten tiny kernels forward and as many backward on `[batch, classes]` logits; with the wasm thread pool
  * each costs a hand-off to a sleeping worker (up to ~0.4 ms here for a 64 x 10 Multiply), so the loss took ~1.5 ms
  * of a 15 ms MLP step. One pass in JavaScript over a few thousand values takes microseconds. No Ignite counterpart
  * (PyTorch's `cross_entropy` kernel). Deviations: none in the contract: values equal the unfused log-softmax loss
- * within float32 rounding (sums in double precision, rounded once); the Relu gradient is bit-identical to `Step` and
- * `Multiply` (one kernel instead of two hand-offs).
+ * within float32 rounding (sums in double precision, rounded once).
  *
  * Hand-written because the wasm backend's kernels are compiled into TF.js's binary: a kernel added from outside can
  * only be JavaScript working on the heap the backend exposes.
@@ -67,21 +65,4 @@ export const wasmSparseSoftmaxCrossEntropy: KernelFunc = ({ inputs, backend, att
   }
   if (reduction !== 'none') loss[0] = reduction === 'mean' ? total / rows : total;
   return [lossOut, backpropOut];
-};
-
-/** `dy * step(x)` (`Step`: 1 for x > 0, NaN for NaN, else 0) in one pass: the products are exact, so bit-identical. */
-export const wasmReluGrad: KernelFunc = ({ inputs, backend }: KernelArgs) => {
-  const b = backend as WasmHeapBackend;
-  const { dy, x } = inputs;
-  if (dy?.dtype !== 'float32' || x?.dtype !== 'float32' || dy.shape.join() !== x.shape.join()) {
-    throw new TypeError(`wasm Relu gradient: dy and x must be float32 tensors of one shape, received ${dy?.dtype ?? 'none'} [${dy?.shape.join(', ') ?? ''}] and ${x?.dtype ?? 'none'} [${x?.shape.join(', ') ?? ''}]`);
-  }
-  const out = b.makeOutput([...x.shape], 'float32');
-  const g = b.typedArrayFromHeap(dy) as Float32Array, v = b.typedArrayFromHeap(x) as Float32Array;
-  const o = b.typedArrayFromHeap(out) as Float32Array;
-  for (let i = 0; i < o.length; i++) {
-    const xi = v[i]!;
-    o[i] = g[i]! * (xi > 0 ? 1 : xi !== xi ? Number.NaN : 0);
-  }
-  return out;
 };

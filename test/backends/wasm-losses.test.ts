@@ -1,4 +1,4 @@
-// kindling's fused sparse softmax cross-entropy and Relu gradient on wasm (src/backends/wasm-losses.ts, registered by
+// kindling's fused sparse softmax cross-entropy on wasm (src/backends/wasm-losses.ts, registered by
 // installWasmFixes, used by crossEntropyLoss on class indices): values and gradients equal the unfused computation
 // on cpu within float32 rounding for every reduction and several sizes, ignored samples count in neither, large
 // logits do not overflow, one kernel forward, no leaks, bad inputs are named.
@@ -8,9 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // registers the gradient functions
-import '../../src/training/register-gradients.js'; // kindling's Relu gradient (the fused kernel where registered)
 import { installWasmFixes } from '../../src/backends/index.js';
-import { FUSED_GRADIENT_KERNELS, FUSED_LOSS_KERNELS } from '../../src/backends/fused-kernels.js';
+import { FUSED_LOSS_KERNELS } from '../../src/backends/fused-kernels.js';
 import { crossEntropyLoss } from '../../src/training/losses.js';
 import { assertClose, rand } from './wasm-helpers.js';
 
@@ -93,36 +92,5 @@ describe('fused cross-entropy on wasm', () => {
     assert.throws(() => tf.engine().runKernel(FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy, { logits, labels }, {}),
       /labels must be int32 \[1\], received int32 \[2\]/);
     tf.dispose([logits, labels]);
-  });
-});
-
-describe('fused Relu gradient on wasm', () => {
-  before(async () => {
-    assert.ok(installWasmFixes());
-    await tf.setBackend('wasm');
-  });
-
-  it('bit-identical to Step and Multiply (NaN, ±inf, ±0, odd sizes), through tf.relu\'s gradient', async () => {
-    const special = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-38, -1e-38, 3, -3];
-    const xs = Float32Array.from([...special, ...rand([1003], 1)]);
-    const dys = Float32Array.from([...special.map((_, i) => (i % 2 === 0 ? -1.5 : Infinity)), ...rand([1003], 2)]);
-    const x = tf.tensor1d(xs), dy = tf.tensor1d(dys);
-    const fused = tf.engine().runKernel<tf.Tensor>(FUSED_GRADIENT_KERNELS.reluGrad, { dy, x }, {});
-    const unfused = tf.mul(dy, tf.step(x));
-    const bits = (t: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
-    assert.deepEqual(bits(fused), bits(unfused));
-    const profile = await tf.profile(() => tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), dy)))(x));
-    assert.ok(profile.kernels.some((k) => k.name === FUSED_GRADIENT_KERNELS.reluGrad), 'Relu gradient not fused');
-    assert.ok(!profile.kernels.some((k) => k.name === 'Step'));
-    const viaGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), dy)))(x);
-    assert.deepEqual(bits(viaGrad), bits(unfused));
-    tf.dispose([x, dy, fused, unfused, viaGrad]);
-  });
-
-  it('names a bad input', async () => {
-    await tf.setBackend('wasm');
-    const dy = tf.tensor1d([1, 2]), x = tf.tensor1d([1, 2, 3]);
-    assert.throws(() => tf.engine().runKernel(FUSED_GRADIENT_KERNELS.reluGrad, { dy, x }, {}), /dy and x must be float32 tensors of one shape, received float32 \[2\] and float32 \[3\]/);
-    tf.dispose([dy, x]);
   });
 });
