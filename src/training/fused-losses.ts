@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_LOSS_KERNELS } from '../backends/fused-kernels.js';
+import { WASM_FUSED_LOSS_MAX_SIZE } from '../backends/wasm-losses.js';
 
 const KERNEL = FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy;
 
@@ -25,9 +26,13 @@ tf.registerGradient({
   },
 });
 
+/** Per backend, the largest logits its fused kernel is faster on (wasm's is scalar JavaScript). */
+const MAX_SIZE: Readonly<Record<string, number>> = { wasm: WASM_FUSED_LOSS_MAX_SIZE };
+
 /**
  * Whether `crossEntropyLoss(logits, labels)` can run the fused kernel: the active backend has it, the logits are
- * float32 `[N, C]` (not empty) and the labels int32 class indices `[N]`.
+ * float32 `[N, C]` (not empty, and at most `WASM_FUSED_LOSS_MAX_SIZE` elements on wasm) and the labels int32 class
+ * indices `[N]`.
  *
  * @param logits - the loss input.
  * @param labels - the loss target.
@@ -38,8 +43,10 @@ tf.registerGradient({
  * ```
  */
 export function canFuseCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): boolean {
+  const backend = tf.getBackend();
   return logits.dtype === 'float32' && logits.rank === 2 && logits.size > 0 && labels.dtype === 'int32' &&
-    labels.rank === 1 && labels.shape[0] === logits.shape[0] && tf.getKernel(KERNEL, tf.getBackend()) !== undefined;
+    labels.rank === 1 && labels.shape[0] === logits.shape[0] && tf.getKernel(KERNEL, backend) !== undefined &&
+    logits.size <= (MAX_SIZE[backend] ?? Infinity);
 }
 
 /**

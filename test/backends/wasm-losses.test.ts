@@ -11,6 +11,7 @@ import '@tensorflow/tfjs-layers'; // registers the gradient functions
 import { installWasmFixes } from '../../src/backends/index.js';
 import { FUSED_LOSS_KERNELS } from '../../src/backends/fused-kernels.js';
 import { crossEntropyLoss } from '../../src/training/losses.js';
+import { WASM_FUSED_LOSS_MAX_SIZE } from '../../src/backends/wasm-losses.js';
 import { assertClose, rand } from './wasm-helpers.js';
 
 /** The unfused reference: mean/sum/none of -logSoftmax[label], on the cpu backend. */
@@ -82,6 +83,20 @@ describe('fused cross-entropy on wasm', () => {
     for (let i = 0; i < 3; i++) step();
     assert.equal(tf.memory().numTensors, tensors);
     assert.equal(data.numDataIds(), ids);
+    tf.dispose([logits, labels]);
+  });
+
+  it(`logits larger than ${WASM_FUSED_LOSS_MAX_SIZE} elements take the unfused path (vectorised kernels are faster there)`, async () => {
+    await tf.setBackend('wasm');
+    const n = 70, c = Math.ceil(WASM_FUSED_LOSS_MAX_SIZE / 70) + 1;
+    const logits = tf.tensor2d(rand([n, c], 12), [n, c]);
+    const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 13) % c), 'int32');
+    const big = await tf.profile(() => crossEntropyLoss(logits, labels));
+    assert.ok(!big.kernels.some((k) => k.name === FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy));
+    const wasm = Float32Array.from((crossEntropyLoss(logits, labels)).dataSync());
+    await tf.setBackend('cpu');
+    const cpu = Float32Array.from(reference(logits, labels, 'mean').dataSync());
+    assertClose(wasm, cpu, 'loss', 1e-5);
     tf.dispose([logits, labels]);
   });
 
