@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { NATIVE_BACKEND_NAME, nativeBf16KernelFunc } from '../../../src/backends/native/index.js';
 import { roundToDtype } from '../../../src/amp/host-rounding.js';
+import { loadNativeAddon } from '../../../src/backends/native/addon.js';
 import { autocast, reducedPrecisionKernel, registerReducedPrecisionKernel } from '../../../src/amp/autocast.js';
 import { assertClose, rand, randT, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
 
@@ -120,6 +121,18 @@ describe('training on kindling-native', { skip: skipReason() }, () => {
         assert.ok(Math.abs(out[i]! - expected[i]!) <= Math.abs(expected[i]!) * 2 ** -7 + 1e-6, `${ta} ${tb} at ${i}: ${out[i]} vs ${expected[i]}`);
       }
     }
+  });
+
+  it('bfloat16 rounding of large arrays (split over the thread pool) is bit-identical to autocast\'s', () => {
+    const addon = loadNativeAddon();
+    assert.ok(addon !== null);
+    const n = 300_007;
+    const x = rand([n], 21).map((v, i) => v * 2 ** ((i % 60) - 30));
+    x.set([Number.NaN, -Number.NaN, Infinity, -Infinity, 0, -0, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 3.4e38, 1e-40], n - 10);
+    const expected = roundToDtype(x, 'bfloat16');
+    const got = Float32Array.from(x);
+    addon.roundBf16(got);
+    assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(Float32Array.from(expected).buffer));
   });
 
   it('registerNativeBackend wires them into autocast, replacing the emulation with the same results', () => {
