@@ -25,10 +25,24 @@ import { dirname, join } from 'node:path';
 import { Worker as NodeWorker, type TransferListItem, type WorkerOptions } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** The most threads the threaded build can use: its Emscripten pool holds 8 workers. */
+/**
+ * The most threads the threaded build can use: its Emscripten pool holds 8 workers.
+ *
+ * @example
+ * ```ts
+ * requestedWasmThreads({ KINDLING_WASM_THREADS: '64' }) === MAX_WASM_THREADS; // true
+ * ```
+ */
 export const MAX_WASM_THREADS = 8;
 
-/** Whether the wasm backend runs threaded, how many threads, and why not when it does not. */
+/**
+ * Whether the wasm backend runs threaded, how many threads, and why not when it does not.
+ *
+ * @example
+ * ```ts
+ * const { enabled, threads, reason }: WasmThreadsStatus = wasmThreadsStatus();
+ * ```
+ */
 export interface WasmThreadsStatus {
   /** true when the wasm backend was (or will be) initialised with more than one thread. */
   enabled: boolean;

@@ -98,6 +98,10 @@ function updateKernel(update: Update, stock: StockKernels): KernelFunc {
  *
  * @param stock - the stock kernels the scope needs.
  * @returns kernel functions by FUSED_UPDATE_KERNELS name.
+ * @example
+ * ```ts
+ * const momentum = wasmUpdateKernels(stock)[FUSED_UPDATE_KERNELS.momentum];
+ * ```
  */
 export function wasmUpdateKernels(stock: StockKernels): Record<string, KernelFunc> {
   return {

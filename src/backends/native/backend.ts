@@ -217,7 +217,14 @@ export function setNativeBackendThreads(n: number): boolean {
   return true;
 }
 
-/** The longest spin {@link setNativeBackendSpinWait} accepts (100 ms), as in native/blas/src/parallel.h. */
+/**
+ * The longest spin {@link setNativeBackendSpinWait} accepts (100 ms), as in native/blas/src/parallel.h.
+ *
+ * @example
+ * ```ts
+ * setNativeBackendSpinWait(MAX_NATIVE_SPIN_MICROS); // workers never sleep between the kernels of a step
+ * ```
+ */
 export const MAX_NATIVE_SPIN_MICROS = 100_000;
 
 /**
