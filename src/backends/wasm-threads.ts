@@ -52,6 +52,9 @@ export interface WasmThreadsStatus {
   reason: string;
 }
 
+/** A preparation is waiting for its backend to start. */
+let preparing = false;
+
 let status: WasmThreadsStatus = { enabled: false, threads: 1, reason: 'the wasm backend has not been initialised by kindling' };
 
 /** The bundle's free variables that the worker must define, as found in tfjs-backend-wasm 4.x's Node bundle. */
@@ -194,7 +197,9 @@ export function requestedWasmThreads(env: NodeJS.ProcessEnv = process.env): numb
  * ```
  */
 export function prepareWasmThreads(threads: number = requestedWasmThreads()): (() => void) | null {
-  if (tf.engine().registry.wasm !== undefined) return null;
+  // Already started, or being started after an earlier call (whose finish restores os.cpus: a second patch would
+  // capture the first one and leave it in place).
+  if (tf.engine().registry.wasm !== undefined || preparing) return null;
   if (threads <= 1) {
     status = { enabled: false, threads: 1, reason: 'one thread requested (KINDLING_WASM_THREADS=1)' };
     return null;
@@ -228,8 +233,19 @@ export function prepareWasmThreads(threads: number = requestedWasmThreads()): ((
     return list.length === 0 ? list : Array.from({ length: Math.max(2 * list.length, 2 * threads) }, (_, i) => list[i % list.length]!);
   };
   status = { enabled: true, threads, reason: `${threads} threads requested` };
+  preparing = true;
   return () => {
+    preparing = false;
     os.cpus = cpus;
+    if (tf.engine().registry.wasm === undefined) {
+      // The backend did not start (failed, or timed out): undo everything, so that a later start is the stock one.
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      setThreadsCount(-1); // TF.js's default (as many threads as it picks)
+      Reflect.deleteProperty(globalThis, 'Worker');
+      status = { enabled: false, threads: 1, reason: 'single-threaded: the wasm backend did not start with threads' };
+      return;
+    }
+    // Emscripten starts more workers with this class if XNNPACK asks for more threads than its pool holds.
     Object.defineProperty(globalThis, 'Worker', { configurable: true, enumerable: false, writable: true, value: Worker });
     let used = 1;
     try {

@@ -1,5 +1,5 @@
 // The wasm backend started with threads under Node (src/backends/wasm-threads.ts): through kindling's Node entry it
-// runs on 2 threads, gives the same bits as the single-threaded build for products, convolution gradients and
+// runs on 2 threads (also when activated twice at once), gives the same bits as the single-threaded build for products, convolution gradients and
 // training steps, leaks no tensor, and the process still ends by itself; bad settings and unexpected packages are
 // reported, and nothing changes once the backend has started.
 import { describe, it } from 'node:test';
@@ -18,6 +18,7 @@ import {
 
 interface ChildResult {
   status: { enabled: boolean; threads: number; reason: string };
+  cpusRestored: boolean;
   backend: string;
   before: number;
   after: number;
@@ -35,6 +36,7 @@ describe('wasm backend threads in Node', () => {
   it('starts on 2 threads through the Node entry, with the single-threaded bits, no leaks, and exits by itself', async () => {
     const [threaded, single] = await Promise.all([child('2'), child('1')]);
     assert.equal(threaded.backend, 'wasm');
+    assert.ok(threaded.cpusRestored, 'os.cpus was left patched after two activations at once');
     assert.deepEqual({ enabled: threaded.status.enabled, threads: threaded.status.threads }, { enabled: true, threads: 2 });
     assert.deepEqual({ enabled: single.status.enabled, threads: single.status.threads }, { enabled: false, threads: 1 });
     assert.match(single.status.reason, /KINDLING_WASM_THREADS=1/);
