@@ -242,7 +242,7 @@ export function prepareWasmThreads(threads: number = requestedWasmThreads()): ((
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       setThreadsCount(-1); // TF.js's default (as many threads as it picks)
       Reflect.deleteProperty(globalThis, 'Worker');
-      status = { enabled: false, threads: 1, reason: 'single-threaded: the wasm backend did not start with threads' };
+      status = { enabled: false, threads: 1, reason: 'single-threaded: the wasm backend failed to start with threads (TF.js printed why)' };
       return;
     }
     // Emscripten starts more workers with this class if XNNPACK asks for more threads than its pool holds.

@@ -78,6 +78,8 @@ export async function activateBackend(backend: string | null): Promise<void> {
   } finally {
     done?.();
   }
+  // A threaded start that failed (TF.js warned why) was undone by done(): the stock single-threaded build is tried.
+  if (!ok && done !== null) ok = await tf.setBackend(backend);
   if (!ok) throw new EngineStateError(`backend '${backend}' failed to initialise; available: ${registeredBackends().join(', ')}`);
   await tf.ready();
 }

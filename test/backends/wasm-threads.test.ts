@@ -46,6 +46,18 @@ describe('wasm backend threads in Node', () => {
     threaded.results.forEach((r, i) => assert.deepEqual(r, single.results[i], `result ${i}`));
   });
 
+  it('when worker threads cannot start, the stock single-threaded build starts instead, and says why', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/backends/fixtures/wasm-threads-fail-child.ts'], {
+      env: { ...process.env, KINDLING_WASM_THREADS: '2' }, timeout: 120_000,
+    });
+    const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { backend: string; status: ChildResult['status']; product: number[] };
+    assert.equal(out.backend, 'wasm');
+    assert.deepEqual(out.product, [19, 22, 43, 50]);
+    assert.deepEqual({ enabled: out.status.enabled, threads: out.status.threads }, { enabled: false, threads: 1 });
+    assert.match(out.status.reason, /failed to start with threads/);
+    assert.match(stderr, /simulated: eval workers are not allowed here/, 'the cause is printed');
+  });
+
   it('KINDLING_WASM_THREADS chooses the thread count, capped at 8, and is validated', () => {
     assert.equal(requestedWasmThreads({ KINDLING_WASM_THREADS: '3' }), 3);
     assert.equal(requestedWasmThreads({ KINDLING_WASM_THREADS: '64' }), MAX_WASM_THREADS);
