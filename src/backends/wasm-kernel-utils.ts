@@ -10,6 +10,14 @@ import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tenso
 /** Arguments every kernel function receives. */
 export type KernelArgs = Parameters<KernelFunc>[0];
 
+/** The parts of the wasm backend's API (public methods of `BackendWasm`, not in its typings) that kernels use. */
+export interface WasmHeapBackend extends KernelBackend {
+  /** A view of a tensor's data on the wasm heap (take it after every allocation: the heap may grow). */
+  typedArrayFromHeap(t: TensorInfo): tf.TypedArray;
+  /** Allocates an output tensor on the heap. */
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+}
+
 /** A kernel implementation that returns a single output. */
 export type SingleKernel = (args: KernelArgs) => TensorInfo;
 

@@ -10,8 +10,8 @@
  * Hand-written because the wasm backend's kernels are compiled into TF.js's binary: a kernel added from outside can
  * only be JavaScript working on the heap the backend exposes.
  */
-import type { DataType, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { KernelArgs } from './wasm-kernel-utils.js';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelArgs, WasmHeapBackend } from './wasm-kernel-utils.js';
 
 /**
  * The largest logits (elements) `crossEntropyLoss` hands to this kernel; larger ones take the unfused path. The
@@ -24,12 +24,6 @@ import type { KernelArgs } from './wasm-kernel-utils.js';
  * ```
  */
 export const WASM_FUSED_LOSS_MAX_SIZE = 65536;
-
-/** What the loss uses of TensorFlow.js's wasm backend (`BackendWasm`, whose members are not in the typings). */
-interface WasmHeapBackend extends KernelBackend {
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
 
 function checked(logits: TensorInfo | undefined, labels: TensorInfo | undefined): [number, number] {
   if (logits?.dtype !== 'float32' || logits.shape.length !== 2) {

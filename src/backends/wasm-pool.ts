@@ -13,19 +13,13 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { KernelArgs, SingleKernel } from './wasm-kernel-utils.js';
+import type { KernelArgs, SingleKernel, WasmHeapBackend } from './wasm-kernel-utils.js';
 
 interface PoolAttrs {
   filterSize: number | [number, number];
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
-/** The parts of the wasm backend's API the kernel uses (public methods of `BackendWasm`). */
-interface WasmHeapBackend {
-  typedArrayFromHeap(t: TensorInfo): tf.TypedArray;
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
 }
 
 /**

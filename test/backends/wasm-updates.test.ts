@@ -11,42 +11,7 @@ import { installWasmFixes } from '../../src/backends/index.js';
 import { FUSED_UPDATE_KERNELS } from '../../src/backends/fused-kernels.js';
 import { applyGradients } from '../../src/training/optimizer-update.js';
 import { rand } from './wasm-helpers.js';
-
-const SHAPES: number[][] = [[], [7], [3, 5], [301, 257]];
-
-const OPTIMIZERS: [string, () => tf.Optimizer, string][] = [
-  ['sgd', () => tf.train.sgd(0.1), FUSED_UPDATE_KERNELS.sgd],
-  ['momentum', () => tf.train.momentum(0.05, 0.9), FUSED_UPDATE_KERNELS.momentum],
-  ['nesterov', () => tf.train.momentum(0.05, 0.8, true), FUSED_UPDATE_KERNELS.momentum],
-  ['adam', () => tf.train.adam(0.01, 0.85, 0.995, 1e-6), FUSED_UPDATE_KERNELS.adam],
-];
-
-interface Run { weights: Float32Array[]; state: Float32Array[]; iterations: number }
-let unique = 0;
-
-async function train(make: () => tf.Optimizer, apply: (o: tf.Optimizer, g: tf.NamedTensorMap) => void): Promise<Run> {
-  await tf.setBackend('wasm');
-  const optimizer = make();
-  const id = unique++;
-  const vars = SHAPES.map((shape, i) => tf.variable(tf.tensor(rand(shape, 10 + i), shape), true, `wasm_opt_${id}_${i}`));
-  for (let s = 0; s < 4; s++) {
-    const grads: tf.NamedTensorMap = {};
-    SHAPES.forEach((shape, i) => { grads[vars[i]!.name] = tf.tensor(rand(shape, 100 * s + i), shape); });
-    apply(optimizer, grads);
-    tf.dispose(Object.values(grads));
-  }
-  const saved = await optimizer.getWeights();
-  const run = {
-    weights: vars.map((v) => Float32Array.from(v.dataSync())),
-    state: saved.slice(1).map((w) => Float32Array.from(w.tensor.dataSync())),
-    iterations: optimizer.iterations,
-  };
-  tf.dispose([...vars, ...saved.map((w) => w.tensor)]);
-  optimizer.dispose();
-  return run;
-}
-
-const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+import { OPTIMIZERS, SHAPES, assertBitIdentical, stock, train } from './optimizer-cases.js';
 
 describe('fused optimizer updates on wasm', () => {
   before(async () => {
@@ -56,12 +21,7 @@ describe('fused optimizer updates on wasm', () => {
 
   for (const [name, make] of OPTIMIZERS) {
     it(`${name}: bit-identical to TensorFlow.js's optimizer on wasm over 4 steps`, async () => {
-      const fused = await train(make, applyGradients);
-      const reference = await train(make, (o, g) => o.applyGradients(g));
-      assert.equal(fused.iterations, reference.iterations);
-      assert.equal(fused.state.length, reference.state.length, `${name}: slots`);
-      fused.weights.forEach((w, i) => assert.deepEqual(bits(w), bits(reference.weights[i]!), `${name}: weight ${i}`));
-      fused.state.forEach((w, i) => assert.deepEqual(bits(w), bits(reference.state[i]!), `${name}: slot ${i}`));
+      assertBitIdentical(await train('wasm', make, 4, applyGradients), await train('wasm', make, 4, stock), name);
     });
   }
 
