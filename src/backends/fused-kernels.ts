@@ -98,6 +98,13 @@ export const FUSED_GRADIENT_KERNELS = {
  *   gradient tape records, routes `tf.fused.matMul` (what tf.layers' Dense layer calls) to it on backends that
  *   register it: one kernel forward and three backward per Dense layer, where TensorFlow.js runs
  *   `BatchMatMul`, `Add` and `Relu` under a tape (it fuses only when not recording).
+ * - `denseGrad` — optional, the backward pass of `dense` in one kernel: inputs `{ dy, a, y }` (float32 `[M, N]`,
+ *   `[M, K]`, and the dense kernel's output `[M, N]`, only with `activation: 'relu'`); attribute `activation`;
+ *   outputs `[dB, dBias, g]`: `g = dy * step(y)` (`[M, N]`, the ReLU's gradient; absent for `'linear'`, where
+ *   `g = dy`), `dB = aᵀ·g` (`[K, N]`) and `dBias` = the column sums of `g` (`[N]`), with the values of
+ *   `KindlingReluGrad`, `BatchMatMul` (transposeA) and `Sum` on that backend. Where a backend registers it, the
+ *   dense kernel's gradient runs it, plus one product for `a`'s gradient when `a` needs one: one or two kernels
+ *   back instead of three or four.
  *
  * @example
  * ```ts
@@ -106,4 +113,5 @@ export const FUSED_GRADIENT_KERNELS = {
  */
 export const FUSED_LAYER_KERNELS = {
   dense: 'KindlingDense',
+  denseGrad: 'KindlingDenseGrad',
 } as const;

@@ -7,7 +7,9 @@
  * Why it exists: TensorFlow.js fuses product, bias and ReLU only when no tape records (`shouldFuse` in its fused
  * ops), so in training every Dense layer runs `BatchMatMul`, `Add` and `Relu`, saves five tensors for the backward
  * pass and runs six kernels back (the bias gradient's `Sum` and two `Reshape`s among them). Here: one kernel
- * forward saving three tensors, and two products, one `Sum` and the fused ReLU gradient back. TensorFlow.js offers no
+ * forward saving three tensors, and back one `KindlingDenseGrad` kernel (ReLU, bias and weight gradients in one call)
+ * plus a product for the input's gradient where the backend registers it, else two products, one `Sum` and the
+ * fused ReLU gradient. TensorFlow.js offers no
  * hook for this (a kernel cannot change which kernels an op runs), so kindling wraps `tf.fused.matMul` — a property
  * of a plain exported object in TensorFlow.js's Node build; where it cannot be replaced (an ES module namespace in
  * bundled browser builds) nothing changes, and there is no native backend there anyway. The wrapper hands every
@@ -21,6 +23,8 @@ import { reluGradient } from './register-gradients.js';
 
 const KERNEL = FUSED_LAYER_KERNELS.dense;
 
+const GRAD_KERNEL = FUSED_LAYER_KERNELS.denseGrad;
+
 // Saved: both operands (for the products) and the output (for the ReLU gradient: y > 0 exactly where the
 // pre-activation is, so it gives the same values as Relu's gradient on its input). The bias gradient is the column
 // sum of the activation's gradient, as Add's gradient reduces the broadcast bias.
@@ -30,7 +34,17 @@ tf.registerGradient({
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const [a, b, y] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const g = attrs['activation'] === 'relu' ? reluGradient(dy as tf.Tensor, y) : (dy as tf.Tensor);
+    const relu = attrs['activation'] === 'relu';
+    const d = dy as tf.Tensor;
+    if (tf.getKernel(GRAD_KERNEL, tf.getBackend()) !== undefined && d.dtype === 'float32' && d.size > 0 && a.size > 0) {
+      // One kernel for the ReLU's, the bias's and b's gradients, run now (the tape calls this function inside its
+      // backward scope, which disposes what no input ends up using, e.g. the bias gradient of a layer without
+      // bias); a's gradient, a product, only if the tape asks for it (not for the first layer's input).
+      const [dB, dBias, g] = tf.engine().runKernel<tf.Tensor[]>(GRAD_KERNEL, relu ? { dy: d, a, y } : { dy: d, a }, { activation: relu ? 'relu' : 'linear' });
+      const grad = g ?? d;
+      return { a: () => tf.matMul(grad, b, false, true), b: () => dB as tf.Tensor, bias: () => dBias as tf.Tensor };
+    }
+    const g = relu ? reluGradient(d, y) : d;
     return {
       a: () => tf.matMul(g, b, false, true),
       b: () => tf.matMul(a, g, true, false),

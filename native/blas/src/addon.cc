@@ -37,6 +37,12 @@ const float* OptArr(const Napi::CallbackInfo& info, size_t i, int64_t minLen, co
   return Arr(info, i, minLen, what).Data();
 }
 
+// An optional output Float32Array, as OptArr.
+float* OptOut(const Napi::CallbackInfo& info, size_t i, int64_t minLen, const char* what) {
+  if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  return Arr(info, i, minLen, what).Data();
+}
+
 int64_t Int(const Napi::CallbackInfo& info, size_t i) {
   if (info.Length() <= i || !info[i].IsNumber()) Fail(info.Env(), "argument " + std::to_string(i) + " must be a number");
   const int64_t v = info[i].As<Napi::Number>().Int64Value();
@@ -238,6 +244,21 @@ Napi::Value SparseSoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// denseGrad(dy, y, a, g, dW, dBias, m, n, k): a Dense layer's backward pass (kd::DenseGrad). dy, y, g: [m, n]
+// (y and g null without a ReLU), a: [m, k], dW: [k, n], dBias: [n] or null.
+Napi::Value DenseGrad(const Napi::CallbackInfo& info) {
+  const int64_t m = Int(info, 6), n = Int(info, 7), k = Int(info, 8);
+  F32 dy = Arr(info, 0, m * n, "dy");
+  const float* y = OptArr(info, 1, m * n, "y");
+  F32 a = Arr(info, 2, m * k, "a");
+  float* g = OptOut(info, 3, m * n, "g");
+  if ((y == nullptr) != (g == nullptr)) Fail(info.Env(), "y and g must both be given (ReLU) or both be null");
+  F32 dW = Arr(info, 4, k * n, "dW");
+  float* dBias = OptOut(info, 5, n, "dBias");
+  kd::DenseGrad(dy.Data(), y, a.Data(), g, dW.Data(), dBias, m, n, k);
+  return info.Env().Undefined();
+}
+
 // roundBf16(x): rounds float32 values to bfloat16 values in place.
 Napi::Value RoundBf16(const Napi::CallbackInfo& info) {
   F32 x = Arr(info, 0, 0, "x");
@@ -330,6 +351,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate, "sgdUpdate"));
   exports.Set("momentumUpdate", Napi::Function::New(env, MomentumUpdate, "momentumUpdate"));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate, "adamUpdate"));
+  exports.Set("denseGrad", Napi::Function::New(env, DenseGrad, "denseGrad"));
   exports.Set("roundBf16", Napi::Function::New(env, RoundBf16, "roundBf16"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));

@@ -46,6 +46,12 @@ void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_
 bool BatchMatMulBf16(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB,
                      int64_t m, int64_t n, int64_t k, bool transA, bool transB);
 bool HasSbgemm();
+
+// --- dense.cc
+// A Dense layer's backward pass: g = dy * step(y) (y null: no activation, g = dy and g unused), dBias = column sums
+// of g (double, rows in order; skipped when dBias is null), dW = a^T g. dy, y, g: [m, n]; a: [m, k]; dW: [k, n].
+void DenseGrad(const float* dy, const float* y, const float* a, float* g, float* dW, float* dBias, int64_t m,
+               int64_t n, int64_t k);
 // Rounds float32 values to bfloat16 values in place (round-to-nearest-even; NaN stays NaN).
 void RoundBf16InPlace(float* x, int64_t n);
 

@@ -37,6 +37,8 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, r: number, inner: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void;
   roundBf16(x: Float32Array): void;
+  denseGrad(dy: Float32Array, y: Float32Array | null, a: Float32Array, g: Float32Array | null, dW: Float32Array,
+    dBias: Float32Array | null, m: number, n: number, k: number): void;
   sparseSoftmaxCrossEntropy(logits: Float32Array, labels: Int32Array, loss: Float32Array, backprop: Float32Array, rows: number,
     cols: number): void;
   sgdUpdate(v: Float32Array, g: Float32Array, outV: Float32Array, c: number): void;

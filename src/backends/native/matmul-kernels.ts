@@ -87,11 +87,31 @@ function runMatMul(args: NativeKernelArgs, addon: NativeAddon, fused: boolean, b
 }
 
 /**
+ * KindlingDenseGrad (backends/fused-kernels.ts): a Dense layer's backward pass, dW = aᵀ·g, the bias gradient and the
+ * ReLU's gradient g in one native call (native/blas/src/dense.cc), with the values of BatchMatMul, Sum and
+ * KindlingReluGrad on this backend.
+ */
+function runDenseGrad({ inputs, backend, attrs }: NativeKernelArgs, addon: NativeAddon): TensorInfo[] | null {
+  const relu = attrs.activation === 'relu';
+  const dy = f32Values(backend, inputs.dy), a = f32Values(backend, inputs.a);
+  const y = relu ? f32Values(backend, inputs.y) : null;
+  const dyShape = inputs.dy?.shape, aShape = inputs.a?.shape;
+  if (dy === null || a === null || (relu && y === null) || dyShape?.length !== 2 || aShape?.length !== 2) return null;
+  const [m, n] = dyShape as [number, number], k = aShape[1]!;
+  if (aShape[0] !== m || (relu && (inputs.y?.shape.length !== 2 || inputs.y.shape[0] !== m || inputs.y.shape[1] !== n))) return null;
+  const dW = allocOutput(k * n), dBias = allocOutput(n), g = relu ? allocOutput(m * n) : null;
+  addon.denseGrad(dy, y, a, g, dW, dBias, m, n, k);
+  const out = [makeOutput(backend, [k, n], dW), makeOutput(backend, [n], dBias)];
+  if (g !== null) out.push(makeOutput(backend, [m, n], g));
+  return out;
+}
+
+/**
  * The native matmul kernels (float32, OpenBLAS sgemm).
  *
  * @example
  * ```ts
- * MATMUL_KERNELS.map((k) => k.name); // ['BatchMatMul', '_FusedMatMul', 'KindlingDense']
+ * MATMUL_KERNELS.map((k) => k.name); // ['BatchMatMul', '_FusedMatMul', 'KindlingDense', 'KindlingDenseGrad']
  * ```
  */
 export const MATMUL_KERNELS: readonly NativeKernelDef[] = [
@@ -100,6 +120,7 @@ export const MATMUL_KERNELS: readonly NativeKernelDef[] = [
   // A Dense layer under a gradient tape (training/fused-dense.ts): _FusedMatMul's contract and kernel, which adds the
   // bias to the finished product and then applies the activation, as BatchMatMul, Add and Relu do one after another.
   { name: FUSED_LAYER_KERNELS.dense, run: (args, addon) => runMatMul(args, addon, true, false), cpuFallback: tf._FusedMatMul },
+  { name: FUSED_LAYER_KERNELS.denseGrad, run: runDenseGrad },
 ];
 
 /**

@@ -15,6 +15,7 @@ import { autocast } from '../../../src/amp/index.js';
 import { rand, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
 
 const DENSE = FUSED_LAYER_KERNELS.dense;
+const DENSE_GRAD = FUSED_LAYER_KERNELS.denseGrad;
 
 /** A model mixing Dense variants: relu, linear without bias, tanh (bias and activation not fused), relu, linear. */
 function model(seed: number): tfl.Sequential {
@@ -67,6 +68,11 @@ describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
       assert.ok(!unfused.kernels.includes(DENSE) && unfused.kernels.includes('Relu'), unfused.kernels.join(','));
       assert.ok(!fused.kernels.includes('Relu') && fused.kernels.includes('Tanh'), fused.kernels.join(','));
       assert.ok(fused.kernels.length < unfused.kernels.length, `${fused.kernels.length} vs ${unfused.kernels.length} kernels`);
+      // backward: one KindlingDenseGrad per fused layer (ReLU, bias and weight gradients), a product for the input's
+      // gradient of every layer but the first, and no separate ReLU gradient or bias Sum left for fused layers
+      assert.equal(fused.kernels.filter((k) => k === DENSE_GRAD).length, 5, fused.kernels.join(','));
+      assert.ok(!fused.kernels.includes('KindlingReluGrad'), fused.kernels.join(','));
+      assert.equal(fused.kernels.filter((k) => k === 'BatchMatMul').length, 4, fused.kernels.join(','));
       tf.dispose([x, y]);
       m.dispose();
     });
@@ -103,6 +109,50 @@ describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
       return weights;
     };
     assert.deepEqual(run(true), run(false));
+  });
+
+  it('frozen layers: gradients nobody asks for are dropped, nothing leaks, same bits as the unfused path', () => {
+    const run = (fused: boolean): Buffer[] => {
+      setDenseFusion(fused);
+      const m = model(21);
+      // a middle ReLU layer: the fused kernel computes its kernel and bias gradients too, which nobody uses
+      m.layers[3]!.trainable = false;
+      const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
+      const x = tf.tensor(rand([9, 13], 4), [9, 13]), y = tf.tensor1d(Array.from({ length: 9 }, (_, i) => i % 5), 'int32');
+      const once = (): Buffer[] => {
+        const { value, grads } = tf.variableGrads(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, vars);
+        const out = [bits(value), ...vars.map((v) => bits(grads[v.name]!))];
+        tf.dispose([value, grads]);
+        return out;
+      };
+      once();
+      const before = tf.memory().numTensors;
+      const out = once();
+      assert.equal(tf.memory().numTensors, before, 'tensors after a step');
+      tf.dispose([x, y]);
+      m.dispose();
+      return out;
+    };
+    assert.deepEqual(run(true), run(false));
+  });
+
+  it('KindlingDenseGrad alone: the values of KindlingReluGrad, BatchMatMul and Sum, NaN included', () => {
+    for (const [m, k, n] of [[1, 1, 1], [7, 13, 33], [64, 40, 17], [3, 5, 0 + 130]] as const) {
+      const dyv = rand([m, n], m + n), yv = rand([m, n], k);
+      yv[0] = NaN;
+      if (yv.length > 3) yv[3] = 0;
+      const dy = tf.tensor(dyv, [m, n]), a = tf.tensor(rand([m, k], 3), [m, k]), y = tf.tensor(yv, [m, n]);
+      for (const relu of [true, false]) {
+        const got = tf.engine().runKernel<tf.Tensor[]>(DENSE_GRAD, relu ? { dy, a, y } : { dy, a }, { activation: relu ? 'relu' : 'linear' });
+        assert.equal(got.length, relu ? 3 : 2);
+        const g = relu ? tf.engine().runKernel<tf.Tensor>('KindlingReluGrad', { dy, x: y }, {}) : dy;
+        const want = [tf.matMul(a, g, true, false), tf.sum(g, 0), ...(relu ? [g] : [])];
+        want.forEach((w, i) => assert.deepEqual(bits(got[i]!), bits(w), `${m}x${k}x${n} relu=${relu} output ${i}`));
+        tf.dispose([...got, ...want.slice(0, 2)]);
+        if (relu) g.dispose();
+      }
+      tf.dispose([dy, a, y]);
+    }
   });
 
   it('leaves calls it does not handle to TensorFlow.js: no tape, transposes, rank-2 bias, prelu', async () => {
