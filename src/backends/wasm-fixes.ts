@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { stockKernels, type SingleKernel, type StockKernels } from './wasm-kernel-utils.js';
 import { makeBatchMatMul, makeDense, makeFusedMatMul } from './wasm-matmul.js';
+import { makeDenseGrad } from './wasm-dense-grad.js';
 import { FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from './fused-kernels.js';
 import { wasmSparseSoftmaxCrossEntropy } from './wasm-losses.js';
 import { wasmUpdateKernels } from './wasm-updates.js';
@@ -34,6 +35,7 @@ export const WASM_FIXED_KERNELS: readonly string[] = Object.freeze([
   tf.MaxPoolGrad,
   tf.Identity,
   FUSED_LAYER_KERNELS.dense,
+  FUSED_LAYER_KERNELS.denseGrad,
   ...Object.values(FUSED_UPDATE_KERNELS),
   FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy,
 ]);
@@ -59,6 +61,7 @@ function implementation(name: string, stock: StockKernels, original: KernelConfi
   switch (name) {
     case tf.Identity: return makeIdentity(original?.kernelFunc);
     case FUSED_LAYER_KERNELS.dense: return makeDense(stock);
+    case FUSED_LAYER_KERNELS.denseGrad: return makeDenseGrad(stock);
     case FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy: return wasmSparseSoftmaxCrossEntropy;
     case FUSED_UPDATE_KERNELS.sgd: case FUSED_UPDATE_KERNELS.momentum: case FUSED_UPDATE_KERNELS.adam:
       return wasmUpdateKernels(stock)[name]!;

@@ -1,7 +1,8 @@
 // kindling's fused Dense layer on wasm (FUSED_LAYER_KERNELS.dense, registered by installWasmFixes): under a gradient
 // tape a tf.layers Dense layer runs one fused kernel forward; losses, gradients and weights after momentum steps
 // equal the unfused computation on cpu within float32 rounding (XNNPACK adds the bias first); relu and linear, with
-// and without bias, odd sizes; no leaks; setDenseFusion(false) and calls outside a tape take TensorFlow.js's path.
+// and without bias, odd sizes; its backward kernel (KindlingDenseGrad) bit-identical to the stock kernels it replaces;
+// no leaks; setDenseFusion(false) and calls outside a tape take TensorFlow.js's path.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,6 +14,9 @@ import { FUSED_LAYER_KERNELS } from '../../src/backends/fused-kernels.js';
 import { setDenseFusion } from '../../src/training/fused-dense.js';
 import { applyGradients } from '../../src/training/optimizer-update.js';
 import { assertClose, rand } from './wasm-helpers.js';
+import { setSimdLoops } from '../../src/backends/wasm-simd.js';
+
+const bits = (t: tf.Tensor): Buffer => Buffer.from(Float32Array.from(t.dataSync()).buffer);
 
 function model(seed: number): tfl.Sequential {
   const m = tfl.sequential({ layers: [
@@ -65,6 +69,9 @@ describe('fused Dense layer on wasm', () => {
     const cpu = await train('cpu');
     assert.equal(wasm.kernels.filter((k) => k === FUSED_LAYER_KERNELS.dense).length, 4);
     assert.ok(!wasm.kernels.includes('Relu'), 'Relu ran unfused');
+    // backward: one KindlingDenseGrad per layer (ReLU and bias gradients, the weights' product), no Sum or Step left
+    assert.equal(wasm.kernels.filter((k) => k === FUSED_LAYER_KERNELS.denseGrad).length, 4, wasm.kernels.join(','));
+    assert.ok(!wasm.kernels.includes('Sum') && !wasm.kernels.includes('Step'), wasm.kernels.join(','));
     assertClose(wasm.losses, cpu.losses, 'losses', 1e-5);
     wasm.values.forEach((v, i) => assertClose(v, cpu.values[i]!, `gradient/weight ${i}`, 1e-5));
   });
@@ -90,6 +97,37 @@ describe('fused Dense layer on wasm', () => {
       const wasm = await run('wasm');
       const cpu = await run('cpu');
       wasm.forEach((v, i) => assertClose(v, cpu[i]!, `${activation} bias=${String(useBias)} #${i}`, 1e-5));
+    }
+  });
+
+  it('KindlingDenseGrad: the bits of Step, Multiply, Sum and BatchMatMul on wasm, with and without SIMD; NaN too', async () => {
+    await tf.setBackend('wasm');
+    const data = (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap;
+    for (const simd of [true, false]) {
+      setSimdLoops(simd);
+      try {
+        for (const [m, k, n] of [[1, 1, 1], [64, 30, 16], [7, 13, 37], [33, 5, 3]] as const) {
+          const yv = rand([m, n], k + n);
+          const special = [NaN, 0, -0, Infinity, -Infinity];
+          for (let i = 0; i < yv.length; i += 5) yv[i] = special[(i / 5) % special.length]!;
+          const dy = tf.tensor2d(rand([m, n], m), [m, n]), a = tf.tensor2d(rand([m, k], 3), [m, k]), y = tf.tensor2d(yv, [m, n]);
+          const heldData = data.numDataIds();
+          for (const relu of [true, false]) {
+            const got = tf.engine().runKernel<tf.Tensor[]>(FUSED_LAYER_KERNELS.denseGrad, relu ? { dy, a, y } : { dy, a }, { activation: relu ? 'relu' : 'linear' });
+            assert.equal(got.length, relu ? 3 : 2);
+            const want = tf.tidy(() => {
+              const g = relu ? tf.mul(dy, tf.step(tf.cast(y, 'float32'))) : dy;
+              return [tf.matMul(a, g, true, false), tf.sum(g, 0), ...(relu ? [g] : [])];
+            });
+            want.forEach((w, i) => assert.deepEqual(bits(got[i]!), bits(w), `simd=${String(simd)} ${m}x${k}x${n} relu=${String(relu)} output ${i}`));
+            tf.dispose([...got, ...want]);
+          }
+          assert.equal(data.numDataIds(), heldData, 'wasm buffers leaked');
+          tf.dispose([dy, a, y]);
+        }
+      } finally {
+        setSimdLoops(true);
+      }
     }
   });
 

@@ -1,7 +1,7 @@
 // kindling's fused optimizer updates on the wasm backend (src/backends/wasm-updates.ts, used by applyGradients once
 // installWasmFixes ran): SGD, Momentum (plain and Nesterov) and Adam give bit-identical weights and optimizer state
-// to TensorFlow.js's own optimizers on wasm over several steps, for a scalar, odd sizes and a large variable; one
-// kernel call per variable; no leaks; a bad input is named.
+// to TensorFlow.js's own optimizers on wasm over several steps, for a scalar, odd sizes and a large variable, with
+// kindling's SIMD loops and with the stock kernels; one kernel call per variable; no leaks; a bad input is named.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,6 +10,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { installWasmFixes } from '../../src/backends/index.js';
 import { FUSED_UPDATE_KERNELS } from '../../src/backends/fused-kernels.js';
 import { applyGradients } from '../../src/training/optimizer-update.js';
+import { setSimdLoops, simdLoops } from '../../src/backends/wasm-simd.js';
+import type { WasmHeapBackend } from '../../src/backends/wasm-kernel-utils.js';
 import { rand } from './wasm-helpers.js';
 import { OPTIMIZERS, SHAPES, assertBitIdentical, stock, train } from './optimizer-cases.js';
 
@@ -47,6 +49,20 @@ describe('fused optimizer updates on wasm', () => {
       optimizer.dispose();
     });
   }
+
+  it('runs as one SIMD pass over the heap here, and as the stock kernels without it: the same bits', async () => {
+    await tf.setBackend('wasm');
+    assert.notEqual(simdLoops(tf.backend() as WasmHeapBackend), null, 'Node 20 has WebAssembly SIMD');
+    for (const [name, make] of OPTIMIZERS) {
+      setSimdLoops(false);
+      try {
+        assert.equal(simdLoops(tf.backend() as WasmHeapBackend), null);
+        assertBitIdentical(await train('wasm', make, 3, applyGradients), await train('wasm', make, 3, stock), `${name} without SIMD loops`);
+      } finally {
+        setSimdLoops(true);
+      }
+    }
+  });
 
   it('names the input that is not float32', async () => {
     await tf.setBackend('wasm');

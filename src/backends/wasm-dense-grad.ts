@@ -1,0 +1,71 @@
+/**
+ * @module kindling's `KindlingDenseGrad` kernel (backends/fused-kernels.ts) for TensorFlow.js's wasm backend: a
+ * Dense layer's ReLU gradient and bias gradient in one SIMD pass over the heap (wasm-simd.ts), then the weights'
+ * product by kindling's wasm BatchMatMul. TensorFlow.js runs them as `Cast`, `Step`, `Multiply`, a `Sum` (which
+ * transposes its input first) and the product: five kernels and as many passes, ~0.4 ms of a batch-64 MLP step here.
+ * No Ignite counterpart (PyTorch's `threshold_backward` and `sum` play this role). Deviations: none: the values of
+ * those kernels, bit for bit (the column sums are float32 additions over the rows in order, as wasm's `Sum` does).
+ */
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelArgs, StockKernels, WasmHeapBackend } from './wasm-kernel-utils.js';
+import { makeBatchMatMul } from './wasm-matmul.js';
+import { simdLoops } from './wasm-simd.js';
+
+function matrix(info: TensorInfo | undefined, what: string): [number, number] {
+  if (info?.dtype !== 'float32' || info.shape.length !== 2) {
+    throw new TypeError(`wasm KindlingDenseGrad: '${what}' must be a float32 matrix, received ${info?.dtype ?? 'none'} [${info?.shape.join(', ') ?? ''}]`);
+  }
+  return info.shape as [number, number];
+}
+
+/**
+ * Makes the kernel: inputs `{ dy, a, y }` (`y` only with `activation: 'relu'`), outputs `[dB, dBias, g]` as the
+ * contract says; without WebAssembly SIMD the gradient and sums are computed in JavaScript (same values).
+ *
+ * @param stock - the stock kernels kindling's BatchMatMul builds on.
+ * @returns the kernel function.
+ * @example
+ * ```ts
+ * tf.registerKernel({ kernelName: FUSED_LAYER_KERNELS.denseGrad, backendName: 'wasm', kernelFunc: makeDenseGrad(stock) });
+ * ```
+ */
+export function makeDenseGrad(stock: StockKernels): KernelFunc {
+  const matMul = makeBatchMatMul(stock);
+  return ({ inputs, backend, attrs }: KernelArgs) => {
+    const b = backend as WasmHeapBackend;
+    const relu = attrs?.activation === 'relu';
+    const [m, n] = matrix(inputs.dy, 'dy');
+    const [ma] = matrix(inputs.a, 'a');
+    if (ma !== m) throw new TypeError(`wasm KindlingDenseGrad: 'a' has ${ma} rows, 'dy' has ${m}`);
+    const yShape = relu ? matrix(inputs.y, 'y') : null;
+    if (yShape !== null && (yShape[0] !== m || yShape[1] !== n)) throw new TypeError(`wasm KindlingDenseGrad: 'y' must be [${m}, ${n}], received [${yShape.join(', ')}]`);
+    const dyInfo = inputs.dy!;
+    const gInfo = relu ? b.makeOutput([m, n], 'float32') : dyInfo;
+    const sumsInfo = b.makeOutput([n], 'float32');
+    // Views after the allocations: an allocation may grow (and so replace) the heap.
+    const dy = b.typedArrayFromHeap(dyInfo) as Float32Array, g = b.typedArrayFromHeap(gInfo) as Float32Array;
+    const y = relu ? b.typedArrayFromHeap(inputs.y!) as Float32Array : null;
+    const sums = b.typedArrayFromHeap(sumsInfo) as Float32Array;
+    sums.fill(0);
+    const loops = simdLoops(b);
+    const n4 = loops === null ? 0 : n - (n % 4);
+    if (loops !== null && n4 > 0) loops.reluGradSums(dy.byteOffset, y?.byteOffset ?? 0, g.byteOffset, sums.byteOffset, m, 4 * n, 4 * n4, relu ? 1 : 0);
+    // The other columns (all of them without SIMD): the same float32 operations.
+    const f = Math.fround;
+    for (let c = n4; c < n; c++) {
+      let s = 0;
+      for (let r = 0, i = c; r < m; r++, i += n) {
+        let v = dy[i]!;
+        if (y !== null) {
+          const yi = y[i]!;
+          v = f(v * (Number.isNaN(yi) ? yi : yi > 0 ? 1 : 0));
+          g[i] = v;
+        }
+        s = f(s + v);
+      }
+      sums[c] = s;
+    }
+    const dB = matMul({ inputs: { a: inputs.a!, b: gInfo }, backend, attrs: { transposeA: true, transposeB: false } });
+    return relu ? [dB, sumsInfo, gInfo] : [dB, sumsInfo];
+  };
+}
