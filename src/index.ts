@@ -358,7 +358,7 @@ export {
   type OptimizerGradients,
 } from './training/index.js';
 export {
-  installWasmFixes, uninstallWasmFixes, wasmFixesInstalled, FUSED_GRADIENT_KERNELS, FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS,
+  installWasmFixes, uninstallWasmFixes, wasmFixesInstalled, setWasmSimdLoops, FUSED_GRADIENT_KERNELS, FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS,
   type FusedInPlaceBackend, type FusedOptimizerKind,
 } from './backends/index.js';
 export { KindlingError, NotComputableError, EngineStateError, InvalidEventError, CheckpointError } from './errors.js';

@@ -7,8 +7,9 @@
  * (PyTorch's `cross_entropy` kernel). Deviations: none in the contract: values equal the unfused log-softmax loss
  * within float32 rounding (sums in double precision, rounded once).
  *
- * Hand-written because the wasm backend's kernels are compiled into TF.js's binary: a kernel added from outside can
- * only be JavaScript working on the heap the backend exposes.
+ * Hand-written because the wasm backend's kernels are compiled into TF.js's binary: a kernel added from outside is
+ * JavaScript working on the heap the backend exposes, or WebAssembly sharing its memory (wasm-simd.ts, used for the
+ * large elementwise passes; the loss's few thousand values do not need it).
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelArgs, WasmHeapBackend } from './wasm-kernel-utils.js';

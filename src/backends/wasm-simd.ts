@@ -164,10 +164,11 @@ let enabled = true;
  * @param on - false for the stock kernels.
  * @example
  * ```ts
- * setSimdLoops(false); // the fused optimizer updates run XNNPACK's Multiply and Add again
+ * import { setWasmSimdLoops } from 'kindling';
+ * setWasmSimdLoops(false); // the fused optimizer updates run XNNPACK's Multiply and Add again
  * ```
  */
-export function setSimdLoops(on: boolean): void {
+export function setWasmSimdLoops(on: boolean): void {
   enabled = on;
 }
 

@@ -14,7 +14,7 @@ import { FUSED_LAYER_KERNELS } from '../../src/backends/fused-kernels.js';
 import { setDenseFusion } from '../../src/training/fused-dense.js';
 import { applyGradients } from '../../src/training/optimizer-update.js';
 import { assertClose, rand } from './wasm-helpers.js';
-import { setSimdLoops } from '../../src/backends/wasm-simd.js';
+import { setWasmSimdLoops } from '../../src/backends/wasm-simd.js';
 
 const bits = (t: tf.Tensor): Buffer => Buffer.from(Float32Array.from(t.dataSync()).buffer);
 
@@ -104,7 +104,7 @@ describe('fused Dense layer on wasm', () => {
     await tf.setBackend('wasm');
     const data = (tf.backend() as unknown as { dataIdMap: { numDataIds(): number } }).dataIdMap;
     for (const simd of [true, false]) {
-      setSimdLoops(simd);
+      setWasmSimdLoops(simd);
       try {
         for (const [m, k, n] of [[1, 1, 1], [64, 30, 16], [7, 13, 37], [33, 5, 3]] as const) {
           const yv = rand([m, n], k + n);
@@ -126,7 +126,7 @@ describe('fused Dense layer on wasm', () => {
           tf.dispose([dy, a, y]);
         }
       } finally {
-        setSimdLoops(true);
+        setWasmSimdLoops(true);
       }
     }
   });

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { installWasmFixes } from '../../src/backends/index.js';
 import { FUSED_UPDATE_KERNELS } from '../../src/backends/fused-kernels.js';
 import { applyGradients } from '../../src/training/optimizer-update.js';
-import { setSimdLoops, simdLoops } from '../../src/backends/wasm-simd.js';
+import { setWasmSimdLoops, simdLoops } from '../../src/backends/wasm-simd.js';
 import type { WasmHeapBackend } from '../../src/backends/wasm-kernel-utils.js';
 import { rand } from './wasm-helpers.js';
 import { OPTIMIZERS, SHAPES, assertBitIdentical, stock, train } from './optimizer-cases.js';
@@ -54,12 +54,12 @@ describe('fused optimizer updates on wasm', () => {
     await tf.setBackend('wasm');
     assert.notEqual(simdLoops(tf.backend() as WasmHeapBackend), null, 'Node 20 has WebAssembly SIMD');
     for (const [name, make] of OPTIMIZERS) {
-      setSimdLoops(false);
+      setWasmSimdLoops(false);
       try {
         assert.equal(simdLoops(tf.backend() as WasmHeapBackend), null);
         assertBitIdentical(await train('wasm', make, 3, applyGradients), await train('wasm', make, 3, stock), `${name} without SIMD loops`);
       } finally {
-        setSimdLoops(true);
+        setWasmSimdLoops(true);
       }
     }
   });
