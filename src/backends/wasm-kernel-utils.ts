@@ -6,6 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { transpose2d } from './wasm-simd.js';
 
 /** Arguments every kernel function receives. */
 export type KernelArgs = Parameters<KernelFunc>[0];
@@ -73,9 +74,10 @@ export class KernelScope {
     return info;
   }
 
-  /** Transposes `x` with the stock wasm Transpose kernel. */
+  /** Transposes `x`: a matrix with kindling's SIMD loop where it can, else with the stock wasm Transpose kernel. */
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
-    return this.#track(this.#stock.transpose({ inputs: { x }, backend: this.#backend, attrs: { perm } }));
+    const simd = perm.length === 2 && perm[0] === 1 ? transpose2d(this.#backend as WasmHeapBackend, x) : null;
+    return this.#track(simd ?? this.#stock.transpose({ inputs: { x }, backend: this.#backend, attrs: { perm } }));
   }
 
   /** Swaps the last two axes of `x`. */

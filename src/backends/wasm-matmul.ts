@@ -12,7 +12,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { KernelScope, sizeOf, type KernelArgs, type SingleKernel, type StockKernels } from './wasm-kernel-utils.js';
+import { KernelScope, sizeOf, type KernelArgs, type SingleKernel, type StockKernels, type WasmHeapBackend } from './wasm-kernel-utils.js';
+import { transpose2d } from './wasm-simd.js';
 
 /** How a rank-2 product with transposed operands is routed through the fast path. */
 export type MatMulRoute = 'materialise' | 'transposed-product';
@@ -212,9 +213,14 @@ export function makeDense(stock: StockKernels): SingleKernel {
       // Few rows (small batches): the product is cheaper computed transposed (XNNPACK packs the small operand
       // instead of the weights, see chooseMatMulRoute), and bias and ReLU then run as two stock kernels here.
       if (worthRerouting({ m, n, k, batchA: 1, batchB: 1, outShape: [m, n] })) {
-        let c = product2d(s, a, b, false, false);
+        const relu = args.attrs?.activation === 'relu';
+        const ct = s.matMul(s.transpose(b, [1, 0]), s.transpose(a, [1, 0]));
+        // C^T back to C with the bias and ReLU in the same SIMD pass (the values of Transpose, Add and Relu)
+        const fused = transpose2d(args.backend as WasmHeapBackend, ct, { ...(bias === undefined ? {} : { bias }), relu });
+        if (fused !== null) return fused;
+        let c = s.transpose(ct, [1, 0]);
         if (bias !== undefined) c = s.run(wasmKernel(tf.Add), { a: c, b: bias }, {});
-        if (args.attrs?.activation === 'relu') c = s.run(wasmKernel(tf.Relu), { x: c }, {});
+        if (relu) c = s.run(wasmKernel(tf.Relu), { x: c }, {});
         return s.keep(c);
       }
       const inputs = { a: s.reshape(a, [1, m, k]), b: s.reshape(b, [1, k, n]), bias };

@@ -19,6 +19,7 @@ import {
 interface ChildResult {
   status: { enabled: boolean; threads: number; reason: string };
   cpusRestored: boolean;
+  simd: boolean;
   backend: string;
   before: number;
   after: number;
@@ -40,6 +41,7 @@ describe('wasm backend threads in Node', () => {
     assert.deepEqual({ enabled: threaded.status.enabled, threads: threaded.status.threads }, { enabled: true, threads: 2 });
     assert.deepEqual({ enabled: single.status.enabled, threads: single.status.threads }, { enabled: false, threads: 1 });
     assert.match(single.status.reason, /KINDLING_WASM_THREADS=1/);
+    assert.ok(threaded.simd && single.simd, 'kindling SIMD loops did not compile against the shared (threaded) or plain memory');
     assert.equal(threaded.after, threaded.before, 'tensors leaked by the threaded training steps');
     assert.equal(threaded.results.length, 8);
     // product, transposed product, convolution input and filter gradients, then the trained weights
