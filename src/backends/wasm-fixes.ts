@@ -16,6 +16,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { stockKernels, type SingleKernel, type StockKernels } from './wasm-kernel-utils.js';
 import { makeBatchMatMul, makeDense, makeFusedMatMul } from './wasm-matmul.js';
 import { makeDenseGrad } from './wasm-dense-grad.js';
+import { makeSum } from './wasm-reduce.js';
 import { FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from './fused-kernels.js';
 import { wasmSparseSoftmaxCrossEntropy } from './wasm-losses.js';
 import { wasmUpdateKernels } from './wasm-updates.js';
@@ -34,6 +35,7 @@ export const WASM_FIXED_KERNELS: readonly string[] = Object.freeze([
   tf.UnsortedSegmentSum,
   tf.MaxPoolGrad,
   tf.Identity,
+  tf.Sum,
   FUSED_LAYER_KERNELS.dense,
   FUSED_LAYER_KERNELS.denseGrad,
   ...Object.values(FUSED_UPDATE_KERNELS),
@@ -60,6 +62,7 @@ function makeIdentity(stock: KernelFunc | undefined): KernelFunc {
 function implementation(name: string, stock: StockKernels, original: KernelConfig | null): SingleKernel | KernelFunc {
   switch (name) {
     case tf.Identity: return makeIdentity(original?.kernelFunc);
+    case tf.Sum: return makeSum(original?.kernelFunc);
     case FUSED_LAYER_KERNELS.dense: return makeDense(stock);
     case FUSED_LAYER_KERNELS.denseGrad: return makeDenseGrad(stock);
     case FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy: return wasmSparseSoftmaxCrossEntropy;

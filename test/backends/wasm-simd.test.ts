@@ -1,7 +1,8 @@
 // kindling's WebAssembly SIMD loops on the wasm backend's heap (src/backends/wasm-simd.ts): the module compiles
 // against the backend's memory (single-threaded build here), transposes give the bits of TensorFlow.js's wasm
 // Transpose for every edge case of the 4 x 4 blocks (float32 and int32), the fused transpose + bias + ReLU the bits of
-// Transpose, Add and Relu (NaN, infinities, -0 included), nothing leaks, and setWasmSimdLoops(false) turns them off.
+// Transpose, Add and Relu (NaN, infinities, -0 included), Sum over leading axes the bits of the stock Sum, nothing
+// leaks, and setWasmSimdLoops(false) turns them off.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -68,6 +69,32 @@ describe('wasm SIMD loops', () => {
       }
       tf.dispose([x, bias]);
     }
+  });
+
+  it('Sum over leading axes (a convolution bias gradient): the bits of the stock Sum, every other case unchanged', () => {
+    const cases: [number[], number | number[] | undefined, boolean][] = [
+      [[64, 28, 28, 32], [0, 1, 2], false], [[8, 7, 7, 13], [0, 1, 2], true], [[300, 17], 0, false], [[5, 4], [0], true],
+      [[9, 6, 10], [0, 1], false], [[9, 6, 10], [1, 2], false], [[9, 6, 10], undefined, false], [[9, 3], 0, false], [[1, 8], 0, false],
+    ];
+    for (const [shape, axis, keepDims] of cases) {
+      const n = shape.reduce((p, q) => p * q, 1);
+      const x = tf.tensor(rand(shape, n % 97).map((v, i) => (i % 11 === 3 ? v * 1e6 : v)), shape);
+      const reference = (): tf.Tensor => {
+        setWasmSimdLoops(false);
+        try {
+          return tf.sum(x, axis, keepDims);
+        } finally {
+          setWasmSimdLoops(true);
+        }
+      };
+      const got = tf.sum(x, axis, keepDims), want = reference();
+      assert.deepEqual(got.shape, want.shape, `${shape.join('x')} axis ${String(axis)}`);
+      assert.deepEqual(bits(got), bits(want), `${shape.join('x')} axis ${String(axis)} keepDims ${String(keepDims)}`);
+      tf.dispose([x, got, want]);
+    }
+    const i = tf.tensor2d([[1, 2, 3, 4], [5, 6, 7, 8]], [2, 4], 'int32');
+    assert.deepEqual(Array.from(tf.sum(i, 0).dataSync()), [6, 8, 10, 12], 'int32 keeps the stock kernel');
+    i.dispose();
   });
 
   it('decline what they do not cover, and everything when turned off', () => {
