@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelArgs, SingleKernel, WasmHeapBackend } from './wasm-kernel-utils.js';
+import { simdLoops, type SimdLoops } from './wasm-simd.js';
 
 interface PoolAttrs {
   filterSize: number | [number, number];
@@ -23,17 +24,22 @@ interface PoolAttrs {
 }
 
 /**
- * dx of a 2D max pool (NHWC): every output gradient added into the first maximum of its window.
+ * dx of a 2D max pool (NHWC): every output gradient added into the first maximum of its window. With `simd` (kindling's
+ * SIMD loops and the heap offsets of the three arrays), 4 channels at a time in WebAssembly (the same comparisons and
+ * additions), the channels past the last multiple of 4 here.
  *
  * @param x - the pooled input, NHWC, flat.
  * @param dy - the output gradient, flat.
  * @param dx - the input gradient to fill (zeroed by the caller), flat.
  * @param p - the pooling geometry.
+ * @param simd - the loops and the byte offsets of x, dy and dx on the heap, or null for JavaScript only.
  */
-export function maxPoolGradInto(x: ArrayLike<number>, dy: ArrayLike<number>, dx: Float32Array, p: tf.backend_util.Conv2DInfo): void {
+export function maxPoolGradInto(x: ArrayLike<number>, dy: ArrayLike<number>, dx: Float32Array, p: tf.backend_util.Conv2DInfo,
+  simd: { loops: SimdLoops; x: number; dy: number; dx: number } | null = null): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = p;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = p;
   const { top, left } = p.padInfo;
+  const c4 = simd === null ? 0 : c - (c % 4);
   let o = 0;
   for (let b = 0; b < n; b++) {
     const base = b * h * w * c;
@@ -41,11 +47,15 @@ export function maxPoolGradInto(x: ArrayLike<number>, dy: ArrayLike<number>, dx:
       const y0 = oy * sh - top;
       const yStart = Math.max(y0, 0);
       const yEnd = Math.min(y0 + fh, h);
-      for (let ox = 0; ox < ow; ox++) {
+      for (let ox = 0; ox < ow; ox++, o += c) {
         const x0 = ox * sw - left;
         const xStart = Math.max(x0, 0);
         const xEnd = Math.min(x0 + fw, w);
-        for (let ch = 0; ch < c; ch++, o++) {
+        if (simd !== null && c4 > 0 && yEnd > yStart && xEnd > xStart) {
+          const first = 4 * (base + (yStart * w + xStart) * c);
+          simd.loops.poolGradWindow(simd.x + first, simd.dx + first, simd.dy + 4 * o, yEnd - yStart, xEnd - xStart, 4 * w * c, 4 * c, 4 * c4);
+        }
+        for (let ch = c4; ch < c; ch++) {
           let best = -Infinity;
           let at = -1;
           for (let yy = yStart; yy < yEnd; yy++) {
@@ -59,7 +69,7 @@ export function maxPoolGradInto(x: ArrayLike<number>, dy: ArrayLike<number>, dx:
               }
             }
           }
-          if (at >= 0) dx[at] = (dx[at] as number) + (dy[o] as number);
+          if (at >= 0) dx[at] = (dx[at] as number) + (dy[o + ch] as number);
         }
       }
     }
@@ -85,7 +95,9 @@ export function makeMaxPoolGrad(original: KernelFunc | undefined): SingleKernel 
     // Read the heap views after allocating the output: an allocation may grow (and detach) the wasm memory.
     const dx = backend.typedArrayFromHeap(out) as Float32Array;
     dx.fill(0);
-    maxPoolGradInto(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), dx, p);
+    const xs = backend.typedArrayFromHeap(input), dys = backend.typedArrayFromHeap(dy);
+    const loops = simdLoops(backend);
+    maxPoolGradInto(xs, dys, dx, p, loops === null ? null : { loops, x: xs.byteOffset, dy: dys.byteOffset, dx: dx.byteOffset });
     return out;
   };
 }

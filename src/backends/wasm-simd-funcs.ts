@@ -125,3 +125,43 @@ export function transposeFunc(epilogue: boolean): Func {
   ];
   return { params: epilogue ? [I32, I32, I32, I32, I32, I32, I32, I32] : [I32, I32, I32, I32, I32, I32], locals: [[5, I32], [epilogue ? 11 : 8, V128]], body };
 }
+
+// poolGradWindow(x, dx, dy, rows, cols, rowStride, colStride, chanBytes): one max-pool window's gradient, 4 channels
+// at a time over the first chanBytes (a multiple of 16) of the channels: x and dx point at the window's first tap
+// (channel 0), taps are rows x cols apart by rowStride / colStride bytes, dy at the window's output gradient. Per
+// channel: the first tap whose value is > every earlier one (from -Infinity: NaN and -Infinity never win) gets dy
+// added (dx += dy there, dx += 0 elsewhere: dx is never -0, so the bits are those of adding to the winner only).
+export const POOL_GRAD_WINDOW: Func = { params: [I32, I32, I32, I32, I32, I32, I32, I32], locals: [[6, I32], [6, V128]], body: (() => {
+  const [x, dx, dy, rows, cols, rowStride, colStride, chanBytes] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [cb, r, q, t, off, rowOff] = [8, 9, 10, 11, 12, 13];
+  const [best, win, v, m, dyv, zero] = [14, 15, 16, 17, 18, 19];
+  const inc = (local: number, by: number[]): number[] => [...op.get(local), ...by, ...op.add, ...op.set(local)];
+  /** Runs `body` for every tap of the window, with `off` its byte offset (plus cb) and `t` its ordinal. */
+  const taps = (body: number[]): number[] => [
+    ...op.i32(0), ...op.set(t), ...op.i32(0), ...op.set(r), ...op.get(cb), ...op.set(rowOff),
+    ...op.block, ...op.loop, ...op.get(r), ...op.get(rows), ...op.geU, ...op.brIf(1),
+    ...op.i32(0), ...op.set(q), ...op.get(rowOff), ...op.set(off),
+    ...op.block, ...op.loop, ...op.get(q), ...op.get(cols), ...op.geU, ...op.brIf(1),
+    ...body,
+    ...inc(t, op.i32(1)), ...inc(q, op.i32(1)), ...inc(off, op.get(colStride)), ...op.br(0),
+    ...op.end, ...op.end,
+    ...inc(r, op.i32(1)), ...inc(rowOff, op.get(rowStride)), ...op.br(0),
+    ...op.end, ...op.end,
+  ];
+  return loop16(cb, chanBytes, [
+    ...op.f32(-Infinity), ...op.splat, ...op.set(best), ...op.i32(-1), ...op.i32splat, ...op.set(win),
+    ...taps([
+      ...load(x, off), ...op.set(v),
+      ...op.get(v), ...op.get(best), ...op.gt, ...op.set(m),
+      ...op.get(v), ...op.get(best), ...op.get(m), ...op.bitselect, ...op.set(best),
+      ...op.get(t), ...op.i32splat, ...op.get(win), ...op.get(m), ...op.bitselect, ...op.set(win),
+    ]),
+    ...load(dy, cb), ...op.set(dyv),
+    ...taps([
+      ...at(dx, off),
+      ...load(dx, off),
+      ...op.get(dyv), ...op.get(zero), ...op.get(win), ...op.get(t), ...op.i32splat, ...op.i32eq, ...op.bitselect,
+      ...op.fadd, ...op.store,
+    ]),
+  ]);
+})() };

@@ -14,10 +14,11 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmHeapBackend } from './wasm-kernel-utils.js';
 import { moduleBytes, type Func } from './wasm-asm.js';
-import { ADAM, MOMENTUM, RELU_GRAD_SUMS, SGD, transposeFunc } from './wasm-simd-funcs.js';
+import { ADAM, MOMENTUM, POOL_GRAD_WINDOW, RELU_GRAD_SUMS, SGD, transposeFunc } from './wasm-simd-funcs.js';
 
 const FUNCS: Record<string, Func> = {
   sgd: SGD, momentum: MOMENTUM, adam: ADAM, reluGradSums: RELU_GRAD_SUMS, transpose: transposeFunc(false), transposeBiasRelu: transposeFunc(true),
+  poolGradWindow: POOL_GRAD_WINDOW,
 };
 
 /** The exported loops (pointers and lengths in bytes). */
@@ -29,6 +30,7 @@ export interface SimdLoops {
   reluGradSums(dy: number, y: number, g: number, sums: number, rows: number, rowBytes: number, vecBytes: number, relu: number): void;
   transpose(src: number, dst: number, rowBlocks: number, colBytes: number, srcStride: number, dstStride: number): void;
   transposeBiasRelu(src: number, dst: number, rowBlocks: number, colBytes: number, srcStride: number, dstStride: number, bias: number, mode: number): void;
+  poolGradWindow(x: number, dx: number, dy: number, rows: number, cols: number, rowStride: number, colStride: number, chanBytes: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops | null>();
