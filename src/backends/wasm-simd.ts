@@ -9,7 +9,7 @@
  * one pass over the data per operation (Momentum: 4 passes over three arrays; measured 1.6 ms per step for the MLP's
  * 400k-weight layer), while scalar JavaScript over the heap is slower still. A second WebAssembly module can share
  * the backend's memory (functions: wasm-simd-funcs.ts; encoder: wasm-asm.ts). It is compiled synchronously (it is
- * well under the 4 KB browsers allow on the main thread), once per backend memory.
+ * about 2 KB, under the 4 KB browsers allow on the main thread), once per backend memory.
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmHeapBackend } from './wasm-kernel-utils.js';
@@ -20,6 +20,20 @@ const FUNCS: Record<string, Func> = {
   sgd: SGD, momentum: MOMENTUM, adam: ADAM, reluGradSums: RELU_GRAD_SUMS, transpose: transposeFunc(false), transposeBiasRelu: transposeFunc(true),
   poolGradWindow: POOL_GRAD_WINDOW,
 };
+
+/**
+ * The module's bytes (for tests: browsers compile at most 4 KB synchronously on the main thread).
+ *
+ * @param shared - for a shared memory (the threaded build).
+ * @returns the bytes.
+ * @example
+ * ```ts
+ * simdModuleBytes(false).length; // about 2 KB
+ * ```
+ */
+export function simdModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  return moduleBytes(FUNCS, shared);
+}
 
 /** The exported loops (pointers and lengths in bytes). */
 export interface SimdLoops {

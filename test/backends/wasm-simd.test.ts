@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { installWasmFixes, setWasmSimdLoops } from '../../src/backends/index.js';
-import { simdLoops, transpose2d } from '../../src/backends/wasm-simd.js';
+import { simdLoops, simdModuleBytes, transpose2d } from '../../src/backends/wasm-simd.js';
 import type { WasmHeapBackend } from '../../src/backends/wasm-kernel-utils.js';
 import { rand } from './wasm-helpers.js';
 
@@ -28,8 +28,13 @@ describe('wasm SIMD loops', () => {
   });
   after(() => setWasmSimdLoops(true));
 
-  it('compile against the backend memory (Node 20 has WebAssembly SIMD)', () => {
+  it('compile against the backend memory (Node 20 has WebAssembly SIMD), and fit the 4 KB browsers compile synchronously', () => {
     assert.notEqual(simdLoops(backend()), null);
+    for (const shared of [false, true]) {
+      const bytes = simdModuleBytes(shared);
+      assert.ok(WebAssembly.validate(bytes), `module (shared memory: ${String(shared)}) does not validate`);
+      assert.ok(bytes.length < 4096, `${bytes.length} bytes`);
+    }
   });
 
   it('transpose: the bits of the stock Transpose, float32 and int32, every block edge, no leak', () => {
