@@ -4,7 +4,7 @@
  * of the 2 (SGD), 4 (Momentum) or 11 (Adam) kernels of TensorFlow.js's optimizers, `crossEntropyLoss` on class
  * indices run one kernel forward and one backward instead of about ten each, `Relu`'s gradient one kernel instead
  * of two, and a Dense layer's product, bias and ReLU one kernel while a gradient tape records. 'kindling-native'
- * registers all of them, and so do kindling's wasm fixes except the Relu gradient; elsewhere the unfused paths run. No Ignite counterpart (PyTorch's fused
+ * registers all of them, and so do kindling's wasm fixes; elsewhere the unfused paths run. No Ignite counterpart (PyTorch's fused
  * optimizers and its `cross_entropy` kernel play this role). Deviations: none; the optimizer updates, the Relu
  * gradient and the Dense layer are bit-identical to TensorFlow.js's, the loss equal to the unfused computation
  * within float32 rounding.

@@ -15,9 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { stockKernels, type SingleKernel, type StockKernels } from './wasm-kernel-utils.js';
 import { makeBatchMatMul, makeDense, makeFusedMatMul } from './wasm-matmul.js';
-import { makeDenseGrad } from './wasm-dense-grad.js';
+import { makeDenseGrad, makeReluGrad } from './wasm-dense-grad.js';
 import { makeSum } from './wasm-reduce.js';
-import { FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from './fused-kernels.js';
+import { FUSED_GRADIENT_KERNELS, FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from './fused-kernels.js';
 import { wasmSparseSoftmaxCrossEntropy } from './wasm-losses.js';
 import { wasmUpdateKernels } from './wasm-updates.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm-conv.js';
@@ -38,6 +38,7 @@ export const WASM_FIXED_KERNELS: readonly string[] = Object.freeze([
   tf.Sum,
   FUSED_LAYER_KERNELS.dense,
   FUSED_LAYER_KERNELS.denseGrad,
+  FUSED_GRADIENT_KERNELS.reluGrad,
   ...Object.values(FUSED_UPDATE_KERNELS),
   FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy,
 ]);
@@ -65,6 +66,7 @@ function implementation(name: string, stock: StockKernels, original: KernelConfi
     case tf.Sum: return makeSum(original?.kernelFunc);
     case FUSED_LAYER_KERNELS.dense: return makeDense(stock);
     case FUSED_LAYER_KERNELS.denseGrad: return makeDenseGrad(stock);
+    case FUSED_GRADIENT_KERNELS.reluGrad: return makeReluGrad(stock);
     case FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy: return wasmSparseSoftmaxCrossEntropy;
     case FUSED_UPDATE_KERNELS.sgd: case FUSED_UPDATE_KERNELS.momentum: case FUSED_UPDATE_KERNELS.adam:
       return wasmUpdateKernels(stock)[name]!;

@@ -165,3 +165,15 @@ export const POOL_GRAD_WINDOW: Func = { params: [I32, I32, I32, I32, I32, I32, I
     ]),
   ]);
 })() };
+
+// reluGrad(dy, x, out, bytes): out = dy * step(x) (TensorFlow.js's Step: 1 where x > 0, 0 elsewhere, NaN where x is
+// NaN) over bytes (a multiple of 16): Relu's gradient, as the wasm Step and Multiply kernels compute it.
+export const RELU_GRAD: Func = { params: [I32, I32, I32, I32], locals: [[1, I32], [3, V128]], body: (() => {
+  const [dy, x, out, end, i, one, zero, xv] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return [...op.f32(1), ...op.splat, ...op.set(one), ...loop16(i, end, [
+    ...at(out, i), ...load(dy, i), ...load(x, i), ...op.set(xv),
+    ...op.get(xv), ...op.get(one), ...op.get(zero), ...op.get(xv), ...op.get(zero), ...op.gt, ...op.bitselect,
+    ...op.get(xv), ...op.get(xv), ...op.ne, ...op.bitselect,
+    ...op.fmul, ...op.store,
+  ])];
+})() };

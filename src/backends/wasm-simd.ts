@@ -14,11 +14,11 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmHeapBackend } from './wasm-kernel-utils.js';
 import { moduleBytes, type Func } from './wasm-asm.js';
-import { ADAM, MOMENTUM, POOL_GRAD_WINDOW, RELU_GRAD_SUMS, SGD, transposeFunc } from './wasm-simd-funcs.js';
+import { ADAM, MOMENTUM, POOL_GRAD_WINDOW, RELU_GRAD, RELU_GRAD_SUMS, SGD, transposeFunc } from './wasm-simd-funcs.js';
 
 const FUNCS: Record<string, Func> = {
   sgd: SGD, momentum: MOMENTUM, adam: ADAM, reluGradSums: RELU_GRAD_SUMS, transpose: transposeFunc(false), transposeBiasRelu: transposeFunc(true),
-  poolGradWindow: POOL_GRAD_WINDOW,
+  poolGradWindow: POOL_GRAD_WINDOW, reluGrad: RELU_GRAD,
 };
 
 /**
@@ -45,6 +45,7 @@ export interface SimdLoops {
   transpose(src: number, dst: number, rowBlocks: number, colBytes: number, srcStride: number, dstStride: number): void;
   transposeBiasRelu(src: number, dst: number, rowBlocks: number, colBytes: number, srcStride: number, dstStride: number, bias: number, mode: number): void;
   poolGradWindow(x: number, dx: number, dy: number, rows: number, cols: number, rowStride: number, colStride: number, chanBytes: number): void;
+  reluGrad(dy: number, x: number, out: number, bytes: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops | null>();

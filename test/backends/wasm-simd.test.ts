@@ -7,6 +7,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-layers'; // registers TensorFlow.js's gradient functions
+import '../../src/training/register-gradients.js'; // kindling's Relu gradient (the fused kernel where registered)
 import { installWasmFixes, setWasmSimdLoops } from '../../src/backends/index.js';
 import { simdLoops, simdModuleBytes, transpose2d } from '../../src/backends/wasm-simd.js';
 import type { WasmHeapBackend } from '../../src/backends/wasm-kernel-utils.js';
@@ -100,6 +102,33 @@ describe('wasm SIMD loops', () => {
     const i = tf.tensor2d([[1, 2, 3, 4], [5, 6, 7, 8]], [2, 4], 'int32');
     assert.deepEqual(Array.from(tf.sum(i, 0).dataSync()), [6, 8, 10, 12], 'int32 keeps the stock kernel');
     i.dispose();
+  });
+
+  it("KindlingReluGrad (Relu's gradient): the bits of Step and Multiply, with and without SIMD; tf.grad of relu uses it", async () => {
+    const special = [NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45];
+    for (const n of [1, 3, 4, 7, 64, 1001]) {
+      const xv = rand([n], n), dv = rand([n], n + 1);
+      for (let k = 0; k < n; k += 2) xv[k] = special[(k / 2) % special.length]!;
+      if (n > 5) dv[5] = Infinity;
+      const x = tf.tensor1d(xv), dy = tf.tensor1d(dv);
+      const want = tf.tidy(() => tf.mul(dy, tf.step(x)));
+      for (const simd of [true, false]) {
+        setWasmSimdLoops(simd);
+        try {
+          const got = tf.engine().runKernel<tf.Tensor>('KindlingReluGrad', { dy, x }, {});
+          assert.deepEqual(bits(got), bits(want), `n=${n} simd=${String(simd)}`);
+          got.dispose();
+        } finally {
+          setWasmSimdLoops(true);
+        }
+      }
+      tf.dispose([x, dy, want]);
+    }
+    const x = tf.tensor2d(rand([6, 5], 3), [6, 5]);
+    const profile = await tf.profile(() => tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(x));
+    const names = profile.kernels.map((k) => k.name);
+    assert.ok(names.includes('KindlingReluGrad') && !names.includes('Step'), names.join(','));
+    x.dispose();
   });
 
   it('decline what they do not cover, and everything when turned off', () => {
