@@ -332,6 +332,7 @@ export {
   assertFinite,
   applyGradients,
   setDenseFusion,
+  setConvFusion,
   binaryCrossEntropyWithLogits,
   crossEntropyLoss,
   l1Loss,

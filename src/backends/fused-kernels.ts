@@ -105,6 +105,15 @@ export const FUSED_GRADIENT_KERNELS = {
  *   `KindlingReluGrad`, `BatchMatMul` (transposeA) and `Sum` on that backend. Where a backend registers it, the
  *   dense kernel's gradient runs it, plus one product for `a`'s gradient when `a` needs one: one or two kernels
  *   back instead of three or four.
+ * - `conv2d` — inputs `{ x, filter, bias? }` (float32 NHWC `[N, H, W, C]`, `[fh, fw, C, K]`, `[K]`); attributes
+ *   `strides`, `pad` (`'valid'`, `'same'` or a number), `dataFormat: 'NHWC'`, `dilations: [1, 1]`, `activation`
+ *   (`'linear'` or `'relu'`); outputs `activation(conv2d(x, filter) + bias)` with the values of `Conv2D`, then `Add`,
+ *   then `Relu` on that backend (TensorFlow.js's `FusedConv2D` contract). kindling routes `tf.fused.conv2d` (what
+ *   tf.layers' Conv2D calls) to it while a gradient tape records, as for `dense`, and registers its gradient.
+ * - `biasActGrad` — inputs `{ dy, y }` (float32, channels last; `y`, the layer's output, only with
+ *   `activation: 'relu'`); attribute `activation`; outputs `[dBias, g]`: `g = dy * step(y)` (absent for `'linear'`)
+ *   and `dBias`, the sums of `g` over every axis but the last, with the values of `KindlingReluGrad` and `Sum` on
+ *   that backend. The gradient of `conv2d` runs it, then the two convolution backprops.
  *
  * @example
  * ```ts
@@ -114,4 +123,6 @@ export const FUSED_GRADIENT_KERNELS = {
 export const FUSED_LAYER_KERNELS = {
   dense: 'KindlingDense',
   denseGrad: 'KindlingDenseGrad',
+  conv2d: 'KindlingConv2D',
+  biasActGrad: 'KindlingBiasActGrad',
 } as const;

@@ -31,6 +31,7 @@ export { AUTO_ORDER, activateBackend, registeredBackends, resolveDevice } from '
 export { NonFiniteError, assertFinite } from './anomaly.js';
 export { applyGradients, type OptimizerGradients } from './optimizer-update.js';
 export { setDenseFusion } from './fused-dense.js';
+export { setConvFusion } from './fused-conv.js';
 export { GradientWindow, OutputTensors, collectTensors, getGradients } from './tensors.js';
 export {
   binaryCrossEntropyWithLogits,

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients.js';
 import './fused-dense.js';
+import './fused-conv.js';
 import { GradScaler, autocast, defaultAmpDtype, type AmpDtype } from '../amp/index.js';
 import type { Engine, ProcessFunction } from '../engine/index.js';
 import { isThenable } from '../engine/index.js';

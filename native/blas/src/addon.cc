@@ -259,6 +259,18 @@ Napi::Value DenseGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// biasActGrad(dy, y, g, dBias, m, n): kd::BiasActGrad; y and g both null (no ReLU) or both given, [m, n].
+Napi::Value BiasActGrad(const Napi::CallbackInfo& info) {
+  const int64_t m = Int(info, 4), n = Int(info, 5);
+  F32 dy = Arr(info, 0, m * n, "dy");
+  const float* y = OptArr(info, 1, m * n, "y");
+  float* g = OptOut(info, 2, m * n, "g");
+  if ((y == nullptr) != (g == nullptr)) Fail(info.Env(), "y and g must both be given (ReLU) or both be null");
+  F32 dBias = Arr(info, 3, n, "dBias");
+  kd::BiasActGrad(dy.Data(), y, g, dBias.Data(), m, n);
+  return info.Env().Undefined();
+}
+
 // roundBf16(x): rounds float32 values to bfloat16 values in place.
 Napi::Value RoundBf16(const Napi::CallbackInfo& info) {
   F32 x = Arr(info, 0, 0, "x");
@@ -352,6 +364,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("momentumUpdate", Napi::Function::New(env, MomentumUpdate, "momentumUpdate"));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate, "adamUpdate"));
   exports.Set("denseGrad", Napi::Function::New(env, DenseGrad, "denseGrad"));
+  exports.Set("biasActGrad", Napi::Function::New(env, BiasActGrad, "biasActGrad"));
   exports.Set("roundBf16", Napi::Function::New(env, RoundBf16, "roundBf16"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));

@@ -1,4 +1,5 @@
-// The backward pass of a Dense layer (kindling's KindlingDenseGrad kernel) in one call: the activation's gradient,
+// The backward pass of a Dense layer (kindling's KindlingDenseGrad kernel) in one call, and its first part alone
+// (KindlingBiasActGrad, for convolutions: the ReLU and bias gradients over [rows, channels]): the activation's gradient,
 // the bias gradient and the weights' gradient, which TensorFlow.js runs as four kernels (Relu's gradient, Sum, and
 // a BatchMatMul), each a separate pass over the layer's output gradient. Every value is bit-identical to those
 // kernels on this backend: the same ReluGrad expression, the same column sums (double, rows in order), the same
@@ -41,17 +42,20 @@ constexpr int64_t kGradWorkPerPart = int64_t{1} << 14;
 
 }  // namespace
 
+void BiasActGrad(const float* dy, const float* y, float* g, float* dBias, int64_t m, int64_t n) {
+  if (y == nullptr && dBias == nullptr) return;
+  const int64_t blocks = (n + kColumnBlock - 1) / kColumnBlock;
+  const int64_t minBlocks = std::max<int64_t>(1, kGradWorkPerPart / std::max<int64_t>(m * kColumnBlock, 1));
+  ParallelFor(blocks, minBlocks, [&](int64_t s, int64_t e) {
+    const int64_t c0 = s * kColumnBlock, c1 = std::min(n, e * kColumnBlock);
+    double* acc = reinterpret_cast<double*>(ScratchF32(static_cast<size_t>(2 * (c1 - c0)), 2));
+    GradColumns(dy, y, g, dBias, acc, m, n, c0, c1);
+  });
+}
+
 void DenseGrad(const float* dy, const float* y, const float* a, float* g, float* dW, float* dBias, int64_t m,
                int64_t n, int64_t k) {
-  if (y != nullptr || dBias != nullptr) {
-    const int64_t blocks = (n + kColumnBlock - 1) / kColumnBlock;
-    const int64_t minBlocks = std::max<int64_t>(1, kGradWorkPerPart / std::max<int64_t>(m * kColumnBlock, 1));
-    ParallelFor(blocks, minBlocks, [&](int64_t s, int64_t e) {
-      const int64_t c0 = s * kColumnBlock, c1 = std::min(n, e * kColumnBlock);
-      double* acc = reinterpret_cast<double*>(ScratchF32(static_cast<size_t>(2 * (c1 - c0)), 2));
-      GradColumns(dy, y, g, dBias, acc, m, n, c0, c1);
-    });
-  }
+  BiasActGrad(dy, y, g, dBias, m, n);
   // dW = a^T g, exactly the call BatchMatMul makes for a [M,K] x g [M,N] with transposeA (one batch).
   const float* grad = y != nullptr ? g : dy;
   if (m == 0) {

@@ -52,6 +52,8 @@ bool HasSbgemm();
 // of g (double, rows in order; skipped when dBias is null), dW = a^T g. dy, y, g: [m, n]; a: [m, k]; dW: [k, n].
 void DenseGrad(const float* dy, const float* y, const float* a, float* g, float* dW, float* dBias, int64_t m,
                int64_t n, int64_t k);
+// Its first part alone: g = dy * step(y) (y null: none) and dBias = column sums of g, over [m, n].
+void BiasActGrad(const float* dy, const float* y, float* g, float* dBias, int64_t m, int64_t n);
 // Rounds float32 values to bfloat16 values in place (round-to-nearest-even; NaN stays NaN).
 void RoundBf16InPlace(float* x, int64_t n);
 

@@ -39,6 +39,7 @@ export interface NativeAddon {
   roundBf16(x: Float32Array): void;
   denseGrad(dy: Float32Array, y: Float32Array | null, a: Float32Array, g: Float32Array | null, dW: Float32Array,
     dBias: Float32Array | null, m: number, n: number, k: number): void;
+  biasActGrad(dy: Float32Array, y: Float32Array | null, g: Float32Array | null, dBias: Float32Array, m: number, n: number): void;
   sparseSoftmaxCrossEntropy(logits: Float32Array, labels: Int32Array, loss: Float32Array, backprop: Float32Array, rows: number,
     cols: number): void;
   sgdUpdate(v: Float32Array, g: Float32Array, outV: Float32Array, c: number): void;

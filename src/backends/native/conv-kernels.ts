@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
+import { FUSED_LAYER_KERNELS } from '../fused-kernels.js';
 import { allocOutput } from './buffer-pool.js';
 import { ACTIVATIONS, f32Values, makeOutput, sizeOf, vecMode, type NativeKernelArgs, type NativeKernelDef } from './kernel-utils.js';
 
@@ -122,6 +123,9 @@ function poolGrad(kind: number) {
 export const CONV_KERNELS: readonly NativeKernelDef[] = [
   { name: tf.Conv2D, run: (args, addon) => conv2d(args, addon, false) },
   { name: tf.FusedConv2D, run: (args, addon) => conv2d(args, addon, true) },
+  // A Conv2D layer under a gradient tape (training/fused-conv.ts): FusedConv2D's contract and kernel, which applies the
+  // bias and activation to the finished convolution, as Conv2D, Add and Relu do one after another.
+  { name: FUSED_LAYER_KERNELS.conv2d, run: (args, addon) => conv2d(args, addon, true), cpuFallback: tf.FusedConv2D },
   { name: tf.Conv2DBackpropInput, run: conv2dBackpropInput },
   { name: tf.Conv2DBackpropFilter, run: conv2dBackpropFilter },
   { name: tf.MaxPool, run: pool(0) },

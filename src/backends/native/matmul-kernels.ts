@@ -106,12 +106,26 @@ function runDenseGrad({ inputs, backend, attrs }: NativeKernelArgs, addon: Nativ
   return out;
 }
 
+/** KindlingBiasActGrad (backends/fused-kernels.ts): a convolution's ReLU and bias gradients, channels last. */
+function runBiasActGrad({ inputs, backend, attrs }: NativeKernelArgs, addon: NativeAddon): TensorInfo[] | null {
+  const relu = attrs.activation === 'relu';
+  const dy = f32Values(backend, inputs.dy), y = relu ? f32Values(backend, inputs.y) : null;
+  const shape = inputs.dy?.shape;
+  if (dy === null || shape === undefined || shape.length === 0 || (relu && (y === null || y.length !== dy.length))) return null;
+  const n = shape[shape.length - 1]!, m = n === 0 ? 0 : dy.length / n;
+  const dBias = allocOutput(n), g = relu ? allocOutput(dy.length) : null;
+  addon.biasActGrad(dy, y, g, dBias, m, n);
+  const out = [makeOutput(backend, [n], dBias)];
+  if (g !== null) out.push(makeOutput(backend, [...shape], g));
+  return out;
+}
+
 /**
  * The native matmul kernels (float32, OpenBLAS sgemm).
  *
  * @example
  * ```ts
- * MATMUL_KERNELS.map((k) => k.name); // ['BatchMatMul', '_FusedMatMul', 'KindlingDense', 'KindlingDenseGrad']
+ * MATMUL_KERNELS.map((k) => k.name); // ['BatchMatMul', '_FusedMatMul', 'KindlingDense', 'KindlingDenseGrad', 'KindlingBiasActGrad']
  * ```
  */
 export const MATMUL_KERNELS: readonly NativeKernelDef[] = [
@@ -121,6 +135,7 @@ export const MATMUL_KERNELS: readonly NativeKernelDef[] = [
   // bias to the finished product and then applies the activation, as BatchMatMul, Add and Relu do one after another.
   { name: FUSED_LAYER_KERNELS.dense, run: (args, addon) => runMatMul(args, addon, true, false), cpuFallback: tf._FusedMatMul },
   { name: FUSED_LAYER_KERNELS.denseGrad, run: runDenseGrad },
+  { name: FUSED_LAYER_KERNELS.biasActGrad, run: runBiasActGrad },
 ];
 
 /**
