@@ -41,7 +41,7 @@ export const op = {
   i32: (v: number) => [0x41, ...sleb(v)], add: [0x6a], mul: [0x6c], and: [0x71], geU: [0x4f], brIf: (d: number) => [0x0d, d], br: (d: number) => [0x0c, d],
   block: [0x02, 0x40], loop: [0x03, 0x40], ifV128: [0x04, V128], else: [0x05], end: [0x0b],
   load: [...simd(0x00), ...MEM], store: [...simd(0x0b), ...MEM], splat: simd(0x13),
-  ne: simd(0x42), gt: simd(0x44), bitselect: simd(0x52), i32splat: simd(0x11), i32eq: simd(0x37),
+  ne: simd(0x42), gt: simd(0x44), bitselect: simd(0x52), i32splat: simd(0x11), i32eq: simd(0x37), i32maxS: simd(0xb8),
   sqrt: simd(0xe3), fadd: simd(0xe4), fsub: simd(0xe5), fmul: simd(0xe6), fdiv: simd(0xe7),
   f32: (v: number) => { const b = new Uint8Array(new Float32Array([v]).buffer); return [0x43, ...b]; },
   /** i8x16.shuffle picking four 32-bit lanes (0-3: first operand, 4-7: second). */

@@ -22,6 +22,50 @@ function matrix(info: TensorInfo | undefined, what: string): [number, number] {
 }
 
 /**
+ * The ReLU gradient `g = dy * step(y)` (y null: g is dy itself) and the column sums of g over `[m, n]`, in one SIMD
+ * pass over the heap (the columns past the last multiple of 4, or all of them without SIMD, in JavaScript with the
+ * same float32 operations): what `KindlingDenseGrad` and `KindlingBiasActGrad` share.
+ *
+ * @param b - the wasm backend.
+ * @param dyInfo - the output gradient, `m * n` float32 values.
+ * @param yInfo - the layer's output (for the ReLU) or null.
+ * @param m - rows.
+ * @param n - columns (channels).
+ * @returns g (new data with a ReLU, else `dyInfo` itself) and the sums (new data, `[n]`).
+ * @example
+ * ```ts
+ * const { g, sums } = biasActGrad(backend, dy, y, rows, channels);
+ * ```
+ */
+export function biasActGrad(b: WasmHeapBackend, dyInfo: TensorInfo, yInfo: TensorInfo | null, m: number, n: number): { g: TensorInfo; sums: TensorInfo } {
+  const gInfo = yInfo !== null ? b.makeOutput([...dyInfo.shape], 'float32') : dyInfo;
+  const sumsInfo = b.makeOutput([n], 'float32');
+  // Views after the allocations: an allocation may grow (and so replace) the heap.
+  const dy = b.typedArrayFromHeap(dyInfo) as Float32Array, g = b.typedArrayFromHeap(gInfo) as Float32Array;
+  const y = yInfo !== null ? b.typedArrayFromHeap(yInfo) as Float32Array : null;
+  const sums = b.typedArrayFromHeap(sumsInfo) as Float32Array;
+  sums.fill(0);
+  const loops = simdLoops(b);
+  const n4 = loops === null ? 0 : n - (n % 4);
+  if (loops !== null && n4 > 0) loops.reluGradSums(dy.byteOffset, y?.byteOffset ?? 0, g.byteOffset, sums.byteOffset, m, 4 * n, 4 * n4, y !== null ? 1 : 0);
+  const f = Math.fround;
+  for (let c = n4; c < n; c++) {
+    let s = 0;
+    for (let r = 0, i = c; r < m; r++, i += n) {
+      let v = dy[i]!;
+      if (y !== null) {
+        const yi = y[i]!;
+        v = f(v * (Number.isNaN(yi) ? yi : yi > 0 ? 1 : 0));
+        g[i] = v;
+      }
+      s = f(s + v);
+    }
+    sums[c] = s;
+  }
+  return { g: gInfo, sums: sumsInfo };
+}
+
+/**
  * Makes the kernel: inputs `{ dy, a, y }` (`y` only with `activation: 'relu'`), outputs `[dB, dBias, g]` as the
  * contract says; without WebAssembly SIMD the gradient and sums are computed in JavaScript (same values).
  *
@@ -42,32 +86,7 @@ export function makeDenseGrad(stock: StockKernels): KernelFunc {
     if (ma !== m) throw new TypeError(`wasm KindlingDenseGrad: 'a' has ${ma} rows, 'dy' has ${m}`);
     const yShape = relu ? matrix(inputs.y, 'y') : null;
     if (yShape !== null && (yShape[0] !== m || yShape[1] !== n)) throw new TypeError(`wasm KindlingDenseGrad: 'y' must be [${m}, ${n}], received [${yShape.join(', ')}]`);
-    const dyInfo = inputs.dy!;
-    const gInfo = relu ? b.makeOutput([m, n], 'float32') : dyInfo;
-    const sumsInfo = b.makeOutput([n], 'float32');
-    // Views after the allocations: an allocation may grow (and so replace) the heap.
-    const dy = b.typedArrayFromHeap(dyInfo) as Float32Array, g = b.typedArrayFromHeap(gInfo) as Float32Array;
-    const y = relu ? b.typedArrayFromHeap(inputs.y!) as Float32Array : null;
-    const sums = b.typedArrayFromHeap(sumsInfo) as Float32Array;
-    sums.fill(0);
-    const loops = simdLoops(b);
-    const n4 = loops === null ? 0 : n - (n % 4);
-    if (loops !== null && n4 > 0) loops.reluGradSums(dy.byteOffset, y?.byteOffset ?? 0, g.byteOffset, sums.byteOffset, m, 4 * n, 4 * n4, relu ? 1 : 0);
-    // The other columns (all of them without SIMD): the same float32 operations.
-    const f = Math.fround;
-    for (let c = n4; c < n; c++) {
-      let s = 0;
-      for (let r = 0, i = c; r < m; r++, i += n) {
-        let v = dy[i]!;
-        if (y !== null) {
-          const yi = y[i]!;
-          v = f(v * (Number.isNaN(yi) ? yi : yi > 0 ? 1 : 0));
-          g[i] = v;
-        }
-        s = f(s + v);
-      }
-      sums[c] = s;
-    }
+    const { g: gInfo, sums: sumsInfo } = biasActGrad(b, inputs.dy!, relu ? inputs.y! : null, m, n);
     const dB = matMul({ inputs: { a: inputs.a!, b: gInfo }, backend, attrs: { transposeA: true, transposeB: false } });
     return relu ? [dB, sumsInfo, gInfo] : [dB, sumsInfo];
   };

@@ -16,6 +16,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { stockKernels, type SingleKernel, type StockKernels } from './wasm-kernel-utils.js';
 import { makeBatchMatMul, makeDense, makeFusedMatMul } from './wasm-matmul.js';
 import { makeDenseGrad, makeReluGrad } from './wasm-dense-grad.js';
+import { makeBiasActGrad, makeConvLayer } from './wasm-conv-layer.js';
 import { makeSum } from './wasm-reduce.js';
 import { FUSED_GRADIENT_KERNELS, FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS } from './fused-kernels.js';
 import { wasmSparseSoftmaxCrossEntropy } from './wasm-losses.js';
@@ -39,6 +40,8 @@ export const WASM_FIXED_KERNELS: readonly string[] = Object.freeze([
   FUSED_LAYER_KERNELS.dense,
   FUSED_LAYER_KERNELS.denseGrad,
   FUSED_GRADIENT_KERNELS.reluGrad,
+  FUSED_LAYER_KERNELS.conv2d,
+  FUSED_LAYER_KERNELS.biasActGrad,
   ...Object.values(FUSED_UPDATE_KERNELS),
   FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy,
 ]);
@@ -67,6 +70,8 @@ function implementation(name: string, stock: StockKernels, original: KernelConfi
     case FUSED_LAYER_KERNELS.dense: return makeDense(stock);
     case FUSED_LAYER_KERNELS.denseGrad: return makeDenseGrad(stock);
     case FUSED_GRADIENT_KERNELS.reluGrad: return makeReluGrad(stock);
+    case FUSED_LAYER_KERNELS.conv2d: return makeConvLayer(tf.getKernel(tf.Conv2D, 'wasm')?.kernelFunc, tf.getKernel(tf.FusedConv2D, 'wasm')?.kernelFunc);
+    case FUSED_LAYER_KERNELS.biasActGrad: return makeBiasActGrad();
     case FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy: return wasmSparseSoftmaxCrossEntropy;
     case FUSED_UPDATE_KERNELS.sgd: case FUSED_UPDATE_KERNELS.momentum: case FUSED_UPDATE_KERNELS.adam:
       return wasmUpdateKernels(stock)[name]!;

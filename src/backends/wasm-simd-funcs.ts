@@ -79,7 +79,8 @@ export const RELU_GRAD_SUMS: Func = { params: [I32, I32, I32, I32, I32, I32, I32
 // values (rowBlocks blocks of 4 rows, colBytes = 16 * column blocks; strides in bytes) copied transposed into dst.
 // A pure copy of bits. Edges (rows or columns past the last full block) are the caller's.
 // transposeBiasRelu(..., bias, mode): the same for float32, then dst[j][i] += bias[i] (mode bit 0) and the ReLU of
-// TensorFlow.js's wasm Relu (mode bit 1: x where x > 0, NaN stays NaN, else +0): C^T back to C and a Dense layer's
+// TensorFlow.js's wasm Relu (mode bit 1: XNNPACK's signed-integer max of the bits with 0, so every value whose sign
+// bit is set, -0 and negative NaNs included, becomes +0): C^T back to C and a Dense layer's
 // bias and activation in one pass.
 export function transposeFunc(epilogue: boolean): Func {
   const [src, dst, rowBlocks, colBytes, sStride, dStride, bias, mode] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -93,7 +94,7 @@ export function transposeFunc(epilogue: boolean): Func {
     ...op.set(v),
     ...op.get(mode), ...op.i32(1), ...op.and, ...op.ifV128, ...op.get(v), ...op.get(bv), ...op.fadd, ...op.else, ...op.get(v), ...op.end, ...op.set(v),
     ...op.get(mode), ...op.i32(2), ...op.and, ...op.ifV128,
-    ...op.get(v), ...op.get(v), ...op.get(zero), ...op.get(v), ...op.get(zero), ...op.gt, ...op.bitselect, ...op.get(v), ...op.get(v), ...op.ne, ...op.bitselect,
+    ...op.get(v), ...op.get(zero), ...op.i32maxS,
     ...op.else, ...op.get(v), ...op.end,
   ] : [];
   const out = (k: number, vec: number[]): number[] => [...op.get(q), ...op.get(dStride), ...op.i32(k), ...op.mul, ...op.add, ...vec, ...finish, ...op.store];
@@ -176,4 +177,28 @@ export const RELU_GRAD: Func = { params: [I32, I32, I32, I32], locals: [[1, I32]
     ...op.get(xv), ...op.get(xv), ...op.ne, ...op.bitselect,
     ...op.fmul, ...op.store,
   ])];
+})() };
+
+// biasRelu(x, bias, out, rows, rowBytes, vecBytes, mode): for each row, over its first vecBytes (a multiple of 16):
+// out = x + bias (mode bit 0) then the ReLU of the wasm Relu kernel (mode bit 1: the signed-integer max of the bits
+// with 0, as XNNPACK computes it), as Add and Relu compute them after a convolution; out may be x.
+export const BIAS_RELU: Func = { params: [I32, I32, I32, I32, I32, I32, I32], locals: [[3, I32], [2, V128]], body: (() => {
+  const [x, bias, out, rows, rowBytes, vecBytes, mode] = [0, 1, 2, 3, 4, 5, 6];
+  const [r, off, i, v, zero] = [7, 8, 9, 10, 11];
+  const rowAt = (base: number): number[] => [...op.get(base), ...op.get(off), ...op.add, ...op.get(i), ...op.add];
+  return [...op.block, ...op.loop,
+    ...op.get(r), ...op.get(rows), ...op.geU, ...op.brIf(1),
+    ...op.i32(0), ...op.set(i),
+    ...loop16(i, vecBytes, [
+      ...rowAt(x), ...op.load, ...op.set(v),
+      ...op.get(mode), ...op.i32(1), ...op.and, ...op.ifV128, ...op.get(v), ...load(bias, i), ...op.fadd, ...op.else, ...op.get(v), ...op.end, ...op.set(v),
+      ...rowAt(out),
+      ...op.get(mode), ...op.i32(2), ...op.and, ...op.ifV128,
+      ...op.get(v), ...op.get(zero), ...op.i32maxS,
+      ...op.else, ...op.get(v), ...op.end,
+      ...op.store,
+    ]),
+    ...op.get(r), ...op.i32(1), ...op.add, ...op.set(r),
+    ...op.get(off), ...op.get(rowBytes), ...op.add, ...op.set(off), ...op.br(0),
+    ...op.end, ...op.end];
 })() };

@@ -14,11 +14,11 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmHeapBackend } from './wasm-kernel-utils.js';
 import { moduleBytes, type Func } from './wasm-asm.js';
-import { ADAM, MOMENTUM, POOL_GRAD_WINDOW, RELU_GRAD, RELU_GRAD_SUMS, SGD, transposeFunc } from './wasm-simd-funcs.js';
+import { ADAM, BIAS_RELU, MOMENTUM, POOL_GRAD_WINDOW, RELU_GRAD, RELU_GRAD_SUMS, SGD, transposeFunc } from './wasm-simd-funcs.js';
 
 const FUNCS: Record<string, Func> = {
   sgd: SGD, momentum: MOMENTUM, adam: ADAM, reluGradSums: RELU_GRAD_SUMS, transpose: transposeFunc(false), transposeBiasRelu: transposeFunc(true),
-  poolGradWindow: POOL_GRAD_WINDOW, reluGrad: RELU_GRAD,
+  poolGradWindow: POOL_GRAD_WINDOW, reluGrad: RELU_GRAD, biasRelu: BIAS_RELU,
 };
 
 /**
@@ -46,6 +46,7 @@ export interface SimdLoops {
   transposeBiasRelu(src: number, dst: number, rowBlocks: number, colBytes: number, srcStride: number, dstStride: number, bias: number, mode: number): void;
   poolGradWindow(x: number, dx: number, dy: number, rows: number, cols: number, rowStride: number, colStride: number, chanBytes: number): void;
   reluGrad(dy: number, x: number, out: number, bytes: number): void;
+  biasRelu(x: number, bias: number, out: number, rows: number, rowBytes: number, vecBytes: number, mode: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops | null>();
@@ -153,10 +154,11 @@ export function transpose2d(backend: WasmHeapBackend, x: TensorInfo, epilogue: T
         dst[c * rows + r] = src[r * cols + c]!;
         continue;
       }
-      let v = fsrc[r * cols + c]!;
-      if (bias !== null) v = Math.fround(v + bias[r]!);
-      if (epilogue.relu === true && !(v > 0) && !Number.isNaN(v)) v = 0;
-      fdst[c * rows + r] = v;
+      const o = c * rows + r;
+      if (bias !== null) fdst[o] = fsrc[r * cols + c]! + bias[r]!;
+      else dst[o] = src[r * cols + c]!;
+      // the wasm Relu: the signed-integer max of the bits with 0 (every value with its sign bit set becomes +0)
+      if (epilogue.relu === true && dst[o]! < 0) dst[o] = 0;
     }
   }
   return out;

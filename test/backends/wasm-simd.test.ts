@@ -63,6 +63,8 @@ describe('wasm SIMD loops', () => {
     for (const [r, c] of SHAPES) {
       const xv = rand([r, c], r + 7 * c);
       for (let k = 0; k < xv.length; k += 3) xv[k] = special[k % special.length]!;
+      const raw = new Int32Array(xv.buffer);
+      for (let k = 1; k < raw.length; k += 5) raw[k] = k % 2 === 0 ? 0xffc00000 | 0 : 0x7fc00001; // NaNs: negative, and a payload
       const x = tf.tensor2d(xv, [r, c]), bias = tf.tensor1d(rand([r], c).map((v, k) => (k % 4 === 1 ? -v * 1e-3 : v)));
       for (const [withBias, relu] of [[true, true], [true, false], [false, true]] as const) {
         const got = adopt(transpose2d(backend(), info(x), { ...(withBias ? { bias: info(bias) } : {}), relu }));
