@@ -3,11 +3,12 @@
  * outputs. A backend that registers them makes `applyGradients` update each variable in one kernel call instead
  * of the 2 (SGD), 4 (Momentum) or 11 (Adam) kernels of TensorFlow.js's optimizers, `crossEntropyLoss` on class
  * indices run one kernel forward and one backward instead of about ten each, `Relu`'s gradient one kernel instead
- * of two, and a Dense layer's product, bias and ReLU one kernel while a gradient tape records. 'kindling-native'
- * registers all of them, and so do kindling's wasm fixes; elsewhere the unfused paths run. No Ignite counterpart (PyTorch's fused
- * optimizers and its `cross_entropy` kernel play this role). Deviations: none; the optimizer updates, the Relu
- * gradient and the Dense layer are bit-identical to TensorFlow.js's, the loss equal to the unfused computation
- * within float32 rounding.
+ * of two, and a Dense or Conv2D layer's product (convolution), bias and ReLU one kernel while a gradient tape
+ * records, with one-kernel gradients. 'kindling-native' registers all of them, and so do kindling's wasm fixes;
+ * elsewhere the unfused paths run. No Ignite counterpart (PyTorch's fused optimizers and its `cross_entropy` kernel
+ * play this role). Deviations: none; the optimizer updates, the Relu gradient and the layers are bit-identical to
+ * TensorFlow.js's (the wasm Dense layer within float32 rounding), the loss equal to the unfused computation within
+ * float32 rounding.
  */
 import type { NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 
