@@ -12,33 +12,24 @@ import { FUSED_LAYER_KERNELS } from '../../src/backends/fused-kernels.js';
 import { setConvFusion } from '../../src/training/fused-conv.js';
 import { crossEntropyLoss } from '../../src/training/losses.js';
 import { rand } from './wasm-helpers.js';
+import { assertSameStep, profiledStep, seededConv, type StepResult } from './fused-layer-cases.js';
 
-const bits = (t: tf.Tensor): Buffer => Buffer.from(Float32Array.from(t.dataSync()).buffer);
 
 /** relu + bias (6 channels: a SIMD vector and a tail), linear + bias (stride 2, same), relu + bias (8), a Dense head. */
 function model(seed: number): tfl.Sequential {
-  const init = (s: number): ReturnType<typeof tfl.initializers.randomUniform> => tfl.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: seed + s });
-  const conv = (filters: number, extra: Omit<Parameters<typeof tfl.layers.conv2d>[0], 'filters' | 'kernelSize'>, s: number): tfl.layers.Layer =>
-    tfl.layers.conv2d({ filters, kernelSize: 3, kernelInitializer: init(s), biasInitializer: init(s + 1), ...extra });
+  const conv = seededConv(seed);
   return tfl.sequential({ layers: [
     conv(6, { inputShape: [9, 10, 3], activation: 'relu' }, 1),
     conv(5, { strides: 2, padding: 'same' }, 3),
     conv(8, { activation: 'relu', padding: 'same' }, 5),
     tfl.layers.flatten(),
-    tfl.layers.dense({ units: 4, kernelInitializer: init(7) }),
+    tfl.layers.dense({ units: 4, kernelInitializer: tfl.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: seed + 7 }) }),
   ] });
 }
 
-async function step(m: tfl.Sequential, x: tf.Tensor, y: tf.Tensor, fused: boolean): Promise<{ values: Buffer[]; kernels: string[] }> {
+async function step(m: tfl.Sequential, x: tf.Tensor, y: tf.Tensor, fused: boolean): Promise<StepResult> {
   setConvFusion(fused);
-  const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
-  let values: Buffer[] = [];
-  const profile = await tf.profile(() => {
-    const { value, grads } = tf.variableGrads(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, vars);
-    values = [bits(value), ...vars.map((v) => bits(grads[v.name]!))];
-    tf.dispose([value, grads]);
-  });
-  return { values, kernels: profile.kernels.map((k) => k.name) };
+  return profiledStep(m, x, y);
 }
 
 describe('fused Conv2D layer on wasm', () => {
@@ -60,7 +51,7 @@ describe('fused Conv2D layer on wasm', () => {
         const xs = Float32Array.from(rand([3, 9, 10, 3], 4), (v, i) => (withSpecial && i % 11 === 4 ? special[i % special.length]! : v));
         const x = tf.tensor4d(xs, [3, 9, 10, 3]), y = tf.tensor1d([0, 1, 3], 'int32');
         const fused = await step(m, x, y, true), unfused = await step(m, x, y, false);
-        fused.values.forEach((v, i) => assert.deepEqual(v, unfused.values[i], `value ${i} (special: ${String(withSpecial)})`));
+        assertSameStep(fused, unfused, `special: ${String(withSpecial)}`);
         assert.equal(fused.kernels.filter((k) => k === FUSED_LAYER_KERNELS.conv2d).length, 3, fused.kernels.join(','));
         assert.equal(fused.kernels.filter((k) => k === FUSED_LAYER_KERNELS.biasActGrad).length, 3, fused.kernels.join(','));
         assert.ok(!fused.kernels.includes('Add') && !fused.kernels.includes('Relu'), fused.kernels.join(','));

@@ -10,18 +10,16 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { NATIVE_BACKEND_NAME } from '../../../src/backends/native/index.js';
 import { FUSED_LAYER_KERNELS } from '../../../src/backends/fused-kernels.js';
 import { setConvFusion } from '../../../src/training/fused-conv.js';
-import { crossEntropyLoss } from '../../../src/training/losses.js';
 import { autocast } from '../../../src/amp/index.js';
 import { rand, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
+import { assertSameStep, bits, frozenStepBits, labels, profiledStep, seededConv, trainedWeights, type StepResult } from '../fused-layer-cases.js';
 
 const CONV = FUSED_LAYER_KERNELS.conv2d;
 const GRAD = FUSED_LAYER_KERNELS.biasActGrad;
 
 /** Conv2D variants: relu + bias, linear + bias (stride 2, same padding), no bias, tanh, then pooling and a Dense head. */
 function model(seed: number): tfl.Sequential {
-  const init = (s: number): ReturnType<typeof tfl.initializers.randomUniform> => tfl.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: seed + s });
-  const conv = (filters: number, extra: Omit<Parameters<typeof tfl.layers.conv2d>[0], 'filters' | 'kernelSize'>, s: number): tfl.layers.Layer =>
-    tfl.layers.conv2d({ filters, kernelSize: 3, kernelInitializer: init(s), biasInitializer: init(s + 1), ...extra });
+  const conv = seededConv(seed);
   return tfl.sequential({ layers: [
     conv(6, { inputShape: [11, 10, 3], activation: 'relu' }, 1),
     conv(5, { strides: 2, padding: 'same' }, 3),
@@ -30,32 +28,15 @@ function model(seed: number): tfl.Sequential {
     conv(8, { activation: 'relu' }, 9),
     tfl.layers.maxPooling2d({ poolSize: 2 }),
     tfl.layers.flatten(),
-    tfl.layers.dense({ units: 5, kernelInitializer: init(11) }),
+    tfl.layers.dense({ units: 5, kernelInitializer: tfl.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: seed + 11 }) }),
   ] });
 }
 
-interface StepResult { loss: Buffer; grads: Buffer[]; kernels: string[] }
-
-const bits = (t: tf.Tensor): Buffer => Buffer.from(Float32Array.from(t.dataSync()).buffer);
-
+/** One profiled training step with the fused Conv2D layer on or off. */
 async function step(m: tfl.Sequential, x: tf.Tensor, y: tf.Tensor, fused: boolean): Promise<StepResult> {
   setConvFusion(fused);
-  const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
-  let out: Omit<StepResult, 'kernels'> = { loss: Buffer.alloc(0), grads: [] };
-  const profile = await tf.profile(() => {
-    const { value, grads } = tf.variableGrads(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, vars);
-    out = { loss: bits(value), grads: vars.map((v) => bits(grads[v.name]!)) };
-    tf.dispose([value, grads]);
-  });
-  return { ...out, kernels: profile.kernels.map((k) => k.name) };
+  return profiledStep(m, x, y);
 }
-
-function assertSameStep(a: StepResult, b: StepResult, what: string): void {
-  assert.deepEqual(a.loss, b.loss, `${what}: loss`);
-  a.grads.forEach((g, i) => assert.deepEqual(g, b.grads[i], `${what}: gradient #${i}`));
-}
-
-const labels = (n: number): tf.Tensor => tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 3) % 5), 'int32');
 
 describe('kindling-native fused Conv2D layer', { skip: skipReason() }, () => {
   before(setUpNative);
@@ -93,18 +74,9 @@ describe('kindling-native fused Conv2D layer', { skip: skipReason() }, () => {
     const run = (fused: boolean): Buffer[] => {
       setConvFusion(fused);
       const m = model(11);
-      const opt = tf.train.momentum(0.05, 0.9);
       const x = tf.tensor(rand([4, 11, 10, 3], 2), [4, 11, 10, 3]), y = labels(4);
-      const once = (): void => {
-        opt.minimize(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, true)?.dispose();
-      };
-      once();
-      const before = tf.memory().numTensors;
-      for (let i = 0; i < 4; i++) once();
-      assert.equal(tf.memory().numTensors, before, 'tensors after 4 steps');
-      const weights = m.getWeights().map(bits);
+      const weights = trainedWeights(m, x, y, 4);
       tf.dispose([x, y]);
-      opt.dispose();
       m.dispose();
       return weights;
     };
@@ -116,18 +88,8 @@ describe('kindling-native fused Conv2D layer', { skip: skipReason() }, () => {
       setConvFusion(fused);
       const m = model(21);
       m.layers[1]!.trainable = false; // the fused kernel computes its bias gradient, which nobody uses
-      const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
       const x = tf.tensor(rand([3, 11, 10, 3], 4), [3, 11, 10, 3]), y = labels(3);
-      const once = (): Buffer[] => {
-        const { value, grads } = tf.variableGrads(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, vars);
-        const out = [bits(value), ...vars.map((v) => bits(grads[v.name]!))];
-        tf.dispose([value, grads]);
-        return out;
-      };
-      once();
-      const before = tf.memory().numTensors;
-      const out = once();
-      assert.equal(tf.memory().numTensors, before, 'tensors after a step');
+      const out = frozenStepBits(m, x, y);
       tf.dispose([x, y]);
       m.dispose();
       return out;

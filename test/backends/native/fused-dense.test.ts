@@ -10,9 +10,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { NATIVE_BACKEND_NAME } from '../../../src/backends/native/index.js';
 import { FUSED_LAYER_KERNELS } from '../../../src/backends/fused-kernels.js';
 import { setDenseFusion } from '../../../src/training/fused-dense.js';
-import { crossEntropyLoss } from '../../../src/training/losses.js';
 import { autocast } from '../../../src/amp/index.js';
 import { rand, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
+import { assertSameStep, bits, frozenStepBits, profiledStep, trainedWeights, type StepResult } from '../fused-layer-cases.js';
 
 const DENSE = FUSED_LAYER_KERNELS.dense;
 const DENSE_GRAD = FUSED_LAYER_KERNELS.denseGrad;
@@ -29,26 +29,10 @@ function model(seed: number): tfl.Sequential {
   ] });
 }
 
-interface StepResult { loss: Buffer; grads: Buffer[]; kernels: string[] }
-
-const bits = (t: tf.Tensor): Buffer => Buffer.from(Float32Array.from(t.dataSync()).buffer);
-
-/** Loss, gradients (raw bits) and the kernels run by one training step of `m` on `x`, `y`. */
+/** One profiled training step with the fused Dense layer on or off. */
 async function step(m: tfl.Sequential, x: tf.Tensor, y: tf.Tensor, fused: boolean): Promise<StepResult> {
   setDenseFusion(fused);
-  const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
-  let out: Omit<StepResult, 'kernels'> = { loss: Buffer.alloc(0), grads: [] };
-  const profile = await tf.profile(() => {
-    const { value, grads } = tf.variableGrads(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, vars);
-    out = { loss: bits(value), grads: vars.map((v) => bits(grads[v.name]!)) };
-    tf.dispose([value, grads]);
-  });
-  return { ...out, kernels: profile.kernels.map((k) => k.name) };
-}
-
-function assertSameStep(a: StepResult, b: StepResult, what: string): void {
-  assert.deepEqual(a.loss, b.loss, `${what}: loss`);
-  a.grads.forEach((g, i) => assert.deepEqual(g, b.grads[i], `${what}: gradient #${i}`));
+  return profiledStep(m, x, y);
 }
 
 describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
@@ -92,19 +76,9 @@ describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
     const run = (fused: boolean): Buffer[] => {
       setDenseFusion(fused);
       const m = model(11);
-      const opt = tf.train.momentum(0.05, 0.9);
       const x = tf.tensor(rand([16, 13], 2), [16, 13]), y = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 5), 'int32');
-      const once = (): void => {
-        const cost = opt.minimize(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, true);
-        cost?.dispose();
-      };
-      once();
-      const before = tf.memory().numTensors;
-      for (let i = 0; i < 5; i++) once();
-      assert.equal(tf.memory().numTensors, before, 'tensors after 5 steps');
-      const weights = m.getWeights().map(bits);
+      const weights = trainedWeights(m, x, y, 5);
       tf.dispose([x, y]);
-      opt.dispose();
       m.dispose();
       return weights;
     };
@@ -117,18 +91,8 @@ describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
       const m = model(21);
       // a middle ReLU layer: the fused kernel computes its kernel and bias gradients too, which nobody uses
       m.layers[3]!.trainable = false;
-      const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
       const x = tf.tensor(rand([9, 13], 4), [9, 13]), y = tf.tensor1d(Array.from({ length: 9 }, (_, i) => i % 5), 'int32');
-      const once = (): Buffer[] => {
-        const { value, grads } = tf.variableGrads(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, vars);
-        const out = [bits(value), ...vars.map((v) => bits(grads[v.name]!))];
-        tf.dispose([value, grads]);
-        return out;
-      };
-      once();
-      const before = tf.memory().numTensors;
-      const out = once();
-      assert.equal(tf.memory().numTensors, before, 'tensors after a step');
+      const out = frozenStepBits(m, x, y);
       tf.dispose([x, y]);
       m.dispose();
       return out;
