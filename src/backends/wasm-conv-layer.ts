@@ -43,9 +43,9 @@ export function makeConvLayer(conv: KernelFunc | undefined, fusedConv: KernelFun
       b.disposeData(out.dataId);
       throw new TypeError(`wasm KindlingConv2D: bias must be float32 [${channels}], received ${bias.dtype} [${bias.shape.join(', ')}]`);
     }
-    const mode = (bias === undefined ? 0 : 1) | (act === 'relu' ? 2 : 0);
+    const mode = (bias === undefined ? 0 : 1) | 2; // (a ReLU from here on)
     const n = sizeOf(out.shape);
-    if (mode === 0 || n === 0) return out;
+    if (n === 0) return out;
     // In place over the convolution's output (a fresh tensor no one else holds).
     const y = b.typedArrayFromHeap(out) as Float32Array, bv = bias === undefined ? null : b.typedArrayFromHeap(bias) as Float32Array;
     const rows = n / channels, c4 = channels - (channels % 4);

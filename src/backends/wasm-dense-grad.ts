@@ -14,6 +14,9 @@ import { KernelScope, sizeOf, type KernelArgs, type StockKernels, type WasmHeapB
 import { makeBatchMatMul } from './wasm-matmul.js';
 import { simdLoops } from './wasm-simd.js';
 
+/** TensorFlow.js's Step: 1 where x > 0, 0 elsewhere, NaN where x is NaN (the SIMD loops' rule, for the tails). */
+const step = (x: number): number => (Number.isNaN(x) ? x : x > 0 ? 1 : 0);
+
 function matrix(info: TensorInfo | undefined, what: string): [number, number] {
   if (info?.dtype !== 'float32' || info.shape.length !== 2) {
     throw new TypeError(`wasm KindlingDenseGrad: '${what}' must be a float32 matrix, received ${info?.dtype ?? 'none'} [${info?.shape.join(', ') ?? ''}]`);
@@ -55,7 +58,7 @@ export function biasActGrad(b: WasmHeapBackend, dyInfo: TensorInfo, yInfo: Tenso
       let v = dy[i]!;
       if (y !== null) {
         const yi = y[i]!;
-        v = f(v * (Number.isNaN(yi) ? yi : yi > 0 ? 1 : 0));
+        v = f(v * step(yi));
         g[i] = v;
       }
       s = f(s + v);
@@ -126,8 +129,7 @@ export function makeReluGrad(stock: StockKernels): KernelFunc {
     const n = o.length, n4 = n - (n % 4);
     loops.reluGrad(d.byteOffset, xs.byteOffset, o.byteOffset, 4 * n4);
     for (let i = n4; i < n; i++) {
-      const v = xs[i]!;
-      o[i] = Math.fround(d[i]! * (Number.isNaN(v) ? v : v > 0 ? 1 : 0));
+      o[i] = Math.fround(d[i]! * step(xs[i]!));
     }
     return out;
   };

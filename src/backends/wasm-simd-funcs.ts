@@ -5,6 +5,26 @@
  */
 import { F32, I32, V128, at, load, loop16, op, type Func } from './wasm-asm.js';
 
+/**
+ * Pushes TensorFlow.js's Step of the vector in local `y` (1 where y > 0, 0 elsewhere, NaN where y is NaN), given
+ * locals holding splats of 1 and 0: bitselect(y, bitselect(1, 0, y > 0), y != y), where bitselect(a, b, mask) takes
+ * a's bits where mask's are set.
+ */
+const stepOf = (y: number, one: number, zero: number): number[] => [
+  ...op.get(y), ...op.get(one), ...op.get(zero), ...op.get(y), ...op.get(zero), ...op.gt, ...op.bitselect,
+  ...op.get(y), ...op.get(y), ...op.ne, ...op.bitselect,
+];
+
+/**
+ * Pushes the vector in local `v` plus the bias vector `biasVec` pushes (when bit 0 of local `mode` is set; `v` is
+ * updated), then through the wasm Relu (bit 1): XNNPACK's signed-integer max of the bits with the zero vector in
+ * local `zero`, so every value whose sign bit is set, -0 and negative NaNs included, becomes +0.
+ */
+const biasReluOf = (v: number, biasVec: number[], mode: number, zero: number): number[] => [
+  ...op.get(mode), ...op.i32(1), ...op.and, ...op.ifV128, ...op.get(v), ...biasVec, ...op.fadd, ...op.else, ...op.get(v), ...op.end, ...op.set(v),
+  ...op.get(mode), ...op.i32(2), ...op.and, ...op.ifV128, ...op.get(v), ...op.get(zero), ...op.i32maxS, ...op.else, ...op.get(v), ...op.end,
+];
+
 // sgd(v, g, out, bytes, c): out = c * g + v
 export const SGD: Func = { params: [I32, I32, I32, I32, F32], locals: [[1, I32], [1, V128]], body: (() => {
   const [v, g, out, end, c, i, vc] = [0, 1, 2, 3, 4, 5, 6];
@@ -61,9 +81,7 @@ export const RELU_GRAD_SUMS: Func = { params: [I32, I32, I32, I32, I32, I32, I32
     ...loop16(i, vecBytes, [
       ...op.get(relu), ...op.ifV128,
       ...rowAt(g), ...rowAt(dy), ...op.load, ...rowAt(y), ...op.load, ...op.set(yv),
-      // step(y) = bitselect(y, bitselect(1, 0, y > 0), y != y); bitselect(a, b, mask): a where mask bits are set
-      ...op.get(yv), ...op.get(one), ...op.get(zero), ...op.get(yv), ...op.get(zero), ...op.gt, ...op.bitselect,
-      ...op.get(yv), ...op.get(yv), ...op.ne, ...op.bitselect,
+      ...stepOf(yv, one, zero),
       ...op.fmul, ...op.tee(gv), ...op.store, ...op.get(gv),
       ...op.else, ...rowAt(dy), ...op.load,
       ...op.end,
@@ -90,13 +108,7 @@ export function transposeFunc(epilogue: boolean): Func {
   const [r0, r1, r2, r3, t0, t1, t2, t3, bv, zero, v] = [at5(0), at5(1), at5(2), at5(3), at5(4), at5(5), at5(6), at5(7), at5(8), at5(9), at5(10)];
   const rowAt = (k: number): number[] => [...op.get(p), ...op.get(sStride), ...op.i32(k), ...op.mul, ...op.add, ...op.get(jb), ...op.add];
   // bias then ReLU on the vector on the stack, as the mode says
-  const finish = epilogue ? [
-    ...op.set(v),
-    ...op.get(mode), ...op.i32(1), ...op.and, ...op.ifV128, ...op.get(v), ...op.get(bv), ...op.fadd, ...op.else, ...op.get(v), ...op.end, ...op.set(v),
-    ...op.get(mode), ...op.i32(2), ...op.and, ...op.ifV128,
-    ...op.get(v), ...op.get(zero), ...op.i32maxS,
-    ...op.else, ...op.get(v), ...op.end,
-  ] : [];
+  const finish = epilogue ? [...op.set(v), ...biasReluOf(v, op.get(bv), mode, zero)] : [];
   const out = (k: number, vec: number[]): number[] => [...op.get(q), ...op.get(dStride), ...op.i32(k), ...op.mul, ...op.add, ...vec, ...finish, ...op.store];
   const body = [
     ...op.get(sStride), ...op.i32(4), ...op.mul, ...op.set(rowStep),
@@ -173,8 +185,7 @@ export const RELU_GRAD: Func = { params: [I32, I32, I32, I32], locals: [[1, I32]
   const [dy, x, out, end, i, one, zero, xv] = [0, 1, 2, 3, 4, 5, 6, 7];
   return [...op.f32(1), ...op.splat, ...op.set(one), ...loop16(i, end, [
     ...at(out, i), ...load(dy, i), ...load(x, i), ...op.set(xv),
-    ...op.get(xv), ...op.get(one), ...op.get(zero), ...op.get(xv), ...op.get(zero), ...op.gt, ...op.bitselect,
-    ...op.get(xv), ...op.get(xv), ...op.ne, ...op.bitselect,
+    ...stepOf(xv, one, zero),
     ...op.fmul, ...op.store,
   ])];
 })() };
@@ -190,13 +201,7 @@ export const BIAS_RELU: Func = { params: [I32, I32, I32, I32, I32, I32, I32], lo
     ...op.get(r), ...op.get(rows), ...op.geU, ...op.brIf(1),
     ...op.i32(0), ...op.set(i),
     ...loop16(i, vecBytes, [
-      ...rowAt(x), ...op.load, ...op.set(v),
-      ...op.get(mode), ...op.i32(1), ...op.and, ...op.ifV128, ...op.get(v), ...load(bias, i), ...op.fadd, ...op.else, ...op.get(v), ...op.end, ...op.set(v),
-      ...rowAt(out),
-      ...op.get(mode), ...op.i32(2), ...op.and, ...op.ifV128,
-      ...op.get(v), ...op.get(zero), ...op.i32maxS,
-      ...op.else, ...op.get(v), ...op.end,
-      ...op.store,
+      ...rowAt(out), ...rowAt(x), ...op.load, ...op.set(v), ...biasReluOf(v, load(bias, i), mode, zero), ...op.store,
     ]),
     ...op.get(r), ...op.i32(1), ...op.add, ...op.set(r),
     ...op.get(off), ...op.get(rowBytes), ...op.add, ...op.set(off), ...op.br(0),
