@@ -28,3 +28,4 @@ export { createIterator, dataLength, isDataSource, type BatchIterator, type Data
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
 export { isThenable, type Handler, type HandlerFn } from './handlers.js';
 export type { EngineStateDict } from './state-dict.js';
+export type { EngineLike, StateHolder } from './engine-like.js';

@@ -6,7 +6,7 @@
  */
 
 import { Events, type RemovableEventHandle } from '../engine/index.js';
-import type { EngineLike } from './param-scheduler/engine-like.js';
+import type { EngineLike } from '../engine/index.js';
 
 /** Options of {@link EpochOutputStore}. */
 export interface EpochOutputStoreOptions<T> {

@@ -8,7 +8,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { EngineLike } from './param-scheduler/engine-like.js';
+import type { EngineLike } from '../engine/index.js';
 
 /** Options of {@link TerminateOnNan}. */
 export interface TerminateOnNanOptions {

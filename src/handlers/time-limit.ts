@@ -5,7 +5,7 @@
  * `engine.logger.info`.
  */
 
-import type { EngineLike } from './param-scheduler/engine-like.js';
+import type { EngineLike } from '../engine/index.js';
 
 /** Options of {@link TimeLimit}. */
 export interface TimeLimitOptions {

@@ -17,7 +17,7 @@
  */
 
 import { Events, type RemovableEventHandle } from '../engine/index.js';
-import type { EngineLike } from './param-scheduler/engine-like.js';
+import type { EngineLike } from '../engine/index.js';
 
 /** Aggregated statistics of a list of durations (seconds). `min/max` are `[value, index]`; given from two samples. */
 export interface TimeStats {

@@ -9,7 +9,7 @@
  */
 
 import { Events, type EventKey, type RemovableEventHandle, type State } from '../../engine/index.js';
-import type { EngineLike } from './engine-like.js';
+import type { EngineLike } from '../../engine/index.js';
 import { toParamTarget, type ParamTarget, type ParamTargetLike } from './target.js';
 
 /** A `[eventIndex, value]` pair returned by the `simulateValues` static methods. */

@@ -6,7 +6,7 @@
  */
 
 import { checkNumEvents, ParamScheduler, type SchedulerOptions, type SimulatedValue } from './base.js';
-import type { EngineLike } from './engine-like.js';
+import type { EngineLike } from '../../engine/index.js';
 
 function checkSchedulers(list: readonly ParamScheduler[], durations: readonly number[]): void {
   const schedulers: readonly ParamScheduler[] = list;

@@ -13,7 +13,7 @@ export {
   type CyclicalSchedulerOptions,
   type LinearCyclicalSchedulerOptions,
 } from './cyclical.js';
-export type { EngineLike, StateHolder } from './engine-like.js';
+export type { EngineLike, StateHolder } from '../../engine/index.js';
 export { PiecewiseLinear, type Milestone, type PiecewiseLinearOptions } from './piecewise-linear.js';
 export { ReduceLROnPlateauScheduler, type ReduceLROnPlateauOptions } from './reduce-on-plateau.js';
 export {

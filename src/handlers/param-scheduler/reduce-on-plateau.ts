@@ -7,7 +7,7 @@
  */
 
 import { ParamScheduler, checkNumEvents, scratchTarget, type SchedulerOptions, type SimulatedValue } from './base.js';
-import type { EngineLike } from './engine-like.js';
+import type { EngineLike } from '../../engine/index.js';
 import type { ParamTargetLike } from './target.js';
 import { State } from '../../engine/index.js';
 

@@ -7,7 +7,7 @@
 
 import { Events, State, type EventKey, type RemovableEventHandle } from '../../engine/index.js';
 import { BaseParamScheduler, checkNumEvents, recordHistory, type SchedulerOptions, type SimulatedValue } from './base.js';
-import type { EngineLike, StateHolder } from './engine-like.js';
+import type { EngineLike, StateHolder } from '../../engine/index.js';
 import { parseMilestones, piecewiseLinearValue, type Milestone } from './piecewise-linear.js';
 
 /** Options shared by the state schedulers. */

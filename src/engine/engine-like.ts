@@ -1,11 +1,15 @@
 /**
- * @module The part of the `Engine` API the control and scheduling handlers use. Port of nothing in Ignite: Python
+ * @module The part of the `Engine` API that handlers and metrics use. Port of nothing in Ignite: Python
  * duck-types the engine, while TypeScript's `Engine<TBatch, TOutput>` is invariant in its type parameters, so a handler
  * typed against `Engine` would not accept an `Engine<number, number>`. Handlers take this structural type instead,
  * which every `Engine` (and subclass) satisfies.
  */
 
-import type { EventKey, Handler, Logger, RemovableEventHandle, State } from '../../engine/index.js';
+import type { EventKey } from './events.js';
+import type { Handler } from './handlers.js';
+import type { Logger } from './logger.js';
+import type { RemovableEventHandle } from './removable-handle.js';
+import type { State } from './state.js';
 
 /**
  * What kindling's handlers need from an engine: its state, logger, `terminate()` and handler registration.
