@@ -2,17 +2,19 @@
 // Runs every bench/*.bench.ts one after the other (never two at once: see ../shared/benchmarks.md).
 // Usage: node scripts/run-bench.mjs [substring filter ...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const filters = process.argv.slice(2);
-const files = readdirSync('bench')
-  .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
+// kindling's benchmarks, then each workspace package's (the kernels'), run on the packages' TypeScript sources.
+const dirs = ['bench', ...readdirSync('packages').map((p) => join('packages', p, 'bench')).filter((d) => existsSync(d))];
+const files = dirs
+  .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.bench.ts')).sort().map((f) => join(d, f)))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 let failed = 0;
 for (const f of files) {
-  console.log(`\n== bench/${f}`);
-  const res = spawnSync(process.execPath, ['--import', 'tsx', `bench/${f}`], { stdio: 'inherit' });
+  console.log(`\n== ${f}`);
+  const res = spawnSync(process.execPath, ['--conditions=kindling-source', '--import', 'tsx', f], { stdio: 'inherit' });
   if (res.status !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);

@@ -10,8 +10,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { activateBackend, applyGradients, autocast, createSupervisedTrainer, crossEntropyLoss, type Engine } from '../../src/index.js';
 import { buildModel, toTensors, type HostBatches, type Workload } from './models.js';
-import { prepareWasmThreads, wasmThreadsStatus } from '../../src/backends/wasm-threads.js';
-import { setWasmInitHook } from '../../src/training/device.js';
+import { prepareWasmThreads, wasmThreadsStatus } from '@kindling/kernels/node';
+import { setWasmInitHook } from '../../src/backends/device.js';
 
 /** A backend the benchmark may run on, and whether it could be loaded. */
 export interface BackendStatus {
@@ -21,13 +21,13 @@ export interface BackendStatus {
   note: string;
 }
 
-/** The native backend module's API (src/backends/native, written in parallel; loaded dynamically). */
+/** The native backend's API in `@kindling/kernels/node` (loaded dynamically: the addon may be missing). */
 interface NativeModule {
   registerNativeBackend?: () => boolean;
   nativeBackendStatus?: () => { available: boolean; reason?: string | null };
 }
 
-const NATIVE_MODULE = '../../src/backends/native/index.js';
+const NATIVE_MODULE = '@kindling/kernels/node';
 const TFJS_NODE = '@tensorflow/tfjs-node';
 
 function firstLine(e: unknown): string {
@@ -42,10 +42,9 @@ async function loadNative(threads: number): Promise<BackendStatus> {
   try {
     mod = (await import(NATIVE_MODULE)) as NativeModule;
   } catch (e) {
-    const missing = (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && firstLine(e).includes('backends/native');
-    return { name, available: false, note: missing ? 'src/backends/native does not exist yet' : `import failed: ${firstLine(e)}` };
+    return { name, available: false, note: `import failed: ${firstLine(e)}` };
   }
-  if (typeof mod.registerNativeBackend !== 'function') return { name, available: false, note: 'src/backends/native does not export registerNativeBackend()' };
+  if (typeof mod.registerNativeBackend !== 'function') return { name, available: false, note: '@kindling/kernels/node does not export registerNativeBackend()' };
   const status = mod.nativeBackendStatus?.();
   if (status !== undefined && !status.available) return { name, available: false, note: `unavailable: ${status.reason ?? 'no reason given'}` };
   let ok: boolean;

@@ -15,6 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { assertAmpDtype, type AmpDtype } from './host-rounding.js';
 import { roundTensor } from './device-rounding.js';
+import { noteAutocastScope, reducedPrecisionKernel } from '@kindling/kernels/contract';
+
+export { autocastActiveOn, reducedPrecisionKernel, registerReducedPrecisionKernel } from '@kindling/kernels/contract';
 
 /**
  * The kernels autocast runs in reduced precision: matmul and 2-D, depthwise and 3-D convolution, forward and
@@ -45,31 +48,6 @@ interface Installation {
 const installed = new Map<string, Installation>();
 /** > 0 while a wrapped kernel runs, so kernels it calls internally are not rounded twice. */
 let wrappedDepth = 0;
-/** Kernels that compute in a reduced dtype natively, by `backend/kernel/dtype`. */
-const reducedPrecisionKernels = new Map<string, KernelFunc>();
-
-/**
- * Registers a kernel that computes natively in a reduced dtype (for example bfloat16 matmul with float32
- * accumulation on OpenBLAS `sbgemm`): inside {@link autocast} with that dtype, on that backend, it replaces the
- * emulation (rounding float32 operands with tensor ops). It must have autocast's semantics: float32 operands rounded
- * to `dtype` (round-to-nearest-even), products accumulated in at least float32, the float32 output rounded to
- * `dtype`. Used by kindling's native backend; backends packages can register their own.
- *
- * @param backendName - the backend, e.g. `'kindling-native'`.
- * @param kernelName - one of {@link AUTOCAST_KERNELS}.
- * @param dtype - the reduced dtype it computes in.
- * @param kernelFunc - the kernel, or null to remove a registration.
- * @example
- * ```ts
- * registerReducedPrecisionKernel('kindling-native', 'BatchMatMul', 'bfloat16', bf16BatchMatMul);
- * ```
- */
-export function registerReducedPrecisionKernel(backendName: string, kernelName: string, dtype: AmpDtype, kernelFunc: KernelFunc | null): void {
-  const key = `${backendName}/${kernelName}/${dtype}`;
-  if (kernelFunc === null) reducedPrecisionKernels.delete(key);
-  else reducedPrecisionKernels.set(key, kernelFunc);
-}
-
 /**
  * The autocast dtype PyTorch would pick for a device: `'float16'` on GPU backends (`webgl`, `webgpu`, and the
  * `'gpu'` device alias), `'bfloat16'` otherwise (cpu, wasm, tensorflow), as `torch.autocast` does for cuda/cpu.
@@ -117,29 +95,12 @@ function roundOutput(info: TensorInfo, backend: tf.KernelBackend, dtype: AmpDtyp
   }
 }
 
-/**
- * The reduced-precision kernel registered for a backend, kernel and dtype (see
- * {@link registerReducedPrecisionKernel}), if any.
- *
- * @param backendName - the backend.
- * @param kernelName - the kernel.
- * @param dtype - the reduced dtype.
- * @returns the kernel function, or undefined when autocast emulates that dtype there.
- * @example
- * ```ts
- * reducedPrecisionKernel('kindling-native', 'BatchMatMul', 'bfloat16') !== undefined; // native bfloat16 products
- * ```
- */
-export function reducedPrecisionKernel(backendName: string, kernelName: string, dtype: AmpDtype): KernelFunc | undefined {
-  return reducedPrecisionKernels.get(`${backendName}/${kernelName}/${dtype}`);
-}
-
 function wrapKernelFunc(original: KernelFunc, kernelName: string, backendName: string): KernelFunc {
   return (params) => {
     const dtype = scopeStack[scopeStack.length - 1];
     if (dtype === undefined || wrappedDepth > 0) return original(params);
     const backend = params.backend as tf.KernelBackend;
-    const native = reducedPrecisionKernels.get(`${backendName}/${kernelName}/${dtype}`);
+    const native = reducedPrecisionKernel(backendName, kernelName, dtype);
     wrappedDepth++;
     if (native !== undefined) {
       try {
@@ -177,6 +138,7 @@ function install(backendName: string): void {
   }
   const entry: Installation = { originals: new Map(), wrappers: new Set(), depth: 1 };
   installed.set(backendName, entry);
+  noteAutocastScope(backendName, 1);
   for (const kernelName of AUTOCAST_KERNELS) {
     const original = tf.getKernel(kernelName, backendName);
     if (original === undefined) continue;
@@ -194,6 +156,7 @@ function uninstall(backendName: string): void {
   entry.depth--;
   if (entry.depth > 0) return;
   installed.delete(backendName);
+  noteAutocastScope(backendName, -1);
   for (const [kernelName, original] of entry.originals) {
     const current = tf.getKernel(kernelName, backendName);
     // Leave the registry alone if someone replaced our wrapper in the meantime.
@@ -206,21 +169,6 @@ function uninstall(backendName: string): void {
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null &&
     typeof (value as { then?: unknown }).then === 'function';
-}
-
-/**
- * Whether an `autocast` scope has swapped reduced-precision kernels in on `backendName` right now. Fused paths that
- * would bypass those kernels (training/fused-dense.ts) check it and step aside.
- *
- * @param backendName - a TensorFlow.js backend name.
- * @returns true inside `autocast(...)` on that backend.
- * @example
- * ```ts
- * autocast('bfloat16', () => autocastActiveOn(tf.getBackend())); // true
- * ```
- */
-export function autocastActiveOn(backendName: string): boolean {
-  return installed.has(backendName);
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KindlingError } from '../errors.js';
-import { applyGradients } from '../training/optimizer-update.js';
+import { applyGradients } from '../backends/optimizer-update.js';
 
 /**
  * Constructor options of {@link GradScaler}; every field is optional and defaults to PyTorch's value.

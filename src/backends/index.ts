@@ -1,6 +1,13 @@
-/** @module Backend helpers: kernel fixes for TensorFlow.js's wasm backend, the fused kernel contracts (optimizer updates, losses). No Ignite counterpart. Deviations: none. */
-export { installWasmFixes, uninstallWasmFixes, wasmFixesInstalled, WASM_FIXED_KERNELS } from './wasm-fixes.js';
-export { setWasmSimdLoops } from './wasm-simd.js';
+/**
+ * @module backends kindling's side of the backend contract: device selection (`device: 'auto'`, the CLI's
+ * `--backend`), `applyGradients` (one fused update kernel per variable where the backend has one), the fused
+ * cross-entropy, and the kernels' install entry points re-exported from `@kindling/kernels`. No Ignite counterpart
+ * (PyTorch's devices and fused kernels play this role). Deviations: none.
+ */
+export { AUTO_ORDER, activateBackend, installBackends, missingKernels, registeredBackends, resolveDevice, selectBackend } from './device.js';
+export { applyGradients, type OptimizerGradients } from './optimizer-update.js';
 export {
-  FUSED_GRADIENT_KERNELS, FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS, type FusedInPlaceBackend, type FusedOptimizerKind,
-} from './fused-kernels.js';
+  FUSED_GRADIENT_KERNELS, FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS, WASM_FIXED_KERNELS, installKernels,
+  installWasmFixes, kernelsInstalled, setConvFusion, setDenseFusion, setWasmSimdLoops, uninstallKernels, uninstallWasmFixes,
+  wasmFixesInstalled, type FusedInPlaceBackend, type FusedOptimizerKind, type KernelsStatus,
+} from '@kindling/kernels';

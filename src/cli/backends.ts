@@ -1,15 +1,14 @@
 /**
- * @module Backend set-up for the CLI (Node): registers the TensorFlow.js backends that can run here and picks one.
- * `auto` prefers kindling's native OpenBLAS backend, then `tensorflow` (tfjs-node, when the user installed it), then
- * `wasm`, then `cpu`.
+ * @module Backend set-up for the CLI (Node): imports the optional TensorFlow.js backend packages that can run here
+ * (wasm, tfjs-node), then picks one with the same function as the trainers' `device` option
+ * (`selectBackend`, backends/device.ts): `auto` prefers kindling's native OpenBLAS backend, then `tensorflow`
+ * (tfjs-node, when the user installed it), then `wasm`, then `cpu`.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { installWasmFixes } from '../backends/index.js';
-import { prepareWasmThreads, requestedWasmThreads, wasmThreadsStatus } from '../backends/wasm-threads.js';
-import { activateBackend, setWasmInitHook } from '../training/device.js';
-import { NATIVE_BACKEND_NAME, nativeBackendStatus, registerNativeBackend } from '../backends/native/index.js';
+import { NATIVE_BACKEND_NAME, installNodeKernels, nativeBackendStatus, prepareWasmThreads, requestedWasmThreads, wasmThreadsStatus } from '@kindling/kernels/node';
+import { selectBackend, setBackendInstaller, setWasmInitHook } from '../backends/device.js';
 import { CliError } from './errors.js';
 
 /** What `kindling info` reports for one backend. */
@@ -39,7 +38,10 @@ async function tryImport(specifier: string): Promise<string | null> {
  */
 export async function probeBackends(): Promise<BackendStatus[]> {
   const out: BackendStatus[] = [];
-  const native = registerNativeBackend();
+  setBackendInstaller(() => {
+    installNodeKernels();
+  });
+  const native = installNodeKernels().native;
   out.push({
     name: NATIVE_BACKEND_NAME,
     available: native,
@@ -87,29 +89,20 @@ function threadsPlan(): string {
 export async function setupBackend(requested: string, needs: readonly string[] = [], wasmThreads?: number): Promise<string> {
   const statuses = await probeBackends();
   const available = statuses.filter((s) => s.available).map((s) => s.name);
-  if (available.includes('wasm')) installWasmFixes();
-  const missing = (name: string): string[] => needs.filter((k) => tf.getKernel(k, name) === undefined);
-  const candidates = requested === 'auto' ? available.filter((name) => missing(name).length === 0) : [requested];
-  for (const name of candidates) {
-    if (!available.includes(name) && tf.findBackendFactory(name) === null) break;
-    if (missing(name).length > 0) {
-      throw new CliError(
-        `backend '${name}' cannot run this model: it has no ${missing(name).join(', ')} kernel ` +
-          'Use --backend auto, or another backend.',
-      );
-    }
-    try {
-      if (name === 'wasm') setWasmInitHook(() => prepareWasmThreads(wasmThreads));
-      await activateBackend(name);
-      // The cpu backend greets Node users once with an advert for tfjs-node; `kindling info` covers that.
-      if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-      return name;
-    } catch {
-      // Fall through to the error below (or the next candidate for 'auto').
-    }
+  if (requested !== 'auto' && !available.includes(requested) && tf.findBackendFactory(requested) === null) {
+    throw new CliError(
+      `backend '${requested}' is not available here; available: ${available.join(', ')}. ` +
+        "Use --backend auto, or install the package of that backend (e.g. '@tensorflow/tfjs-node' for tensorflow).",
+    );
   }
-  throw new CliError(
-    `backend '${requested}' is not available here; available: ${available.join(', ')}. ` +
-      "Use --backend auto, or install the package of that backend (e.g. '@tensorflow/tfjs-node' for tensorflow).",
-  );
+  setWasmInitHook(() => prepareWasmThreads(wasmThreads));
+  try {
+    const name = await selectBackend(requested, needs);
+    // The cpu backend greets Node users once with an advert for tfjs-node; `kindling info` covers that.
+    if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+    return name;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliError(message.replace("Use 'auto'", 'Use --backend auto'));
+  }
 }

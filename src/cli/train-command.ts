@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { NATIVE_BACKEND_NAME, setNativeBackendThreads } from '../backends/native/index.js';
+import { NATIVE_BACKEND_NAME, setNativeBackendThreads } from '@kindling/kernels/node';
 import { DataLoader } from '../data/index.js';
 import { Events } from '../engine/index.js';
 import { Checkpoint, globalStepFromEngine } from '../handlers/checkpoint/index.js';

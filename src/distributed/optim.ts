@@ -10,7 +10,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { GradScaler, type GradScalerStepOptions } from '../amp/grad-scaler.js';
-import { applyFused } from '../training/optimizer-update.js';
+import { applyFused } from '../backends/optimizer-update.js';
 import { allReduceArray, getWorldSize } from './context.js';
 
 type Gradients = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];

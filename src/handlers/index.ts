@@ -8,3 +8,5 @@ export { TerminateOnNan, type TerminateOnNanOptions } from './terminate-on-nan.j
 export { TimeLimit, type TimeLimitOptions } from './time-limit.js';
 export { EpochOutputStore, type EpochOutputStoreOptions } from './epoch-output-store.js';
 export { BasicTimeProfiler, type BasicTimeProfilerResults, type ProfiledEvent, type TimeStats } from './time-profiler.js';
+export * from './checkpoint/index.js';
+export * from './param-scheduler/index.js';

@@ -40,7 +40,9 @@ export {
   setNativeBackendSpinWait,
   MAX_NATIVE_SPIN_MICROS,
   type NativeBackendStatus,
-} from '../backends/native/index.js';
+  installNodeKernels,
+  type NodeKernelsStatus,
+} from '@kindling/kernels/node';
 export {
   MAX_WASM_THREADS,
   checkWasmThreadsPackage,
@@ -48,4 +50,4 @@ export {
   requestedWasmThreads,
   wasmThreadsStatus,
   type WasmThreadsStatus,
-} from '../backends/wasm-threads.js';
+} from '@kindling/kernels/node';

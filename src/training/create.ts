@@ -11,7 +11,7 @@ import type { AmpDtype, GradScaler } from '../amp/index.js';
 import { GradScaler as GradScalerClass } from '../amp/index.js';
 import { DeterministicEngine } from '../deterministic/index.js';
 import { Engine, Events } from '../engine/index.js';
-import { activateBackend, resolveDevice } from './device.js';
+import { activateBackend, resolveDevice } from '../backends/device.js';
 import {
   makeEvaluationStep,
   makeTrainingStep,

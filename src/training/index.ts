@@ -27,11 +27,7 @@ export {
   type TrainingStepOptions,
 } from './steps.js';
 export { convertTensor, prepareBatch, type Converted, type Convertible, type PrepareBatchFn, type PreparedBatch } from './convert.js';
-export { AUTO_ORDER, activateBackend, registeredBackends, resolveDevice } from './device.js';
 export { NonFiniteError, assertFinite } from './anomaly.js';
-export { applyGradients, type OptimizerGradients } from './optimizer-update.js';
-export { setDenseFusion } from './fused-dense.js';
-export { setConvFusion } from './fused-conv.js';
 export { GradientWindow, OutputTensors, collectTensors, getGradients } from './tensors.js';
 export {
   binaryCrossEntropyWithLogits,

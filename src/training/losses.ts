@@ -5,7 +5,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { canFuseCrossEntropy, fusedSparseSoftmaxCrossEntropy } from './fused-losses.js';
+import { canFuseCrossEntropy, fusedSparseSoftmaxCrossEntropy } from '../backends/fused-losses.js';
 
 /** How per-element losses are combined. @defaultValue `'mean'` */
 export type Reduction = 'mean' | 'sum' | 'none';

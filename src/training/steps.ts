@@ -10,15 +10,16 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import './register-gradients.js';
-import './fused-dense.js';
-import './fused-conv.js';
+// TensorFlow.js's own gradient functions: @tensorflow/tfjs-core alone does not register them, tfjs-layers does on
+// import (as @tensorflow/tfjs does), and the steps differentiate any model. This adds TensorFlow.js's standard
+// gradients only; kindling's own (fused kernels, Relu) are installed by `installKernels()` or a kindling backend.
+import '@tensorflow/tfjs-layers';
 import { GradScaler, autocast, defaultAmpDtype, type AmpDtype } from '../amp/index.js';
 import type { Engine, ProcessFunction } from '../engine/index.js';
 import { isThenable } from '../engine/index.js';
 import { prepareBatch as defaultPrepareBatch, type PrepareBatchFn } from './convert.js';
 import { assertStepFinite } from './anomaly.js';
-import { applyGradients } from './optimizer-update.js';
+import { applyGradients } from '../backends/optimizer-update.js';
 import { GradientWindow, OutputTensors, collectTensors, disposeExcept, isTensor, registerGradientWindow } from './tensors.js';
 
 /** A model kindling can train: a `tf.LayersModel`, or anything with `apply(x, { training })` and trainable weights. */

@@ -1,0 +1,185 @@
+/**
+ * @module backends/device The trainer's `device` and the CLI's `--backend`: a TensorFlow.js backend name, `'gpu'` or
+ * `'auto'`, resolved against the backends registered in this process and activated when the engine starts (as
+ * Ignite moves batches to the device). One choice for both: {@link resolveDevice} (and {@link selectBackend},
+ * which also activates, falling back along the 'auto' order). Asking for a device installs kindling's kernels
+ * (`installKernels()` of `@kindling/kernels`; under Node, the 'kindling-native' backend too): importing kindling
+ * alone changes nothing in TensorFlow.js.
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+import { installKernels } from '@kindling/kernels';
+import { EngineStateError } from '../errors.js';
+
+/** Backend preference of `'auto'`: native and GPU backends first, the plain-JS `cpu` last. */
+export const AUTO_ORDER = ['kindling-native', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+const GPU_ORDER = ['webgpu', 'webgl'] as const;
+const NOT_IN_TFJS = /^(tpu|xla|mps|cuda)(:\d+)?$/i;
+
+/**
+ * The names of the backends registered in this process (`tf.engine().registryFactory`).
+ *
+ * @returns backend names.
+ * @example
+ * ```ts
+ * registeredBackends(); // ['cpu', 'wasm']
+ * ```
+ */
+export function registeredBackends(): string[] {
+  return Object.keys((tf.engine() as unknown as { registryFactory: Record<string, unknown> }).registryFactory);
+}
+
+/**
+ * Resolves a `device` option to a registered backend name.
+ *
+ * @param device - a backend name, `'gpu'`, `'auto'`, or null/undefined for the active backend.
+ * @returns the backend name, or null to keep the active backend.
+ * @throws RangeError for TPU/XLA/MPS/CUDA (TensorFlow.js has no such backend) and for unregistered backends,
+ *   listing the available ones.
+ * @example
+ * ```ts
+ * resolveDevice('auto'); // 'wasm' when @tensorflow/tfjs-backend-wasm is imported
+ * ```
+ */
+export function resolveDevice(device: string | null | undefined, needs: readonly string[] = []): string | null {
+  if (device === null || device === undefined) return null;
+  if (typeof device !== 'string') throw new TypeError(`device should be a backend name, 'gpu' or 'auto', got ${typeof device}`);
+  installBackends();
+  const available = registeredBackends().filter((b) => device !== 'auto' || missingKernels(b, needs).length === 0);
+  if (NOT_IN_TFJS.test(device)) {
+    throw new RangeError(
+      `TensorFlow.js has no '${device}' backend (device '${device}' is a PyTorch device). ` +
+        `Use a TensorFlow.js backend: ${available.join(', ')}, 'gpu' or 'auto'.`,
+    );
+  }
+  const pick = (order: readonly string[]): string | undefined => order.find((b) => available.includes(b));
+  const resolved = device === 'auto' ? pick(AUTO_ORDER) ?? available[0] : device === 'gpu' ? pick(GPU_ORDER) : available.includes(device) ? device : undefined;
+  if (resolved === undefined) {
+    const what = device === 'gpu' ? 'no GPU backend (webgpu, webgl) is registered' : `backend '${device}' is not registered`;
+    throw new RangeError(`device '${device}': ${what}. Available: ${available.join(', ')}. Import its package (e.g. '@tensorflow/tfjs-backend-wasm') first.`);
+  }
+  return resolved;
+}
+
+/**
+ * Activates a backend (no-op when it is already active).
+ *
+ * @param backend - a resolved backend name, or null.
+ * @returns when the backend is ready.
+ * @throws {@link EngineStateError} when the backend fails to initialise.
+ * @example
+ * ```ts
+ * await activateBackend(resolveDevice('wasm'));
+ * ```
+ */
+export async function activateBackend(backend: string | null): Promise<void> {
+  // kindling's kernels (wasm may have been imported since the device was resolved): same results, faster.
+  if (backend !== null) installBackends();
+  if (backend === null || tf.getBackend() === backend) return;
+  const done = backend === 'wasm' ? (wasmInitHook?.() ?? null) : null;
+  let ok: boolean;
+  try {
+    ok = await (done === null ? tf.setBackend(backend) : withTimeout(tf.setBackend(backend), WASM_THREADED_INIT_TIMEOUT_MS));
+  } finally {
+    done?.();
+  }
+  // A threaded start that failed (TF.js warned why) was undone by done(): the stock single-threaded build is tried.
+  if (!ok && done !== null) ok = await tf.setBackend(backend);
+  if (!ok) throw new EngineStateError(`backend '${backend}' failed to initialise; available: ${registeredBackends().join(', ')}`);
+  await tf.ready();
+}
+
+/** How long the threaded wasm backend may take to start (its workers load the module) before activation fails. */
+const WASM_THREADED_INIT_TIMEOUT_MS = 60_000;
+
+function withTimeout(init: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new EngineStateError(`the wasm backend did not start in ${ms / 1000} s with threads; ` +
+        'set KINDLING_WASM_THREADS=1 to run it single-threaded'));
+    }, ms);
+  });
+  return Promise.race([init, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Called before the wasm backend initialises; returns what to call after (or null). Set by the Node entry. */
+let wasmInitHook: (() => (() => void) | null) | null = null;
+
+/**
+ * Sets the hook {@link activateBackend} calls right before the wasm backend initialises (the Node entry installs
+ * the one that starts it with threads, `prepareWasmThreads`); null removes it. Internal to kindling's entries.
+ *
+ * @param hook - returns the function to call once the backend initialised, or null.
+ * @example
+ * ```ts
+ * setWasmInitHook(() => prepareWasmThreads());
+ * ```
+ */
+export function setWasmInitHook(hook: (() => (() => void) | null) | null): void {
+  wasmInitHook = hook;
+}
+
+/** Installs the backends and kernels of this environment; the Node entry adds 'kindling-native' (see below). */
+let installer: () => void = () => {
+  installKernels();
+};
+
+/**
+ * Replaces what asking for a device installs (default: `installKernels()` of `@kindling/kernels`; kindling's Node
+ * entry sets `installNodeKernels()`, which also registers 'kindling-native'). Internal to kindling's entries.
+ *
+ * @param install - the installer, run (idempotently) whenever a device is resolved or activated.
+ */
+export function setBackendInstaller(install: () => void): void {
+  installer = install;
+}
+
+/** Runs the backend installer (idempotent: the installers are). */
+export function installBackends(): void {
+  installer();
+}
+
+/**
+ * The kernels among `needs` that `backend` lacks.
+ *
+ * @param backend - a backend name.
+ * @param needs - kernel names.
+ * @returns the missing ones.
+ */
+export function missingKernels(backend: string, needs: readonly string[]): string[] {
+  return needs.filter((k) => tf.getKernel(k, backend) === undefined);
+}
+
+/**
+ * Resolves and activates a backend: a named one (which must have the `needs` kernels), or for `'auto'` the first
+ * of {@link AUTO_ORDER} that has them and starts, falling back to the next when one fails to initialise.
+ *
+ * @param device - a backend name, `'gpu'` or `'auto'`.
+ * @param needs - kernels the work needs (e.g. `Conv2DBackpropFilter` to train convolutions).
+ * @returns the backend in use.
+ * @throws RangeError when the backend is unknown, lacks a needed kernel, or (for 'auto') none starts.
+ * @example
+ * ```ts
+ * const name = await selectBackend('auto', [tf.Conv2DBackpropFilter]); // 'kindling-native' when built, else 'wasm'...
+ * ```
+ */
+export async function selectBackend(device: string, needs: readonly string[] = []): Promise<string> {
+  const first = resolveDevice(device, needs);
+  if (first === null) return tf.getBackend();
+  const missing = missingKernels(first, needs);
+  if (missing.length > 0) {
+    throw new RangeError(`backend '${first}' cannot run this model: it has no ${missing.join(', ')} kernel. Use 'auto', or another backend.`);
+  }
+  const candidates = device === 'auto' ? [first, ...AUTO_ORDER.filter((b) => b !== first && registeredBackends().includes(b) && missingKernels(b, needs).length === 0)] : [first];
+  let failure: unknown;
+  for (const name of candidates) {
+    try {
+      await activateBackend(name);
+      return name;
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw new RangeError(`device '${device}': no backend could start (tried ${candidates.join(', ')}).`, { cause: failure });
+}
