@@ -1,8 +1,8 @@
 /**
  * Data-parallel throughput: the same MLP training (784-256-10, global batch 256, SGD, cpu backend) under
  * `mpirun -np 1` and `mpirun -np 2`, interleaved (1, 2, 1, 2, ...), fixed step count, minimum and median of the
- * samples/s reported by rank 0 (../shared/benchmarks.md, house style 6.6). Each process is one TF.js cpu thread,
- * so 2 processes can use 2 cores; the all-reduce of the ~200k gradients per step is the cost of going parallel.
+ * samples/s reported by rank 0. Each process is one TF.js cpu thread, so 2 processes can use 2 cores; the
+ * all-reduce of the ~200k gradients per step is the cost of going parallel.
  * Needs the MPI addon and mpirun; prints why and exits 0 when they are missing.
  * Run: npm run bench -- distributed
  */
@@ -21,6 +21,7 @@ async function worker(): Promise<void> {
   await import('@tensorflow/tfjs-backend-cpu');
   const { RandomGenerator, TensorDataset, createSupervisedTrainer, crossEntropyLoss, Events } = await import('../src/index.js');
   const idist = await import('../src/distributed/index.js');
+  (await import('../src/node/mpi.js')).installMpi();
   await new idist.Parallel({ backend: 'mpi' }).run(async () => {
     await tf.setBackend('cpu');
     const n = GLOBAL_BATCH * (STEPS + WARMUP);
@@ -58,6 +59,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 async function main(): Promise<void> {
   const { mpiAvailability } = await import('../src/distributed/index.js');
+  (await import('../src/node/mpi.js')).installMpi();
   const mpi = mpiAvailability();
   if (!mpi.available || spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status !== 0) {
     console.log(`skipped: ${mpi.available ? 'mpirun not found' : mpi.reason}`);

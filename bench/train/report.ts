@@ -1,5 +1,5 @@
 /**
- * Statistics, tables and the issue #9 targets for `npm run bench:train`.
+ * Statistics, tables and the throughput targets (kindling vs PyTorch ratios) for `npm run bench:train`.
  */
 import { flopsPerSample, type Workload } from './models.js';
 
@@ -119,7 +119,7 @@ export function formatBreakdown(bs: readonly Breakdown[]): string[] {
   return out;
 }
 
-/** One target of issue #9 and whether this run met it. */
+/** One throughput target (a minimum ratio, or "trains") and whether this run met it. */
 export interface Target {
   what: string;
   need: number | 'trains';
@@ -129,7 +129,7 @@ export interface Target {
   note?: string;
 }
 
-/** Evaluates issue #9's targets from the summarized workloads. */
+/** Evaluates the throughput targets from the summarized workloads. */
 export function evaluateTargets(results: { workload: Workload; rows: Row[]; othersDuring: number | null }[], nativeNote: string): Target[] {
   const row = (id: string, backend: string, dtype = 'float32'): Row | undefined =>
     results.find((r) => r.workload.id === id)?.rows.find((r) => r.framework === 'kindling' && r.backend === backend && r.dtype === dtype);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:train` (issue #9): the MLP (batch 64 and 256) and the CNN (batch 64) trained by kindling's trainer
+ * `npm run bench:train`: the MLP (batch 64 and 256) and the CNN (batch 64) trained by kindling's trainer
  * (createSupervisedTrainer + Engine) on every available backend, and by PyTorch (Debian's python3-torch on
  * OpenBLAS) in the same run, 2 threads on both sides. Rounds are interleaved (PyTorch, kindling on each backend,
  * PyTorch, ...; one process computing at a time), warm-up excluded; the report gives median ms/step, samples/s, the
@@ -20,7 +20,7 @@ import { ensureTorch, TorchWorker, type TorchInfo } from './torch.js';
 
 const program = new Command()
   .name('bench:train')
-  .description('kindling vs PyTorch training throughput, side by side (issue #9)')
+  .description('kindling vs PyTorch training throughput, side by side')
   .option('--quick', 'about a minute: 3 rounds, shorter rounds, no cpu CNN')
   .option('--rounds <n>', 'interleaved timed rounds per workload (default 7, --quick 3)')
   .option('--round-ms <ms>', 'target duration of one timed round of one row (default 400, --quick 200)')
@@ -327,7 +327,7 @@ async function main(): Promise<void> {
   }
   const native = backends.find((b) => b.name === 'kindling-native');
   const targets: Target[] = evaluateTargets(results, native === undefined ? 'kindling-native not requested' : native.available ? 'not run' : `kindling-native ${shortNote(native.note)}`);
-  log('\n== targets (issue #9)');
+  log('\n== throughput targets');
   for (const line of formatTargets(targets)) log(line);
   if (opts.markdown === true) {
     log('');

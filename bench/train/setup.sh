@@ -1,7 +1,6 @@
 #!/bin/sh
 # Installs what bench/train needs for the PyTorch side when it is missing: Debian's python3-torch and the OpenMP
-# build of OpenBLAS (see ../shared/benchmarks.md: the reference BLAS is 30x slower and the pthread OpenBLAS fights
-# torch's OpenMP threads). Idempotent; needs root (apt-get). Usage: sh bench/train/setup.sh
+# build of OpenBLAS (the reference BLAS is 30x slower and the pthread OpenBLAS fights torch's OpenMP threads). Idempotent; needs root (apt-get). Usage: sh bench/train/setup.sh
 set -eu
 OPENBLAS_DIR=/usr/lib/x86_64-linux-gnu/openblas-openmp
 have_torch() { LD_LIBRARY_PATH=$OPENBLAS_DIR /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; }

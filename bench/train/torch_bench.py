@@ -14,10 +14,10 @@ Requests:
 The training step is the body of Ignite's `supervised_training_step` / `supervised_training_step_amp`
 (ignite/engine/__init__.py, gradient_accumulation_steps=1): model.train(), optimizer.zero_grad(), forward and
 loss (under torch.autocast('cpu', dtype=torch.bfloat16) for amp), loss.backward(), optimizer.step(),
-loss.item(). It runs in a plain loop: Ignite's Engine itself adds 4-6 us per iteration (../shared/benchmarks.md),
+loss.item(). It runs in a plain loop: Ignite's Engine itself adds 4-6 us per iteration (PyTorch-Ignite 0.5.3),
 well under 1% of these steps, and Ignite is not packaged by Debian.
 
-Run with /usr/bin/python3 and LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp (see benchmarks.md).
+Run with /usr/bin/python3 and LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp (see docs/benchmarks.md).
 """
 
 import json

@@ -1,9 +1,10 @@
 /**
  * @module Port of ignite/distributed/utils.py (the rank / world-size context) and of the typed-array side of its
- * collectives, over kindling's MPI addon (native/mpi).
- *
- * This module must not import TensorFlow.js: the engine and other core code consult it (`getRank()`,
- * `getWorldSize()`) to decide, say, whether to print. Tensor collectives live in `collectives.ts`.
+ * collectives. Browser-safe: no TensorFlow.js and no Node built-ins. The engine and other core code consult it
+ * (`getRank()`, `getWorldSize()`) to decide, say, whether to print; tensor collectives live in `collectives.ts`.
+ * The context is serial (rank 0 of 1) until `initialize('mpi')`, which needs an MPI loader: the Node side
+ * (`installMpi()` in src/node/mpi.ts, called by kindling's Node entry) installs the one that loads kindling's MPI
+ * addon (native/mpi); without one (a browser) 'mpi' throws a {@link DistributedUnavailableError}.
  *
  * Deviations: the only backend is `'mpi'` (Ignite also has nccl, gloo, xla-tpu and horovod); `null` is serial.
  * Collectives are synchronous (they block the main thread like a TF.js `dataSync()`), so every rank must make the
@@ -11,9 +12,6 @@
  * in MPI. Once finalized, MPI cannot be initialized again in the same process.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { KindlingError } from '../errors.js';
 
 /**
@@ -26,24 +24,10 @@ import { KindlingError } from '../errors.js';
  */
 export type Backend = 'mpi' | null;
 
-/**
- * A reduction of {@link allReduce} (Ignite's `op` names).
- *
- * @example
- * ```ts
- * const op: ReduceOp = 'MAX';
- * ```
- */
+/** A reduction of {@link allReduce} (Ignite's `op` names). */
 export type ReduceOp = 'SUM' | 'PRODUCT' | 'MIN' | 'MAX' | 'AND' | 'OR';
 
-/**
- * The typed arrays the collectives accept.
- *
- * @example
- * ```ts
- * const buf: CollectiveArray = new Float32Array(10);
- * ```
- */
+/** The typed arrays the collectives accept. */
 export type CollectiveArray =
   | Float32Array
   | Float64Array
@@ -55,8 +39,8 @@ export type CollectiveArray =
   | Uint32Array;
 
 /**
- * Thrown when a distributed backend is requested but cannot be used (the MPI addon is not built, or MPI failed to
- * initialize). The message says how to enable it.
+ * Thrown when a distributed backend is requested but cannot be used (no MPI loader in this environment, the MPI
+ * addon is not built, or MPI failed to initialize). The message says how to enable it.
  *
  * @example
  * ```ts
@@ -77,6 +61,22 @@ export interface MpiAddon {
   abort(code: number): void;
 }
 
+/**
+ * How the context obtains the MPI addon. kindling's Node side installs one (`installMpi()` from `kindling/node`,
+ * called by the Node entry of `kindling`); a test or an embedder may install another.
+ *
+ * @internal
+ */
+export interface MpiLoader {
+  /**
+   * Loads the addon (the loader caches it), or says why it cannot, as a sentence: "kindling's MPI addon (path) is
+   * not available: it was not built.".
+   */
+  load(): { addon: MpiAddon } | { reason: string };
+  /** What the user can do to enable MPI; appended to every unavailability message. */
+  readonly howToEnable: string;
+}
+
 interface Context {
   readonly backend: 'mpi';
   readonly addon: MpiAddon;
@@ -88,41 +88,48 @@ interface Context {
 }
 
 const BACKENDS: readonly string[] = ['mpi'];
-const ADDON_URL = new URL('../../native/mpi/build/Release/kindling_mpi.node', import.meta.url);
-const UNAVAILABLE_URL = new URL('../../native/mpi/build/UNAVAILABLE', import.meta.url);
 let context: Context | null = null;
-let loaded: { addon: MpiAddon } | { reason: string } | null = null;
+let mpiLoader: MpiLoader | null = null;
 
-const HOW_TO_ENABLE =
-  'To enable it: install Open MPI (Debian/Ubuntu: apt-get install libopenmpi-dev openmpi-bin; macOS: brew install ' +
-  'open-mpi), rebuild the addon (`npm rebuild kindling`, or `node scripts/build-native.mjs mpi` in a clone of ' +
-  'kindling), then launch the script with `mpirun -np 2 node train.js`. Use backend null to train in one process.';
+/** Whether this is Node.js (read from `globalThis`, so that browsers need no `process` global). */
+function isNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
+  return typeof proc?.versions?.node === 'string';
+}
 
-/**
- * Loads the MPI addon once (the path can be overridden with the `KINDLING_MPI_ADDON` environment variable).
- *
- * @returns the addon, or the reason it is not available.
- * @internal
- */
-export function loadMpiAddon(): { addon: MpiAddon } | { reason: string } {
-  if (loaded !== null) return loaded;
-  const path = process.env.KINDLING_MPI_ADDON ?? fileURLToPath(ADDON_URL);
-  if (!existsSync(path)) {
-    const marker = fileURLToPath(UNAVAILABLE_URL);
-    const why = existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n')[0] : 'it was not built';
-    loaded = { reason: `kindling's MPI addon (${path}) is not available: ${why ?? 'it was not built'}.` };
-    return loaded;
+/** The loader's answer, or why there is no loader (a browser, or Node without kindling's Node entry). */
+function loadMpi(): { addon: MpiAddon } | { reason: string; howToEnable: string } {
+  if (mpiLoader !== null) {
+    const r = mpiLoader.load();
+    return 'addon' in r ? r : { reason: r.reason, howToEnable: mpiLoader.howToEnable };
   }
-  try {
-    loaded = { addon: createRequire(import.meta.url)(path) as MpiAddon };
-  } catch (error) {
-    loaded = { reason: `kindling's MPI addon (${path}) failed to load: ${error instanceof Error ? error.message : String(error)}.` };
+  if (isNode()) {
+    return {
+      reason: 'no MPI loader is installed in this process.',
+      howToEnable: "Import kindling under Node through its package entry (`import ... from 'kindling'` installs the " +
+        "loader), or call installMpi() from 'kindling/node' before initialize('mpi').",
+    };
   }
-  return loaded;
+  return {
+    reason: 'MPI runs only under Node.js, and this environment is not Node.js (a browser?).',
+    howToEnable: 'Use backend null to train in one process here, and launch distributed training with `mpirun -np 2 node train.js`.',
+  };
 }
 
 /**
- * Whether the MPI backend can be used in this process (the addon is built and loads).
+ * Installs the function that loads the MPI addon (or removes it with null); {@link initialize} and
+ * {@link mpiAvailability} use it. Has no effect on an already initialized context.
+ *
+ * @param loader - the loader, or null for none.
+ * @returns nothing.
+ * @internal
+ */
+export function setMpiLoader(loader: MpiLoader | null): void {
+  mpiLoader = loader;
+}
+
+/**
+ * Whether the MPI backend can be used in this process (Node.js, with the addon built and loading).
  *
  * @returns `{ available: true }` or `{ available: false, reason }` (the reason includes how to enable it).
  * @example
@@ -132,8 +139,8 @@ export function loadMpiAddon(): { addon: MpiAddon } | { reason: string } {
  * ```
  */
 export function mpiAvailability(): { available: true } | { available: false; reason: string } {
-  const r = loadMpiAddon();
-  return 'addon' in r ? { available: true } : { available: false, reason: `${r.reason} ${HOW_TO_ENABLE}` };
+  const r = loadMpi();
+  return 'addon' in r ? { available: true } : { available: false, reason: `${r.reason} ${r.howToEnable}` };
 }
 
 /**
@@ -142,7 +149,8 @@ export function mpiAvailability(): { available: true } | { available: false; rea
  *
  * @param backend - `'mpi'` or `null`.
  * @returns nothing.
- * @throws RangeError for an unknown backend; {@link DistributedUnavailableError} when the MPI addon is missing.
+ * @throws RangeError for an unknown backend; {@link DistributedUnavailableError} when MPI cannot be used here (no
+ *   Node.js, the addon is missing, or MPI fails to start); the message says how to enable it.
  * @example
  * ```ts
  * initialize('mpi');
@@ -157,15 +165,16 @@ export function initialize(backend: Backend): void {
     throw new RangeError(`Unknown backend '${String(backend)}'. Available backends: ${BACKENDS.join(', ')} (or null for one process)`);
   }
   if (context !== null) return;
-  const r = loadMpiAddon();
+  const r = loadMpi();
   if (!('addon' in r)) {
-    throw new DistributedUnavailableError(`Backend 'mpi' requested, but ${r.reason} ${HOW_TO_ENABLE}`);
+    throw new DistributedUnavailableError(`Backend 'mpi' requested, but ${r.reason} ${r.howToEnable}`);
   }
   let info: ReturnType<MpiAddon['init']>;
   try {
     info = r.addon.init();
   } catch (error) {
-    throw new DistributedUnavailableError(`Backend 'mpi' could not be initialized. ${HOW_TO_ENABLE}`, { cause: error });
+    const how = mpiLoader?.howToEnable ?? '';
+    throw new DistributedUnavailableError(`Backend 'mpi' could not be initialized. ${how}`.trimEnd(), { cause: error });
   }
   context = { backend, addon: r.addon, ...info };
 }
@@ -190,10 +199,6 @@ export function finalize(): void {
  * The backend in use, or null (Ignite's `idist.backend()`).
  *
  * @returns `'mpi'` or null.
- * @example
- * ```ts
- * if (backend() === null) console.log('single process');
- * ```
  */
 export function backend(): Backend {
   return context?.backend ?? null;
@@ -229,10 +234,6 @@ export function getWorldSize(): number {
  * This process's rank among the processes of its host (0 when serial).
  *
  * @returns the local rank.
- * @example
- * ```ts
- * console.log(`local rank ${getLocalRank()}`);
- * ```
  */
 export function getLocalRank(): number {
   return context?.localRank ?? 0;
@@ -255,10 +256,6 @@ export function getNprocPerNode(): number {
  * The number of hosts, assuming the same number of processes on each (Ignite's `get_nnodes`).
  *
  * @returns the node count.
- * @example
- * ```ts
- * console.log(`${getNnodes()} node(s)`);
- * ```
  */
 export function getNnodes(): number {
   return Math.max(1, Math.round(getWorldSize() / getNprocPerNode()));
@@ -268,10 +265,6 @@ export function getNnodes(): number {
  * This host's index, assuming ranks are placed by node (Ignite's `get_node_rank`).
  *
  * @returns the node rank.
- * @example
- * ```ts
- * console.log(`node ${getNodeRank()}`);
- * ```
  */
 export function getNodeRank(): number {
   return Math.floor(getRank() / getNprocPerNode());
@@ -281,10 +274,6 @@ export function getNodeRank(): number {
  * Ignite's `show_config`: a one-line summary of the context, e.g. `backend mpi, rank 1/2, local rank 1/2, ...`.
  *
  * @returns the summary.
- * @example
- * ```ts
- * console.log(showConfig());
- * ```
  */
 export function showConfig(): string {
   const c = context;

@@ -7,6 +7,7 @@ export { checkpointFsError, writeFileAtomic, type CheckpointFs } from './atomic-
 export { DiskSaver, type DiskSaverOptions } from './disk-saver.js';
 export { findModelState, kindlingFileHandler, readCheckpointFile, type KindlingFileHandlerOptions } from './file-io-handler.js';
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint.js';
+export { installMpi } from './mpi.js';
 export {
   CsvLogger,
   DashboardLogger,

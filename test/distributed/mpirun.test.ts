@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { mpiAvailability } from '../../src/distributed/index.js';
+import { installMpi } from '../../src/node/index.js';
 
 const run = promisify(execFile);
 const WORKER = 'test/distributed/fixtures/mlp-worker.ts';
@@ -28,6 +29,7 @@ interface WorkerResult {
 }
 
 function unavailableReason(): string | null {
+  installMpi();
   const mpi = mpiAvailability();
   if (!mpi.available) return mpi.reason;
   if (spawnSync('mpirun', ['--version'], { stdio: 'ignore' }).status !== 0) {

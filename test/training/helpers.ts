@@ -1,6 +1,6 @@
 /**
  * Shared fixtures of the supervised trainer tests: tiny models and independent plain-TS reference computations
- * (written from the spec, spec section 1.2, not from src/training).
+ * (written from Ignite's `supervised_training_step`, not from src/training).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -45,6 +45,12 @@ export function linearModel(w0 = 0): LinearModel {
   };
 }
 
+// 0.1 = 1.6 * 2^-4. float16 keeps 10 mantissa bits: round(1.6 * 1024) = 1638; bfloat16 keeps 7: round(1.6 * 128) = 205.
+/** 0.1 rounded to float16 by hand (round to nearest even): 0.0999755859375. */
+export const F16_OF_0_1 = (1638 / 1024) * 2 ** -4;
+/** 0.1 rounded to bfloat16 by hand (round to nearest even): 0.10009765625. */
+export const BF16_OF_0_1 = (205 / 128) * 2 ** -4;
+
 /** One sample per batch: `[[[x]], [[y]]]` (x and y of shape [1, 1]). */
 export type Sample = [x: number, y: number];
 export const batchOf = ([x, y]: Sample): [number[][], number[][]] => [[[x]], [[y]]];
@@ -62,7 +68,7 @@ export const SAMPLES: Sample[] = [
   [-1.5, 2.75],
 ];
 
-/** Per-iteration record of the reference run of spec 1.2 on the 1-weight MSE model. */
+/** Per-iteration record of the reference run of Ignite's training step on the 1-weight MSE model. */
 export interface RefIteration {
   iteration: number;
   /** The weight used by this iteration's forward pass. */
@@ -78,7 +84,7 @@ export interface RefIteration {
 }
 
 /**
- * Reference of Ignite's step (spec 1.2): SGD with learning rate lr on L = (w x - y)^2, loss divided by k, gradients
+ * Reference of Ignite's `supervised_training_step`: SGD with learning rate lr on L = (w x - y)^2, loss divided by k, gradients
  * summed over the window, zeroed when (iteration - 1) % k == 0, applied when iteration % k == 0.
  * `data[(iteration - 1) % data.length]` is the batch of an iteration (list data across epochs).
  */
