@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every bench/*.bench.ts one after the other (never two at once: see ../shared/benchmarks.md).
+// Runs every bench/*.bench.ts and packages/*/bench/*.bench.ts one after the other (never two at once: with 2
+// cores, a second busy process slows a 2-thread run many times over).
 // Usage: node scripts/run-bench.mjs [substring filter ...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

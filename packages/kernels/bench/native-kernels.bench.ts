@@ -5,7 +5,7 @@
  * with tfjs-layers and trained with `optimizer.minimize`. Then the matmul kernels in float32 (sgemm) and bfloat16
  * (the autocast kernel) at the MLP's shapes, and an MLP step under autocast('bfloat16') with emulated rounding vs
  * the native bfloat16 kernels. Configurations run interleaved (A B C A B C ...), each round timing
- * several steps after a warm-up; medians over rounds and ratios are printed (../shared/benchmarks.md).
+ * several steps after a warm-up; medians over rounds and ratios are printed: the machines here are shared and noisy, so only ratios measured side by side in one run are meaningful.
  *
  * Run: node --import tsx bench/native-kernels.bench.ts [--rounds N] [--no-cpu] [--no-wasm] [--profile]
  *   --no-cpu    skip the cpu backend (its CNN step takes seconds)

@@ -2,7 +2,7 @@
  * Training-step time on TensorFlow.js's wasm backend with and without kindling's kernel fixes, and on the cpu
  * backend: MLP 784-512-256-10 (batch 64 and 256) and CNN conv32-pool-conv64-pool-fc128-fc10 on 28x28 (batch 64),
  * ReLU, softmax cross-entropy, SGD with momentum 0.9. Configurations run interleaved (A B C A B C ...), each round
- * timing several steps after a warm-up; medians over rounds and ratios are printed (../shared/benchmarks.md).
+ * timing several steps after a warm-up; medians over rounds and ratios are printed: the machines here are shared and noisy, so only ratios measured side by side in one run are meaningful.
  *
  * Run: node --import tsx bench/wasm-kernels.bench.ts [--rounds N] [--no-cpu] [--profile]
  *   --no-cpu    skip the cpu backend (its CNN step takes seconds)
