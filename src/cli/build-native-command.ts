@@ -1,6 +1,6 @@
 /**
- * @module `kindling build-native`: runs the package's own `scripts/build-native.mjs`, which builds the optional
- * Node-API addons (native/blas, native/mpi) with node-gyp. npm runs it at install; npm 12 skips dependencies'
+ * @module `kindling build-native`: runs the package's own `scripts/build-native.mjs --all`, which builds the optional
+ * Node-API addons (kindling's native/mpi, and @kindling/kernels' native/blas) with node-gyp. npm runs it at install; npm 12 skips dependencies'
  * install scripts unless they are approved (`npm install-scripts approve kindling`), and this command is the other
  * way to build them afterwards.
  */
@@ -25,7 +25,7 @@ export async function buildNativeCommand(): Promise<void> {
   const script = fileURLToPath(new URL('../../scripts/build-native.mjs', import.meta.url));
   if (!existsSync(script)) throw new CliError(`the native build script is missing (${script}); reinstall kindling`);
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [script, '--all'], { stdio: 'inherit' });
     child.on('error', (e) => reject(new CliError(`could not start the native build: ${e.message}`)));
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new CliError(`the native build script exited with ${String(code)}`))));
   });
