@@ -11,6 +11,8 @@ export {
   type MetricEngine,
   type MetricOptions,
   type MetricsResultMode,
+  type MetricStateDict,
+  type SerialisedValue,
 } from './metric.js';
 export {
   BatchFiltered,
@@ -23,7 +25,8 @@ export {
   resolveUsage,
   type UsageLike,
 } from './usage.js';
-export { MetricsLambda, add, div, mean, mul, pow, sub, type Operand } from './metrics-lambda.js';
+export { MetricsLambda, add, div, floordiv, mean, mod, mul, pow, sub, type Operand } from './metrics-lambda.js';
+export { MetricGroup, type MetricGroupStateDict } from './metric-group.js';
 export { ClassificationMetric, type ClassificationOptions, type ClassificationType } from './classification.js';
 export { Accuracy } from './accuracy.js';
 export {
@@ -72,4 +75,13 @@ export {
 } from './epoch-metric.js';
 export { Frequency, type FrequencyAttachOptions, type FrequencyOptions } from './frequency.js';
 export type { Numeric } from './internal/numeric.js';
+// For custom metrics: declare the state `syncedState()` reduces across ranks (docs/distributed.md).
+export { syncedNumber, syncedSum, type SyncedState } from './internal/sync.js';
 export type { NestedNumbers, TensorLike, TensorLikeArray } from './internal/tensors.js';
+export * from './nlp/index.js';
+export * from './reports/index.js';
+export * from './similarity/index.js';
+export * from './regression/index.js';
+export * from './clustering/index.js';
+export * from './vision/index.js';
+export * from './gan/index.js';
