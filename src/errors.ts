@@ -7,10 +7,6 @@
 /**
  * Base class of every error kindling defines. Its `name` is the concrete class name, and `cause` is passed through.
  *
- * @example
- * ```ts
- * try { await engine.run(data); } catch (e) { if (e instanceof KindlingError) console.error(e.name, e.message); }
- * ```
  */
 export class KindlingError extends Error {
   /**
@@ -50,10 +46,6 @@ export class EngineStateError extends KindlingError {}
 /**
  * Raised when an event is not valid for an engine (not registered, or a filter cannot apply to it).
  *
- * @example
- * ```ts
- * try { engine.on('no_such_event', () => {}); } catch (e) { if (e instanceof InvalidEventError) console.log(e.message); }
- * ```
  */
 export class InvalidEventError extends KindlingError {}
 

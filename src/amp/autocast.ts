@@ -25,10 +25,6 @@ export { autocastActiveOn, reducedPrecisionKernel, registerReducedPrecisionKerne
  * `conv2dTranspose` run on the 2-D kernels). Every other kernel (reductions,
  * softmax, losses, elementwise ops) stays float32.
  *
- * @example
- * ```ts
- * AUTOCAST_KERNELS.includes('BatchMatMul'); // true
- * ```
  */
 export const AUTOCAST_KERNELS: readonly string[] = [
   tf.BatchMatMul, tf._FusedMatMul, tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter,

@@ -58,10 +58,6 @@ function roundBfloat16Tensor(x: tf.Tensor): tf.Tensor {
  * @param x - the tensor to round; not disposed.
  * @param dtype - `'float16'` or `'bfloat16'`.
  * @returns a new float32 tensor owned by the caller; all intermediates are disposed.
- * @example
- * ```ts
- * roundTensor(tf.tensor1d([1 + 2 ** -11, 70000]), 'float16').print(); // [1, Infinity]
- * ```
  */
 export function roundTensor(x: tf.Tensor, dtype: AmpDtype): tf.Tensor {
   if (x.dtype !== 'float32') return tf.clone(x);

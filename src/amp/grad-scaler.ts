@@ -13,10 +13,6 @@ import { applyGradients } from '../backends/optimizer-update.js';
 /**
  * Constructor options of {@link GradScaler}; every field is optional and defaults to PyTorch's value.
  *
- * @example
- * ```ts
- * const options: GradScalerOptions = { initScale: 2 ** 10, growthInterval: 500 };
- * ```
  */
 export interface GradScalerOptions {
   /** Initial scale factor. Default `2 ** 16`. */
@@ -34,10 +30,6 @@ export interface GradScalerOptions {
 /**
  * The serializable state of a {@link GradScaler} (PyTorch's `state_dict()` keys, camelCased).
  *
- * @example
- * ```ts
- * const sd: GradScalerStateDict = scaler.stateDict(); // { scale: 65536, growthFactor: 2, ... }
- * ```
  */
 export interface GradScalerStateDict {
   scale: number;
@@ -50,10 +42,6 @@ export interface GradScalerStateDict {
 /**
  * Options of {@link GradScaler.step}.
  *
- * @example
- * ```ts
- * await scaler.step(optimizer, grads, { nonBlocking: true } satisfies GradScalerStepOptions);
- * ```
  */
 export interface GradScalerStepOptions {
   /** Read the inf/nan flag with `await tensor.data()` instead of `dataSync()`. Default false. */
@@ -101,10 +89,6 @@ export class GradScaler {
    * @throws TypeError when an option has the wrong type.
    * @throws RangeError when `growthFactor <= 1`, `backoffFactor` is not in (0, 1), `initScale <= 0` or
    *   `growthInterval` is not a positive integer.
-   * @example
-   * ```ts
-   * const scaler = new GradScaler({ initScale: 1024, growthInterval: 100 });
-   * ```
    */
   constructor(options: GradScalerOptions = {}) {
     const { initScale = 2 ** 16, growthFactor = 2, backoffFactor = 0.5, growthInterval = 2000 } = options;
@@ -125,10 +109,6 @@ export class GradScaler {
    *
    * @param loss - the (float32) loss; not disposed.
    * @returns a new tensor `loss * scale` owned by the caller (a clone of `loss` when disabled).
-   * @example
-   * ```ts
-   * const scaled = scaler.scale(tf.scalar(0.5)); // 32768 with the default scale
-   * ```
    */
   scale(loss: tf.Scalar): tf.Scalar {
     if (!this.#enabled) return tf.clone(loss);
@@ -144,10 +124,6 @@ export class GradScaler {
    * @param optimizer - optional: the optimizer these gradients are for.
    * @returns new tensors owned by the caller (clones when disabled).
    * @throws KindlingError when `optimizer` was already unscaled since the last `update()`.
-   * @example
-   * ```ts
-   * const unscaled = scaler.unscale(grads, optimizer); // clip these, then scaler.step(optimizer, clipped)
-   * ```
    */
   unscale(grads: tf.NamedTensorMap, optimizer?: tf.Optimizer): tf.NamedTensorMap {
     if (optimizer !== undefined && this.#enabled) {
@@ -258,10 +234,6 @@ export class GradScaler {
    * The current scale factor.
    *
    * @returns the scale, or 1 when the scaler is disabled.
-   * @example
-   * ```ts
-   * new GradScaler().getScale(); // 65536
-   * ```
    */
   getScale(): number {
     return this.#enabled ? this.#scale : 1;
@@ -271,10 +243,6 @@ export class GradScaler {
    * Whether the scaler is enabled.
    *
    * @returns the `enabled` option.
-   * @example
-   * ```ts
-   * new GradScaler({ enabled: false }).isEnabled(); // false
-   * ```
    */
   isEnabled(): boolean {
     return this.#enabled;
@@ -284,10 +252,6 @@ export class GradScaler {
    * The growth tracker: consecutive clean steps since the scale last changed.
    *
    * @returns the tracker value.
-   * @example
-   * ```ts
-   * scaler.getGrowthTracker(); // 0 after construction
-   * ```
    */
   getGrowthTracker(): number {
     return this.#growthTracker;
@@ -297,10 +261,6 @@ export class GradScaler {
    * The scaler's state, JSON-serializable, for checkpoints (Ignite does not checkpoint it for you).
    *
    * @returns `{ scale, growthFactor, backoffFactor, growthInterval, growthTracker }`.
-   * @example
-   * ```ts
-   * const saved = JSON.stringify(scaler.stateDict());
-   * ```
    */
   stateDict(): GradScalerStateDict {
     return {
@@ -319,10 +279,6 @@ export class GradScaler {
    * @returns nothing.
    * @throws TypeError when `sd` is not an object or a field is not a number.
    * @throws RangeError when a field is out of range (same rules as the constructor).
-   * @example
-   * ```ts
-   * other.loadStateDict(scaler.stateDict());
-   * ```
    */
   loadStateDict(sd: GradScalerStateDict): void {
     if (typeof sd !== 'object' || sd === null || Object.keys(sd).length === 0) {

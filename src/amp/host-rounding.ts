@@ -9,20 +9,12 @@
  * The reduced-precision formats autocast can emulate: IEEE binary16 (`'float16'`, 5 exponent bits, 10 mantissa
  * bits) and `'bfloat16'` (float32's 8 exponent bits, 7 mantissa bits).
  *
- * @example
- * ```ts
- * const dtype: AmpDtype = defaultAmpDtype(tf.getBackend());
- * ```
  */
 export type AmpDtype = 'float16' | 'bfloat16';
 
 /**
  * The dtypes {@link roundToDtype} and `autocast` accept.
  *
- * @example
- * ```ts
- * AMP_DTYPES.includes('float16'); // true
- * ```
  */
 export const AMP_DTYPES: readonly AmpDtype[] = ['float16', 'bfloat16'];
 
@@ -30,10 +22,6 @@ export const AMP_DTYPES: readonly AmpDtype[] = ['float16', 'bfloat16'];
  * Smallest magnitude that float16 rounds to Infinity: halfway between 65504 (the largest float16) and 2**16, a tie
  * that goes to the even neighbour 2**16, which overflows.
  *
- * @example
- * ```ts
- * roundToDtype(new Float32Array([FLOAT16_OVERFLOW - 1]), 'float16'); // Float32Array [65504]
- * ```
  */
 export const FLOAT16_OVERFLOW = 65520;
 
@@ -44,10 +32,6 @@ export const FLOAT16_OVERFLOW = 65520;
  * @param what - the name of the argument, for the message.
  * @returns nothing; narrows `dtype` to {@link AmpDtype}.
  * @throws TypeError when `dtype` is not `'float16'` or `'bfloat16'`.
- * @example
- * ```ts
- * assertAmpDtype('float16', 'ampDtype'); // ok
- * ```
  */
 export function assertAmpDtype(dtype: unknown, what: string): asserts dtype is AmpDtype {
   if (dtype !== 'float16' && dtype !== 'bfloat16') {
@@ -103,10 +87,6 @@ function roundBfloat16(x: number): number {
  * @param dtype - `'float16'` or `'bfloat16'`.
  * @returns a new `Float32Array` holding the rounded values.
  * @throws TypeError when `dtype` is not `'float16'` or `'bfloat16'`.
- * @example
- * ```ts
- * roundToDtype(new Float32Array([1 + 2 ** -11, 70000]), 'float16'); // Float32Array [1, Infinity]
- * ```
  */
 export function roundToDtype(values: Float32Array, dtype: AmpDtype): Float32Array {
   assertAmpDtype(dtype, 'dtype');

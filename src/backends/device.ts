@@ -20,10 +20,6 @@ const NOT_IN_TFJS = /^(tpu|xla|mps|cuda)(:\d+)?$/i;
  * The names of the backends registered in this process (`tf.engine().registryFactory`).
  *
  * @returns backend names.
- * @example
- * ```ts
- * registeredBackends(); // ['cpu', 'wasm']
- * ```
  */
 export function registeredBackends(): string[] {
   return Object.keys((tf.engine() as unknown as { registryFactory: Record<string, unknown> }).registryFactory);
@@ -36,10 +32,6 @@ export function registeredBackends(): string[] {
  * @returns the backend name, or null to keep the active backend.
  * @throws RangeError for TPU/XLA/MPS/CUDA (TensorFlow.js has no such backend) and for unregistered backends,
  *   listing the available ones.
- * @example
- * ```ts
- * resolveDevice('auto'); // 'wasm' when @tensorflow/tfjs-backend-wasm is imported
- * ```
  */
 export function resolveDevice(device: string | null | undefined, needs: readonly string[] = []): string | null {
   if (device === null || device === undefined) return null;
@@ -67,10 +59,6 @@ export function resolveDevice(device: string | null | undefined, needs: readonly
  * @param backend - a resolved backend name, or null.
  * @returns when the backend is ready.
  * @throws {@link EngineStateError} when the backend fails to initialise.
- * @example
- * ```ts
- * await activateBackend(resolveDevice('wasm'));
- * ```
  */
 export async function activateBackend(backend: string | null): Promise<void> {
   // kindling's kernels (wasm may have been imported since the device was resolved): same results, faster.
@@ -111,10 +99,6 @@ let wasmInitHook: (() => (() => void) | null) | null = null;
  * the one that starts it with threads, `prepareWasmThreads`); null removes it. Internal to kindling's entries.
  *
  * @param hook - returns the function to call once the backend initialised, or null.
- * @example
- * ```ts
- * setWasmInitHook(() => prepareWasmThreads());
- * ```
  */
 export function setWasmInitHook(hook: (() => (() => void) | null) | null): void {
   wasmInitHook = hook;
@@ -159,10 +143,6 @@ export function missingKernels(backend: string, needs: readonly string[]): strin
  * @param needs - kernels the work needs (e.g. `Conv2DBackpropFilter` to train convolutions).
  * @returns the backend in use.
  * @throws RangeError when the backend is unknown, lacks a needed kernel, or (for 'auto') none starts.
- * @example
- * ```ts
- * const name = await selectBackend('auto', [tf.Conv2DBackpropFilter]); // 'kindling-native' when built, else 'wasm'...
- * ```
  */
 export async function selectBackend(device: string, needs: readonly string[] = []): Promise<string> {
   const first = resolveDevice(device, needs);

@@ -18,10 +18,6 @@ const KERNEL = FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy;
  * @param logits - the loss input.
  * @param labels - the loss target.
  * @returns true when {@link fusedSparseSoftmaxCrossEntropy} applies.
- * @example
- * ```ts
- * const perSample = canFuseCrossEntropy(logits, labels) ? fusedSparseSoftmaxCrossEntropy(logits, labels) : unfused();
- * ```
  */
 export function canFuseCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): boolean {
   const backend = tf.getBackend();
@@ -39,10 +35,6 @@ export function canFuseCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): boole
  * @param labels - int32 `[N]`.
  * @param reduction - `'none'` (default): the `[N]` losses; `'mean'` / `'sum'`: their mean / sum, a scalar.
  * @returns float32 `[N]` or a scalar, differentiable with respect to `logits`.
- * @example
- * ```ts
- * const perSample = fusedSparseSoftmaxCrossEntropy(logits, labels);
- * ```
  */
 export function fusedSparseSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, reduction: 'none' | 'mean' | 'sum' = 'none'): tf.Tensor {
   const [loss, backprop] = tf.engine().runKernel(KERNEL, { logits, labels }, { reduction }) as unknown as [tf.Tensor, tf.Tensor];

@@ -15,10 +15,6 @@ import { FUSED_UPDATE_KERNELS, type FusedInPlaceBackend, type FusedOptimizerKind
 /**
  * Gradients as `applyGradients` takes them: a map from variable name to gradient, or `{ name, tensor }` pairs.
  *
- * @example
- * ```ts
- * const grads: OptimizerGradients = tf.variableGrads(() => loss()).grads;
- * ```
  */
 export type OptimizerGradients = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];
 
@@ -121,10 +117,6 @@ function adamStep(o: AdamFields, list: Entry[]): void {
  * @param method - the `applyGradients` implementation to replace: the fused path runs only when it is the stock
  *   one of the optimizer's TensorFlow.js class.
  * @returns true when the update was applied, false when nothing was done (the caller runs `method`).
- * @example
- * ```ts
- * if (!applyFused(optimizer, grads, original)) original.call(optimizer, grads);
- * ```
  */
 export function applyFused(optimizer: tf.Optimizer, grads: OptimizerGradients, method: unknown): boolean {
   const kind = fusedKind(optimizer, method);

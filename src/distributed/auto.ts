@@ -15,10 +15,6 @@ import { DistributedProxySampler, DistributedSampler } from './sampler.js';
 /**
  * Options of {@link autoDataloader}: the {@link DataLoader} options (with the *global* `batchSize`) and a logger.
  *
- * @example
- * ```ts
- * const options: AutoDataloaderOptions<Sample, Batch> = { batchSize: 64, shuffle: true, seed: 1 };
- * ```
  */
 export interface AutoDataloaderOptions<TSample, TBatch> extends DataLoaderOptions<TSample, TBatch> {
   /** Where warnings go (a kept batch sampler, a mismatched sampler). @defaultValue no warnings */
@@ -75,10 +71,6 @@ export function autoDataloader<TSample, TBatch = Collated<TSample>>(
  * A model whose variables {@link autoModel} can synchronize: a `tf.LayersModel` (all its `weights`), or any object
  * with `weights` or `trainableWeights` (tf.Variables, or layer variables with `read()`).
  *
- * @example
- * ```ts
- * const model: SyncableModel = { trainableWeights: [tf.variable(tf.zeros([2, 2]))] };
- * ```
  */
 export interface SyncableModel {
   /** Every variable of the model (trainable and not), preferred when present. */

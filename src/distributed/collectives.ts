@@ -21,10 +21,6 @@ import {
 /**
  * A value the collectives accept.
  *
- * @example
- * ```ts
- * const v: Collectible = tf.scalar(1);
- * ```
  */
 export type Collectible = number | readonly number[] | CollectiveArray | tf.Tensor;
 
@@ -154,10 +150,6 @@ function concat<T extends CollectiveArray>(parts: T[]): T {
 /**
  * Options of {@link broadcast}.
  *
- * @example
- * ```ts
- * broadcast(value, { src: 1 } satisfies BroadcastOptions);
- * ```
  */
 export interface BroadcastOptions {
   /** The source rank. @defaultValue 0 */

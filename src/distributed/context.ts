@@ -17,10 +17,6 @@ import { KindlingError } from '../errors.js';
 /**
  * A distributed backend name; `null` means a single process (Ignite's `backend=None`).
  *
- * @example
- * ```ts
- * const backend: Backend = process.env.OMPI_COMM_WORLD_SIZE ? 'mpi' : null;
- * ```
  */
 export type Backend = 'mpi' | null;
 
@@ -42,10 +38,6 @@ export type CollectiveArray =
  * Thrown when a distributed backend is requested but cannot be used (no MPI loader in this environment, the MPI
  * addon is not built, or MPI failed to initialize). The message says how to enable it.
  *
- * @example
- * ```ts
- * try { initialize('mpi'); } catch (e) { if (e instanceof DistributedUnavailableError) console.error(e.message); }
- * ```
  */
 export class DistributedUnavailableError extends KindlingError {}
 
@@ -184,10 +176,6 @@ export function initialize(backend: Backend): void {
  * be re-initialized in the same process.
  *
  * @returns nothing.
- * @example
- * ```ts
- * initialize('mpi'); try { await train(); } finally { finalize(); }
- * ```
  */
 export function finalize(): void {
   const c = context;
@@ -208,10 +196,6 @@ export function backend(): Backend {
  * This process's rank in the job (0 when serial).
  *
  * @returns the rank.
- * @example
- * ```ts
- * if (getRank() === 0) console.log('I am rank 0');
- * ```
  */
 export function getRank(): number {
   return context?.rank ?? 0;
@@ -221,10 +205,6 @@ export function getRank(): number {
  * The number of processes in the job (1 when serial).
  *
  * @returns the world size.
- * @example
- * ```ts
- * const perRank = Math.floor(64 / getWorldSize());
- * ```
  */
 export function getWorldSize(): number {
   return context?.worldSize ?? 1;
@@ -243,10 +223,6 @@ export function getLocalRank(): number {
  * The number of processes on this host (Ignite's `get_nproc_per_node`; 1 when serial).
  *
  * @returns processes per node.
- * @example
- * ```ts
- * const threads = Math.max(1, Math.floor(os.cpus().length / getNprocPerNode()));
- * ```
  */
 export function getNprocPerNode(): number {
   return context?.localSize ?? 1;
@@ -302,10 +278,6 @@ export function barrier(): void {
  * @param array - this rank's values; not modified.
  * @param op - the reduction (default `'SUM'`).
  * @returns a new array of the same type with the reduced values (the same on every rank).
- * @example
- * ```ts
- * const total = allReduceArray(new Float64Array([localCount]), 'SUM')[0];
- * ```
  */
 export function allReduceArray<T extends CollectiveArray>(array: T, op: ReduceOp = 'SUM'): T {
   const out = array.slice() as T;
@@ -317,10 +289,6 @@ export function allReduceArray<T extends CollectiveArray>(array: T, op: ReduceOp
  *
  * @param array - this rank's values.
  * @returns a new array of `worldSize * array.length` elements.
- * @example
- * ```ts
- * const perRank = allGatherArray(new Int32Array([numExamples])); // [n0, n1, ...]
- * ```
  */
 export function allGatherArray<T extends CollectiveArray>(array: T): T {
   return context === null ? (array.slice() as T) : context.addon.allGather(array);
@@ -333,10 +301,6 @@ export function allGatherArray<T extends CollectiveArray>(array: T): T {
  * @param src - the source rank (default 0).
  * @returns a new array holding `src`'s values.
  * @throws RangeError when `src` is not a rank.
- * @example
- * ```ts
- * const weights = broadcastArray(getRank() === 0 ? initial : new Float32Array(initial.length));
- * ```
  */
 export function broadcastArray<T extends CollectiveArray>(array: T, src = 0): T {
   if (!Number.isInteger(src) || src < 0 || src >= getWorldSize()) {
@@ -352,10 +316,6 @@ export function broadcastArray<T extends CollectiveArray>(array: T, src = 0): T 
  *
  * @param code - the exit code.
  * @returns nothing.
- * @example
- * ```ts
- * process.on('uncaughtException', () => abortJob(1));
- * ```
  */
 export function abortJob(code = 1): void {
   context?.addon.abort(code);
@@ -364,10 +324,6 @@ export function abortJob(code = 1): void {
 /**
  * Options of {@link oneRankOnly}.
  *
- * @example
- * ```ts
- * oneRankOnly(save, { rank: 0, withBarrier: true } satisfies OneRankOnlyOptions);
- * ```
  */
 export interface OneRankOnlyOptions {
   /** The rank that runs the function. @defaultValue 0 */
@@ -383,10 +339,6 @@ export interface OneRankOnlyOptions {
  * @param fn - the function (sync or async).
  * @param options - `rank` and `withBarrier`.
  * @returns the wrapped function.
- * @example
- * ```ts
- * trainer.on(Events.EPOCH_COMPLETED, oneRankOnly((e: Engine) => console.log(`epoch ${e.state.epoch} done`)));
- * ```
  * @see https://pytorch.org/ignite/distributed.html#ignite.distributed.utils.one_rank_only
  */
 export function oneRankOnly<A extends unknown[], R>(

@@ -142,10 +142,6 @@ export function autoOptim<O extends tf.Optimizer>(optimizer: O): O {
  *
  * @param optimizer - an optimizer.
  * @returns true when its gradients are averaged across ranks.
- * @example
- * ```ts
- * if (!isDistributedOptimizer(optimizer)) optimizer = autoOptim(optimizer);
- * ```
  */
 export function isDistributedOptimizer(optimizer: tf.Optimizer): boolean {
   return stateOf(optimizer) !== undefined;

@@ -13,10 +13,6 @@ import { abortJob, backend as currentBackend, finalize, getLocalRank, getRank, g
 /**
  * Options of {@link Parallel}.
  *
- * @example
- * ```ts
- * new Parallel({ backend: 'mpi' } satisfies ParallelOptions);
- * ```
  */
 export interface ParallelOptions {
   /** `'mpi'`, or null to run in this process alone. @defaultValue null */
@@ -75,10 +71,6 @@ export class Parallel {
    * @returns what `fn` returned.
    * @throws {@link DistributedUnavailableError} when `'mpi'` is requested and the addon is not built (the message
    *   says how to enable it); whatever `fn` throws (in a job of one process, or with `abortOnError: false`).
-   * @example
-   * ```ts
-   * const result = await new Parallel({ backend: null }).run((localRank) => localRank); // 0
-   * ```
    */
   async run<A extends unknown[], R>(fn: (localRank: number, ...args: A) => R | Promise<R>, ...args: A): Promise<R> {
     const ownsContext = this.backend !== null && currentBackend() === null;

@@ -14,10 +14,6 @@ import { getRank, getWorldSize } from './context.js';
 /**
  * Options of {@link DistributedSampler}.
  *
- * @example
- * ```ts
- * new DistributedSampler(dataset, { shuffle: true, seed: 42 } satisfies DistributedSamplerOptions);
- * ```
  */
 export interface DistributedSamplerOptions {
   /** The number of shards. @defaultValue `getWorldSize()` */
@@ -103,10 +99,6 @@ export class DistributedSampler implements Sampler {
    * @param epoch - a non-negative integer.
    * @returns nothing.
    * @throws RangeError for a negative or non-integer epoch.
-   * @example
-   * ```ts
-   * trainer.on(Events.EPOCH_STARTED, (e) => sampler.setEpoch(e.state.epoch - 1));
-   * ```
    */
   setEpoch(epoch: number): void {
     if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`epoch should be a non-negative integer, but given ${epoch}`);
@@ -141,10 +133,6 @@ export class DistributedSampler implements Sampler {
  * wrapped sampler's order once, pads it to a multiple of `numReplicas` by repeating from the start, and yields
  * every `numReplicas`-th index from `rank`. The wrapped sampler must yield the same order on every rank (seed it).
  *
- * @example
- * ```ts
- * const sampler = new DistributedProxySampler(new RandomSampler(dataset, { seed: 3 }));
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.distributed.auto.DistributedProxySampler.html
  */
 export class DistributedProxySampler implements Sampler {

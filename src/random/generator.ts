@@ -73,10 +73,6 @@ export function checkSeed(seed: unknown, what = 'seed'): asserts seed is number 
  *
  * @param state - the value to check.
  * @throws TypeError if it is not an array of four unsigned 32-bit integers, not all zero.
- * @example
- * ```ts
- * checkGeneratorState(JSON.parse(saved)); // throws on a malformed state
- * ```
  */
 export function checkGeneratorState(state: unknown): asserts state is GeneratorState {
   const ok =
@@ -124,10 +120,6 @@ export class RandomGenerator {
    * @param stream - selects an independent stream (default 0).
    * @returns this generator.
    * @throws TypeError / RangeError if `seed` is not a safe integer.
-   * @example
-   * ```ts
-   * g.manualSeed(7);
-   * ```
    */
   manualSeed(seed: number, stream = 0): this {
     checkSeed(seed);
@@ -139,10 +131,6 @@ export class RandomGenerator {
    * Draws the next unsigned 32-bit integer.
    *
    * @returns an integer in [0, 2^32).
-   * @example
-   * ```ts
-   * const bits = g.nextUint32();
-   * ```
    */
   nextUint32(): number {
     const s = this.#s;
@@ -162,10 +150,6 @@ export class RandomGenerator {
    * Draws a double uniformly from [0, 1) with 53 random bits (a drop-in for `Math.random`).
    *
    * @returns a number in [0, 1).
-   * @example
-   * ```ts
-   * const u = g.random();
-   * ```
    */
   random(): number {
     const hi = this.nextUint32() >>> 5; // 27 bits
@@ -180,10 +164,6 @@ export class RandomGenerator {
    * @param high - exclusive upper bound (integer), with `0 < high - low <= 2^32`.
    * @returns an integer in [low, high).
    * @throws RangeError if the range is empty, too large or not integral.
-   * @example
-   * ```ts
-   * const die = g.randint(1, 7);
-   * ```
    */
   randint(low: number, high: number): number {
     const range = high - low;
@@ -203,10 +183,6 @@ export class RandomGenerator {
    * @param n - the permutation size, a non-negative integer.
    * @returns the permuted indices.
    * @throws RangeError if `n` is not a non-negative safe integer.
-   * @example
-   * ```ts
-   * const order = g.permutation(10);
-   * ```
    */
   permutation(n: number): number[] {
     if (!Number.isSafeInteger(n) || n < 0) {
@@ -226,10 +202,6 @@ export class RandomGenerator {
    * Returns a copy of the generator state (JSON-serialisable).
    *
    * @returns four unsigned 32-bit integers.
-   * @example
-   * ```ts
-   * const json = JSON.stringify(g.getState());
-   * ```
    */
   getState(): GeneratorState {
     return [...this.#s];
@@ -241,10 +213,6 @@ export class RandomGenerator {
    * @param state - four unsigned 32-bit integers, not all zero.
    * @returns this generator.
    * @throws TypeError if `state` is malformed.
-   * @example
-   * ```ts
-   * g.setState(JSON.parse(json));
-   * ```
    */
   setState(state: GeneratorState): this {
     checkGeneratorState(state);
@@ -256,10 +224,6 @@ export class RandomGenerator {
    * Returns an independent generator with the same state.
    *
    * @returns the copy.
-   * @example
-   * ```ts
-   * const fork = g.clone();
-   * ```
    */
   clone(): RandomGenerator {
     return new RandomGenerator().setState(this.getState());

@@ -94,10 +94,6 @@ export function restoreMathRandom(): void {
  * Returns a snapshot of kindling's random state (JSON-serialisable).
  *
  * @returns the global generator state and the seeded `Math.random` state (or null if not seeded).
- * @example
- * ```ts
- * const saved = JSON.stringify(getRngState());
- * ```
  */
 export function getRngState(): RngState {
   return {
@@ -112,10 +108,6 @@ export function getRngState(): RngState {
  *
  * @param state - a value returned by {@link getRngState} (possibly after a JSON round trip).
  * @throws TypeError if `state` is malformed.
- * @example
- * ```ts
- * setRngState(JSON.parse(saved));
- * ```
  */
 export function setRngState(state: RngState): void {
   if (typeof state !== 'object' || state === null || !('generator' in state) || !('mathRandom' in state)) {
@@ -141,10 +133,6 @@ export function setRngState(state: RngState): void {
  *
  * @param handler - any function; its arguments and result are passed through.
  * @returns the wrapped handler.
- * @example
- * ```ts
- * trainer.on(Events.EPOCH_COMPLETED, keepRandomState(async () => { await evaluator.run(valLoader); }));
- * ```
  */
 export function keepRandomState<TArgs extends unknown[], TResult>(
   handler: (...args: TArgs) => TResult,

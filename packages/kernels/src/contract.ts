@@ -26,10 +26,6 @@ import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap } from '@tensorflow/t
  *   `beta2`, `epsilon`, `learningRate`; outputs `[newValue, newFirstMoment, newSecondMoment]`, computed like
  *   `AdamOptimizer.applyGradients` (float32 operations in the same order).
  *
- * @example
- * ```ts
- * tf.getKernel(FUSED_UPDATE_KERNELS.momentum, 'kindling-native') !== undefined; // true once registered
- * ```
  */
 export const FUSED_UPDATE_KERNELS = {
   sgd: 'KindlingSgdUpdate',
@@ -42,10 +38,6 @@ export const FUSED_UPDATE_KERNELS = {
  * tensors' storage (outputs in order: value, then the slots) when it can prove that nothing else observes it;
  * `applyGradients` tries this first and runs the kernel (new tensors, assigned) when it returns false.
  *
- * @example
- * ```ts
- * const inPlace = (tf.backend() as Partial<FusedInPlaceBackend>).runFusedUpdateInPlace?.(name, inputs, attrs) === true;
- * ```
  */
 export interface FusedInPlaceBackend {
   runFusedUpdateInPlace(kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap): boolean;
@@ -65,10 +57,6 @@ export type FusedOptimizerKind = keyof typeof FUSED_UPDATE_KERNELS;
  *   Its gradient (registered by kindling) is `dLoss[:, None] * backprop`, `(dLoss / N) * backprop` for the mean
  *   and `dLoss * backprop` for the sum (Mean's and Sum's gradients, then the rows').
  *
- * @example
- * ```ts
- * tf.getKernel(FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy, 'kindling-native') !== undefined; // true once registered
- * ```
  */
 export const FUSED_LOSS_KERNELS = {
   sparseSoftmaxCrossEntropy: 'KindlingSparseSoftmaxCrossEntropy',
@@ -81,10 +69,6 @@ export const FUSED_LOSS_KERNELS = {
  *   x > 0, 0 otherwise, NaN for NaN), the gradient of `Relu` in one kernel instead of `Step` and `Multiply`.
  *   kindling registers `Relu`'s gradient to use it where the backend has it (bit-identical results).
  *
- * @example
- * ```ts
- * tf.getKernel(FUSED_GRADIENT_KERNELS.reluGrad, 'kindling-native') !== undefined; // true once registered
- * ```
  */
 export const FUSED_GRADIENT_KERNELS = {
   reluGrad: 'KindlingReluGrad',
@@ -118,10 +102,6 @@ export const FUSED_GRADIENT_KERNELS = {
  *   and `dBias`, the sums of `g` over every axis but the last, with the values of `KindlingReluGrad` and `Sum` on
  *   that backend. The gradient of `conv2d` runs it, then the two convolution backprops.
  *
- * @example
- * ```ts
- * tf.getKernel(FUSED_LAYER_KERNELS.dense, 'kindling-native') !== undefined; // true once registered
- * ```
  */
 export const FUSED_LAYER_KERNELS = {
   dense: 'KindlingDense',

@@ -78,10 +78,6 @@ export function centroids(data: ClusterData): Float64Array {
 /**
  * Options of the clustering metrics.
  *
- * @example
- * ```ts
- * new DaviesBouldinScore({ outputTransform: (o) => [(o as Out).embeddings, (o as Out).clusters] });
- * ```
  */
 export type ClusteringMetricOptions = EpochMetricOptions;
 

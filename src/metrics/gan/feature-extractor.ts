@@ -15,10 +15,6 @@ import { describeValue, fmtShape, isTensor, toTensor } from '../internal/tensors
 /**
  * A model with a TF.js-style `predict` (a `tf.LayersModel`, a `tf.GraphModel`, or any object like them).
  *
- * @example
- * ```ts
- * const model: PredictModel = await tf.loadLayersModel('file://inception/model.json');
- * ```
  */
 export interface PredictModel {
   /** Maps an image batch to a `(N, numFeatures)` tensor. */
@@ -29,20 +25,12 @@ export interface PredictModel {
  * What FID and InceptionScore accept as a feature extractor: a function from an image batch to a `(N, D)` tensor,
  * or a model with `predict`.
  *
- * @example
- * ```ts
- * const extractor: FeatureExtractor = (images) => tf.mean(images, [1, 2]); // (N, H, W, C) -> (N, C)
- * ```
  */
 export type FeatureExtractor = ((images: tf.Tensor) => tf.Tensor) | PredictModel;
 
 /**
  * Options shared by FID and InceptionScore.
  *
- * @example
- * ```ts
- * new FID({ numFeatures: 2048, featureExtractor: await tf.loadGraphModel('file://inception/model.json') });
- * ```
  */
 export interface InceptionMetricOptions extends MetricOptions {
   /** Number of features (FID) or classes (InceptionScore) the extractor returns per image. Required. */
@@ -57,10 +45,6 @@ export interface InceptionMetricOptions extends MetricOptions {
 /**
  * Base of FID and InceptionScore: resolves the feature extractor and validates its output.
  *
- * @example
- * ```ts
- * class MyGanMetric extends InceptionMetric<number> { ... }
- * ```
  */
 export abstract class InceptionMetric<TResult> extends Metric<TResult> {
   /** Number of features per image. */

@@ -12,10 +12,6 @@
 /**
  * A square matrix of float64 values in row-major order.
  *
- * @example
- * ```ts
- * const m: SquareMatrix = { n: 2, data: Float64Array.from([1, 0, 0, 1]) };
- * ```
  */
 export interface SquareMatrix {
   /** Number of rows (and columns). */
@@ -204,10 +200,6 @@ function qlStep(d: Float64Array, e: Float64Array, l: number, m: number): void {
  * @param s - a symmetric matrix (only symmetric input gives meaningful results).
  * @returns the `n` eigenvalues.
  * @throws RangeError when the QL iteration does not converge (non-finite input).
- * @example
- * ```ts
- * symmetricEigenvalues({ n: 2, data: Float64Array.from([2, 1, 1, 2]) }); // [3, 1] in some order
- * ```
  */
 export function symmetricEigenvalues(s: SquareMatrix): Float64Array {
   if (s.n === 0) return new Float64Array(0);
@@ -222,10 +214,6 @@ export function symmetricEigenvalues(s: SquareMatrix): Float64Array {
  * @param s2 - the second covariance matrix, of the same size.
  * @returns the trace of the principal square root of `S1 S2` (the real part, as FID uses it).
  * @throws RangeError when the sizes differ or an entry is not finite.
- * @example
- * ```ts
- * traceSqrtProduct(eye, eye); // n
- * ```
  */
 export function traceSqrtProduct(s1: SquareMatrix, s2: SquareMatrix): number {
   if (s1.n !== s2.n || s1.data.length !== s1.n * s1.n || s2.data.length !== s2.n * s2.n) {

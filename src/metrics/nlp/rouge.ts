@@ -55,10 +55,6 @@ export interface RougeOptions extends RougeBaseOptions {
 /**
  * ROUGE results, keyed as in Ignite: `'Rouge-2-P'`, `'Rouge-2-R'`, `'Rouge-2-F'`, `'Rouge-L-P'`, ...
  *
- * @example
- * ```ts
- * const recall = (engine.state.metrics['rouge'] as RougeScores)['Rouge-L-R'];
- * ```
  */
 export type RougeScores = Record<string, number>;
 

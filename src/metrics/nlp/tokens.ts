@@ -11,10 +11,6 @@ import { describeValue } from '../internal/tensors.js';
 /**
  * One tokenized sentence: words (strings) or token ids (numbers). Tokens are compared with `===`.
  *
- * @example
- * ```ts
- * const candidate: TokenSequence = 'the cat sat on the mat'.split(' ');
- * ```
  */
 export type TokenSequence = readonly (string | number)[];
 
@@ -22,10 +18,6 @@ export type TokenSequence = readonly (string | number)[];
  * What the NLP metrics' `update()` receives: the candidates (`yPred`, one token sequence per sentence) and, for
  * each candidate, its list of references (`y`).
  *
- * @example
- * ```ts
- * const output: NlpOutput = [[['the', 'cat']], [[['the', 'cat'], ['a', 'cat']]]];
- * ```
  */
 export type NlpOutput = readonly [candidates: readonly TokenSequence[], references: readonly (readonly TokenSequence[])[]];
 

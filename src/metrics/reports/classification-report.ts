@@ -15,10 +15,6 @@ import { Precision, Recall } from '../precision-recall.js';
 /**
  * Options of {@link ClassificationReport}.
  *
- * @example
- * ```ts
- * new ClassificationReport({ beta: 2, outputDict: true, labels: ['cat', 'dog', 'bird'] });
- * ```
  */
 export interface ClassificationReportOptions {
   /** Weight of recall in the harmonic mean; the score's key is `f${beta}-score`. @defaultValue 1 */
@@ -36,10 +32,6 @@ export interface ClassificationReportOptions {
 /**
  * One entry of the report: `precision`, `recall` and `f${beta}-score`.
  *
- * @example
- * ```ts
- * const entry: ClassificationReportEntry = { precision: 0.5, recall: 1, 'f1-score': 0.6667 };
- * ```
  */
 export type ClassificationReportEntry = Record<string, number>;
 

@@ -13,20 +13,12 @@ import { fmtShape } from '../internal/tensors.js';
  * The weighting of disagreements: `null` (every disagreement costs 1), `'linear'` (|i - j|) or `'quadratic'`
  * ((i - j)²), where i and j are the positions of the two labels among the sorted labels seen.
  *
- * @example
- * ```ts
- * const w: KappaWeights = 'quadratic';
- * ```
  */
 export type KappaWeights = null | 'linear' | 'quadratic';
 
 /**
  * Options of {@link CohenKappa}.
  *
- * @example
- * ```ts
- * new CohenKappa({ weights: 'linear' });
- * ```
  */
 export interface CohenKappaOptions extends EpochMetricOptions {
   /** The weighting of disagreements. @defaultValue null */
@@ -42,10 +34,6 @@ export interface CohenKappaOptions extends EpochMetricOptions {
  * @param weights - `null`, `'linear'` or `'quadratic'`.
  * @returns kappa in [-1, 1], or NaN when it is undefined (one label only).
  * @throws RangeError when the lengths differ, the inputs are empty, or a value is not a whole number.
- * @example
- * ```ts
- * cohenKappaScore([2, 0, 2, 2, 0, 1], [0, 0, 2, 2, 0, 2]); // 0.4285...
- * ```
  */
 export function cohenKappaScore(y1: ArrayLike<number>, y2: ArrayLike<number>, weights: KappaWeights = null): number {
   if (y1.length !== y2.length || y1.length === 0) {

@@ -14,10 +14,6 @@ import { fmtShape } from '../internal/tensors.js';
 /**
  * A curve: three arrays of the same meaning as scikit-learn's return values.
  *
- * @example
- * ```ts
- * const [precision, recall, thresholds]: Curve = new PrecisionRecallCurve().compute();
- * ```
  */
 export type Curve = [number[], number[], number[]];
 

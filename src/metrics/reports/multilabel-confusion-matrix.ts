@@ -15,10 +15,6 @@ import { DeferredChecks, DeviceSum, describeValue, fmtShape, isIntegerTensor, to
 /**
  * Options of {@link MultiLabelConfusionMatrix}.
  *
- * @example
- * ```ts
- * new MultiLabelConfusionMatrix(3, { normalized: true });
- * ```
  */
 export interface MultiLabelConfusionMatrixOptions extends MetricOptions {
   /** Divide each class's matrix by its sum. @defaultValue false */

@@ -11,10 +11,6 @@ import { SummedMetric, checkSameShape, flattenSamples, floatPair, type BatchPart
 /**
  * Options of {@link CosineSimilarity}.
  *
- * @example
- * ```ts
- * new CosineSimilarity({ eps: 1e-6 });
- * ```
  */
 export interface CosineSimilarityOptions extends MetricOptions {
   /** Lower bound of each norm, to avoid a division by zero. @defaultValue 1e-8 */
@@ -65,6 +61,6 @@ export class CosineSimilarity extends SummedMetric {
    */
   compute(): number {
     const n = this.countOrThrow('example');
-    return (this.sum.read() as number) / n;
+    return (this.total.read() as number) / n;
   }
 }

@@ -14,10 +14,6 @@ import { SummedMetric, checkSameShape, floatPair, type BatchPart } from './summe
  * Mean `D_KL(p ‖ q) = Σ_c p_c log(p_c / q_c)`, where p is the softmax of `y` (ground truth) and q the softmax of
  * `yPred`. Inputs: logits `(B, C)` or `(B, C, ...)` of the same shape.
  *
- * @example
- * ```ts
- * new KLDivergence().attach(evaluator, 'kl'); // e.g. student logits vs teacher logits
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.KLDivergence.html
  */
 export class KLDivergence extends SummedMetric {
@@ -53,7 +49,7 @@ export class KLDivergence extends SummedMetric {
    */
   compute(): number {
     const n = this.countOrThrow('example');
-    return (this.sum.read() as number) / n;
+    return (this.total.read() as number) / n;
   }
 }
 
@@ -61,10 +57,6 @@ export class KLDivergence extends SummedMetric {
  * Mean Jensen-Shannon divergence `½ D_KL(p ‖ m) + ½ D_KL(q ‖ m)` with `m = (p + q) / 2`, where p and q are the
  * softmax of `y` and `yPred`. Inputs: logits `(B, C)` or `(B, C, ...)` of the same shape.
  *
- * @example
- * ```ts
- * new JSDivergence().attach(evaluator, 'js'); // symmetric, at most ln 2
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.JSDivergence.html
  */
 export class JSDivergence extends KLDivergence {

@@ -30,10 +30,6 @@ export function logitRows(yPred: tf.Tensor): tf.Tensor2D {
  * Mean entropy `-Σ_c p_c log p_c` of the softmax of the logits, over samples (and positions for `(B, C, ...)`).
  * `update([yPred, y])` takes unnormalized logits; `y` is not used.
  *
- * @example
- * ```ts
- * new Entropy().attach(evaluator, 'entropy'); // low values: confident predictions
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.Entropy.html
  */
 export class Entropy extends SummedMetric {
@@ -65,7 +61,7 @@ export class Entropy extends SummedMetric {
    */
   compute(): number {
     const n = this.countOrThrow('example');
-    return (this.sum.read() as number) / n;
+    return (this.total.read() as number) / n;
   }
 }
 
@@ -73,10 +69,6 @@ export class Entropy extends SummedMetric {
  * Mutual information between inputs and predictions, `H(mean_i p_i) - mean_i H(p_i)` (clamped at 0), from logits
  * `(B, C)` or `(B, C, ...)`; `y` is not used.
  *
- * @example
- * ```ts
- * new MutualInformation().attach(evaluator, 'mi'); // high: confident and diverse predictions
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.MutualInformation.html
  */
 export class MutualInformation extends Entropy {

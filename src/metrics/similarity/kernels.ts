@@ -30,10 +30,6 @@ function median(x: tf.Tensor): tf.Tensor {
 /**
  * Options of {@link MaximumMeanDiscrepancy}.
  *
- * @example
- * ```ts
- * new MaximumMeanDiscrepancy({ var: 2 });
- * ```
  */
 export interface MaximumMeanDiscrepancyOptions extends MetricOptions {
   /** The kernel bandwidth σ² of `exp(-‖x - y‖² / 2σ²)`. @defaultValue 1 */
@@ -44,10 +40,6 @@ export interface MaximumMeanDiscrepancyOptions extends MetricOptions {
  * Maximum mean discrepancy between samples `x` and `y` (`update([x, y])`, same shape `(B, ...)`): the unbiased
  * MMD² estimate of each batch, averaged over batches, clamped at 0, square-rooted.
  *
- * @example
- * ```ts
- * new MaximumMeanDiscrepancy({ var: 0.5 }).attach(evaluator, 'mmd'); // e.g. real vs generated features
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.MaximumMeanDiscrepancy.html
  */
 export class MaximumMeanDiscrepancy extends SummedMetric {
@@ -92,17 +84,13 @@ export class MaximumMeanDiscrepancy extends SummedMetric {
    */
   compute(): number {
     const batches = this.countOrThrow('batch');
-    return Math.sqrt(Math.max(0, this.sum.read() as number) / batches);
+    return Math.sqrt(Math.max(0, this.total.read() as number) / batches);
   }
 }
 
 /**
  * Options of {@link HSIC}.
  *
- * @example
- * ```ts
- * new HSIC({ sigmaX: 1, sigmaY: -1, ignoreInvalidBatch: false });
- * ```
  */
 export interface HSICOptions extends MetricOptions {
   /** Kernel bandwidth for X; a negative value uses the median of the squared distances. @defaultValue -1 */
@@ -118,10 +106,6 @@ export interface HSICOptions extends MetricOptions {
  * flattened per sample: the unbiased estimator of Song et al. (2012) per batch, clamped at 0, averaged over
  * batches. Batches need at least 4 samples.
  *
- * @example
- * ```ts
- * new HSIC({ outputTransform: (o) => [(o as Out).features, (o as Out).labelsOneHot] }).attach(evaluator, 'hsic');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.HSIC.html
  */
 export class HSIC extends SummedMetric {
@@ -177,6 +161,6 @@ export class HSIC extends SummedMetric {
    */
   compute(): number {
     const batches = this.countOrThrow('batch');
-    return (this.sum.read() as number) / batches;
+    return (this.total.read() as number) / batches;
   }
 }

@@ -13,10 +13,6 @@ import { DeviceSum, describeValue, fmtShape, toTensor } from '../internal/tensor
 /**
  * What one batch adds: a tensor to the running sum, and a number to the count.
  *
- * @example
- * ```ts
- * const part: BatchPart = { sum: tf.sum(values), count: values.shape[0] ?? 0 };
- * ```
  */
 export interface BatchPart {
   /** Added to the running sum (same shape on every batch). */
@@ -37,19 +33,19 @@ export interface BatchPart {
  * ```
  */
 export abstract class SummedMetric<TResult = number> extends Metric<TResult> {
-  /** The running sum. */
-  protected readonly sum = new DeviceSum();
+  /** The running sum (not `sum`: every Metric has a `sum()` composition method). */
+  protected readonly total = new DeviceSum();
   /** The number of samples (or batches) seen. */
   protected count = 0;
 
   /** Ignite's `@sync_all_reduce` on the sum and the count. @returns the declarations. */
   protected override syncedState(): SyncedState[] {
-    return [syncedSum(this.sum), syncedNumber(() => this.count, (v) => { this.count = v; })];
+    return [syncedSum(this.total), syncedNumber(() => this.count, (v) => { this.count = v; })];
   }
 
   /** Clears the sum and the count. */
   reset(): void {
-    this.sum.reset();
+    this.total.reset();
     this.count = 0;
   }
 
@@ -69,7 +65,7 @@ export abstract class SummedMetric<TResult = number> extends Metric<TResult> {
    */
   update(output: unknown): void {
     let n = 0;
-    this.sum.add(() => {
+    this.total.add(() => {
       const part = this.batch(output);
       n = part.count;
       return part.sum;

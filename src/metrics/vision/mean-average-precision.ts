@@ -21,20 +21,12 @@ import { averagePrecision, precisionRecallCurve, setupThresholds } from './detec
  * How the per-class average precisions combine: `'macro'` (mean), `'weighted'` (by class support), `'micro'`
  * (one curve over all classes' scores), or `null` (the per-class values).
  *
- * @example
- * ```ts
- * new MeanAveragePrecision({ classMean: null }); // compute() returns one AP per class
- * ```
  */
 export type ClassMean = 'micro' | 'macro' | 'weighted' | null;
 
 /**
  * Options of {@link MeanAveragePrecision}.
  *
- * @example
- * ```ts
- * new MeanAveragePrecision({ recThresholds: [0, 0.25, 0.5, 0.75, 1], classMean: 'weighted' });
- * ```
  */
 export interface MeanAveragePrecisionOptions extends MetricOptions {
   /** Recall thresholds in [0, 1] (any order); by default the curve's own recalls. */

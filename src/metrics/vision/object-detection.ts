@@ -23,10 +23,6 @@ type Numbers = tf.Tensor | readonly number[] | readonly (readonly number[])[];
 /**
  * Detections of one image: boxes `(N, 4)` as `(x1, y1, x2, y2)`, confidence scores `(N,)` and class labels `(N,)`.
  *
- * @example
- * ```ts
- * const det: DetectionPrediction = { bbox: [[10, 10, 50, 50]], scores: [0.9], labels: [3] };
- * ```
  */
 export interface DetectionPrediction {
   /** `(N, 4)` boxes `(x1, y1, x2, y2)`. */
@@ -40,10 +36,6 @@ export interface DetectionPrediction {
 /**
  * Ground truth of one image: boxes `(M, 4)`, labels `(M,)` and optional crowd flags `(M,)`.
  *
- * @example
- * ```ts
- * const gt: DetectionTarget = { bbox: [[12, 10, 48, 52]], labels: [3], iscrowd: [0] };
- * ```
  */
 export interface DetectionTarget {
   /** `(M, 4)` boxes `(x1, y1, x2, y2)`. */
@@ -57,10 +49,6 @@ export interface DetectionTarget {
 /**
  * Which objects count, by box area (COCO's ranges: small `≤ 32²`, medium `32²..96²`, large `≥ 96²`, bounds included).
  *
- * @example
- * ```ts
- * const a: AreaRange = 'small';
- * ```
  */
 export type AreaRange = 'small' | 'medium' | 'large' | 'all';
 
@@ -74,10 +62,6 @@ const AREA_RANGES: Record<AreaRange, [number, number]> = {
 /**
  * Options of {@link ObjectDetectionAvgPrecisionRecall}.
  *
- * @example
- * ```ts
- * new ObjectDetectionAvgPrecisionRecall({ numClasses: 3, iouThresholds: [0.5], areaRange: 'large' });
- * ```
  */
 export interface ObjectDetectionOptions extends MetricOptions {
   /** IoU thresholds in [0, 1]. @defaultValue COCO's 0.5, 0.55, ..., 0.95 */
@@ -335,10 +319,6 @@ function checkMatchingInput(output: unknown): [DetectionPrediction[], DetectionT
  * @param output - `[yPred, y]`.
  * @returns `[predictions, targets]` holding plain number arrays (nothing to dispose).
  * @throws TypeError when `output` is not a pair of lists; RangeError for a tensor that is not `(N, 5|6)`.
- * @example
- * ```ts
- * new ObjectDetectionAvgPrecisionRecall({ outputTransform: cocoTensorListToDictList });
- * ```
  */
 export function cocoTensorListToDictList(output: unknown): [DetectionPrediction[], DetectionTarget[]] {
   if (!Array.isArray(output) || !Array.isArray(output[0]) || !Array.isArray(output[1])) {

@@ -19,10 +19,6 @@ import { imagePair } from './psnr.js';
 /**
  * Options of {@link SSIM}.
  *
- * @example
- * ```ts
- * new SSIM(255, { kernelSize: 7, gaussian: false }); // 7×7 window with Ignite's uniform kernel
- * ```
  */
 export interface SSIMOptions extends MetricOptions {
   /** Kernel size, odd and positive: one number, or `[height, width]`. @defaultValue [11, 11] */

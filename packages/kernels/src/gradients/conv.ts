@@ -74,10 +74,6 @@ export const convRoute = fusedRoute<FusedConv2DArgs>('conv2d', KERNEL, convCall)
  * @param on - true to fuse (the default), false for TensorFlow.js's own path.
  * @returns whether the fused path can run in this build (false where `tf.fused.conv2d` cannot be wrapped, e.g. an ES
  *   module namespace in a browser bundle).
- * @example
- * ```ts
- * setConvFusion(false); // every Conv2D layer runs Conv2D, Add and Relu while training
- * ```
  */
 export function setConvFusion(on: boolean): boolean {
   enabled = on;

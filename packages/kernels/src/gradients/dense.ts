@@ -85,10 +85,6 @@ export const denseRoute = fusedRoute<FusedMatMulArgs>('matMul', KERNEL, denseCal
  * @param on - true to fuse (the default), false for TensorFlow.js's own path.
  * @returns whether the fused path can run in this build (false where `tf.fused.matMul` cannot be wrapped, e.g. an ES
  *   module namespace in a browser bundle).
- * @example
- * ```ts
- * setDenseFusion(false); // every Dense layer runs BatchMatMul, Add and Relu while training
- * ```
  */
 export function setDenseFusion(on: boolean): boolean {
   enabled = on;

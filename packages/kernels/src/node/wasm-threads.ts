@@ -28,20 +28,12 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * The most threads the threaded build can use: its Emscripten pool holds 8 workers.
  *
- * @example
- * ```ts
- * requestedWasmThreads({ KINDLING_WASM_THREADS: '64' }) === MAX_WASM_THREADS; // true
- * ```
  */
 export const MAX_WASM_THREADS = 8;
 
 /**
  * Whether the wasm backend runs threaded, how many threads, and why not when it does not.
  *
- * @example
- * ```ts
- * const { enabled, threads, reason }: WasmThreadsStatus = wasmThreadsStatus();
- * ```
  */
 export interface WasmThreadsStatus {
   /** true when the wasm backend was (or will be) initialised with more than one thread. */
@@ -145,10 +137,6 @@ function workerClass(bundle: string): typeof NodeWorker {
  * @param bundle - path of `tf-backend-wasm.node.js`.
  * @param version - the package's version.
  * @returns null when the workarounds apply, else why not.
- * @example
- * ```ts
- * checkWasmThreadsPackage(require.resolve('@tensorflow/tfjs-backend-wasm'), '4.22.0'); // null
- * ```
  */
 export function checkWasmThreadsPackage(bundle: string, version: string): string | null {
   if (!version.startsWith('4.')) return `tfjs-backend-wasm ${version} (the workaround is written for 4.x)`;
@@ -167,10 +155,6 @@ export function checkWasmThreadsPackage(bundle: string, version: string): string
  * @param env - the environment to read (default `process.env`).
  * @returns the thread count, >= 1.
  * @throws RangeError when `KINDLING_WASM_THREADS` is not an integer >= 1.
- * @example
- * ```ts
- * requestedWasmThreads({ KINDLING_WASM_THREADS: '1' }); // 1: single-threaded
- * ```
  */
 export function requestedWasmThreads(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.KINDLING_WASM_THREADS;

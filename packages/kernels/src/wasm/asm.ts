@@ -72,10 +72,6 @@ export interface Func { params: number[]; locals: number[][]; body: number[] }
  * @param funcs - the functions, by export name.
  * @param shared - whether the memory is shared (the threaded build's).
  * @returns the module's bytes.
- * @example
- * ```ts
- * const bytes = moduleBytes({ sgd: SGD }, false);
- * ```
  */
 export function moduleBytes(funcs: Record<string, Func>, shared: boolean): Uint8Array<ArrayBuffer> {
   const names = Object.keys(funcs);

@@ -19,10 +19,6 @@ import { biasActGrad } from './dense-grad.js';
  * @param conv - the stock wasm `Conv2D` kernel.
  * @param fusedConv - the stock wasm `FusedConv2D` kernel.
  * @returns the kernel function.
- * @example
- * ```ts
- * tf.registerKernel({ kernelName: FUSED_LAYER_KERNELS.conv2d, backendName: 'wasm', kernelFunc: makeConvLayer(conv, fusedConv) });
- * ```
  */
 export function makeConvLayer(conv: KernelFunc | undefined, fusedConv: KernelFunc | undefined): KernelFunc {
   return (args: KernelArgs) => {
@@ -68,10 +64,6 @@ export function makeConvLayer(conv: KernelFunc | undefined, fusedConv: KernelFun
  * `[dBias, g]` as the contract says.
  *
  * @returns the kernel function.
- * @example
- * ```ts
- * tf.registerKernel({ kernelName: FUSED_LAYER_KERNELS.biasActGrad, backendName: 'wasm', kernelFunc: makeBiasActGrad() });
- * ```
  */
 export function makeBiasActGrad(): KernelFunc {
   return ({ inputs, backend, attrs }: KernelArgs) => {

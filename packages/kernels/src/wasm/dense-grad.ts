@@ -35,10 +35,6 @@ function matrix(info: TensorInfo | undefined, what: string): [number, number] {
  * @param m - rows.
  * @param n - columns (channels).
  * @returns g (new data with a ReLU, else `dyInfo` itself) and the sums (new data, `[n]`).
- * @example
- * ```ts
- * const { g, sums } = biasActGrad(backend, dy, y, rows, channels);
- * ```
  */
 export function biasActGrad(b: WasmHeapBackend, dyInfo: TensorInfo, yInfo: TensorInfo | null, m: number, n: number): { g: TensorInfo; sums: TensorInfo } {
   const gInfo = yInfo !== null ? b.makeOutput([...dyInfo.shape], 'float32') : dyInfo;
@@ -74,10 +70,6 @@ export function biasActGrad(b: WasmHeapBackend, dyInfo: TensorInfo, yInfo: Tenso
  *
  * @param stock - the stock kernels kindling's BatchMatMul builds on.
  * @returns the kernel function.
- * @example
- * ```ts
- * tf.registerKernel({ kernelName: FUSED_LAYER_KERNELS.denseGrad, backendName: 'wasm', kernelFunc: makeDenseGrad(stock) });
- * ```
  */
 export function makeDenseGrad(stock: StockKernels): KernelFunc {
   const matMul = makeBatchMatMul(stock);
@@ -101,10 +93,6 @@ export function makeDenseGrad(stock: StockKernels): KernelFunc {
  *
  * @param stock - the stock kernels the fallback runs on.
  * @returns the kernel function.
- * @example
- * ```ts
- * tf.registerKernel({ kernelName: FUSED_GRADIENT_KERNELS.reluGrad, backendName: 'wasm', kernelFunc: makeReluGrad(stock) });
- * ```
  */
 export function makeReluGrad(stock: StockKernels): KernelFunc {
   return ({ inputs, backend }: KernelArgs) => {

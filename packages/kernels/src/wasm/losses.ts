@@ -19,10 +19,6 @@ import type { KernelArgs, WasmHeapBackend } from './kernel-utils.js';
  * kernel is scalar JavaScript: measured (forward and backward, 2 wasm threads) 0.7 ms vs 3.6 ms unfused at 64 x 10,
  * 4.3 vs 5.5 ms at 256 x 256, but 15.3 vs 10.7 ms at 256 x 1000, where XNNPACK's vectorised kernels win.
  *
- * @example
- * ```ts
- * const fused = logits.size <= WASM_FUSED_LOSS_MAX_SIZE; // on wasm, whether crossEntropyLoss runs one kernel
- * ```
  */
 export const WASM_FUSED_LOSS_MAX_SIZE = 65536;
 
@@ -41,10 +37,6 @@ function checked(logits: TensorInfo | undefined, labels: TensorInfo | undefined)
  * The kernel: outputs `[loss, backprop]` as the contract in backends/fused-kernels.ts says (per-sample losses, or
  * their mean or sum; `softmax(logits) - oneHot(labels)`; a label outside `[0, classes)` gives a zero loss and row).
  *
- * @example
- * ```ts
- * tf.registerKernel({ kernelName: FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy, backendName: 'wasm', kernelFunc: wasmSparseSoftmaxCrossEntropy });
- * ```
  */
 export const wasmSparseSoftmaxCrossEntropy: KernelFunc = ({ inputs, backend, attrs }: KernelArgs) => {
   const b = backend as WasmHeapBackend;

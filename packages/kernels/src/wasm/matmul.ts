@@ -197,10 +197,6 @@ export function makeFusedMatMul(stock: StockKernels): SingleKernel {
  *
  * @param stock - the stock kernels.
  * @returns the kernel.
- * @example
- * ```ts
- * tf.registerKernel({ kernelName: FUSED_LAYER_KERNELS.dense, backendName: 'wasm', kernelFunc: makeDense(stock) });
- * ```
  */
 export function makeDense(stock: StockKernels): SingleKernel {
   const fused = makeFusedMatMul(stock);

@@ -17,10 +17,6 @@ import { simdLoops } from './simd.js';
  *
  * @param stock - the stock wasm `Sum` kernel (undefined: only the cases above can run).
  * @returns the kernel function to register for 'wasm'.
- * @example
- * ```ts
- * tf.registerKernel({ kernelName: 'Sum', backendName: 'wasm', kernelFunc: makeSum(tf.getKernel('Sum', 'wasm')!.kernelFunc) });
- * ```
  */
 export function makeSum(stock: KernelFunc | undefined): KernelFunc {
   const fallback = (args: KernelArgs): ReturnType<KernelFunc> => {

@@ -26,10 +26,6 @@ const FUNCS: Record<string, Func> = {
  *
  * @param shared - for a shared memory (the threaded build).
  * @returns the bytes.
- * @example
- * ```ts
- * simdModuleBytes(false).length; // about 2 KB
- * ```
  */
 export function simdModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   return moduleBytes(FUNCS, shared);
@@ -121,10 +117,6 @@ export interface TransposeEpilogue {
  * @param epilogue - bias and ReLU to fuse (float32 `x` only).
  * @returns the new `[cols, rows]` tensor data (the caller owns it), or null when the loops are unavailable or `x` is
  *   not such a tensor.
- * @example
- * ```ts
- * const t = transpose2d(backend, info) ?? stockTranspose({ inputs: { x: info }, backend, attrs: { perm: [1, 0] } });
- * ```
  */
 export function transpose2d(backend: WasmHeapBackend, x: TensorInfo, epilogue: TransposeEpilogue = {}): TensorInfo | null {
   const loops = simdLoops(backend);

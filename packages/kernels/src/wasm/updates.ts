@@ -176,10 +176,6 @@ function updateKernel(name: string, update: Update, stock: StockKernels): Kernel
  *
  * @param stock - the stock kernels the scope needs.
  * @returns kernel functions by FUSED_UPDATE_KERNELS name.
- * @example
- * ```ts
- * const momentum = wasmUpdateKernels(stock)[FUSED_UPDATE_KERNELS.momentum];
- * ```
  */
 export function wasmUpdateKernels(stock: StockKernels): Record<string, KernelFunc> {
   return {

@@ -77,10 +77,6 @@ let cached: { addon: NativeAddon | null; status: NativeBackendStatus } | undefin
  * through tsx, dist/backends/native when compiled).
  *
  * @returns the package root, or null when no package.json is found.
- * @example
- * ```ts
- * packageRoot(); // '/path/to/node_modules/kindling'
- * ```
  */
 export function packageRoot(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -126,10 +122,6 @@ function load(): { addon: NativeAddon | null; status: NativeBackendStatus } {
  * Loads the addon on first call (later calls return the same result).
  *
  * @returns the addon, or null when it is not built or fails to load ({@link nativeBackendStatus} says why).
- * @example
- * ```ts
- * if (loadNativeAddon() === null) console.log(nativeBackendStatus().reason);
- * ```
  */
 export function loadNativeAddon(): NativeAddon | null {
   cached ??= load();
@@ -142,10 +134,6 @@ export function loadNativeAddon(): NativeAddon | null {
  * Loads the addon on first call.
  *
  * @returns `{ available, reason }`.
- * @example
- * ```ts
- * console.log(nativeBackendStatus().reason); // 'OpenBLAS 0.3.21 ... (core SkylakeX, 2 threads, avx512f)'
- * ```
  */
 export function nativeBackendStatus(): NativeBackendStatus {
   cached ??= load();

@@ -21,10 +21,6 @@ import { FUSED_KERNELS, updateInPlace } from './fused-kernels.js';
 /**
  * The name the native backend is registered under.
  *
- * @example
- * ```ts
- * await tf.setBackend(NATIVE_BACKEND_NAME);
- * ```
  */
 export const NATIVE_BACKEND_NAME = 'kindling-native';
 
@@ -32,10 +28,6 @@ export const NATIVE_BACKEND_NAME = 'kindling-native';
  * Registration priority: below the cpu backend's (1), so importing kindling never changes the active backend; it is
  * only used when selected by name (`tf.setBackend('kindling-native')`, or kindling's `device: 'auto'`).
  *
- * @example
- * ```ts
- * NATIVE_BACKEND_PRIORITY < 1; // true
- * ```
  */
 export const NATIVE_BACKEND_PRIORITY = 0;
 
@@ -46,10 +38,6 @@ const ALL_KERNELS: readonly NativeKernelDef[] = [
 /**
  * Names of the kernels that run natively on 'kindling-native' (every other kernel is the cpu backend's).
  *
- * @example
- * ```ts
- * NATIVE_KERNELS.includes('Conv2DBackpropFilter'); // true
- * ```
  */
 export const NATIVE_KERNELS: readonly string[] = ALL_KERNELS.map((k) => k.name);
 
@@ -135,10 +123,6 @@ const fallbacks = new Map<string, number>();
  * the backend was registered: a diagnostic for tests and benchmarks.
  *
  * @returns kernel name to count (kernels that never fell back are absent).
- * @example
- * ```ts
- * nativeFallbackCounts().get('Add'); // undefined: every Add ran natively
- * ```
  */
 export function nativeFallbackCounts(): ReadonlyMap<string, number> {
   return new Map(fallbacks);
@@ -176,10 +160,6 @@ function registerKernels(addon: NativeAddon): void {
  *
  * @returns true when the backend is registered (or already was), false when the addon is unavailable
  *   (`nativeBackendStatus().reason` says why and how to fix it).
- * @example
- * ```ts
- * if (registerNativeBackend()) await tf.setBackend('kindling-native');
- * ```
  */
 export function registerNativeBackend(): boolean {
   if (registered) return true;
@@ -207,10 +187,6 @@ export function registerNativeBackend(): boolean {
  *
  * @param n - thread count, >= 1 (1: everything on the calling thread).
  * @returns false when the addon is unavailable.
- * @example
- * ```ts
- * setNativeBackendThreads(1); // single-threaded, e.g. when several processes share the cores
- * ```
  */
 export function setNativeBackendThreads(n: number): boolean {
   const addon = loadNativeAddon();
@@ -222,10 +198,6 @@ export function setNativeBackendThreads(n: number): boolean {
 /**
  * The longest spin {@link setNativeBackendSpinWait} accepts (100 ms), as in native/blas/src/parallel.h.
  *
- * @example
- * ```ts
- * setNativeBackendSpinWait(MAX_NATIVE_SPIN_MICROS); // workers never sleep between the kernels of a step
- * ```
  */
 export const MAX_NATIVE_SPIN_MICROS = 100_000;
 
@@ -240,10 +212,6 @@ export const MAX_NATIVE_SPIN_MICROS = 100_000;
  * @param microseconds - spin time, an integer in [0, {@link MAX_NATIVE_SPIN_MICROS}].
  * @returns false when the addon is unavailable.
  * @throws RangeError when `microseconds` is not an integer in that range.
- * @example
- * ```ts
- * setNativeBackendSpinWait(0); // workers sleep as soon as a kernel ends
- * ```
  */
 export function setNativeBackendSpinWait(microseconds: number): boolean {
   if (!Number.isInteger(microseconds) || microseconds < 0 || microseconds > MAX_NATIVE_SPIN_MICROS) {

@@ -60,10 +60,6 @@ export function allocOutput(length: number, track = false): Float32Array {
  * buffer (an alias or a view of it) makes it non-recyclable.
  *
  * @param values - the stored values.
- * @example
- * ```ts
- * noteStored(values); // from NativeBackend.write
- * ```
  */
 export function noteStored(values: unknown): void {
   if (!ArrayBuffer.isView(values)) return;
@@ -78,10 +74,6 @@ export function noteStored(values: unknown): void {
  * Records that `values` left the backend (read/readSync): it is never recycled.
  *
  * @param values - the values handed out.
- * @example
- * ```ts
- * noteEscaped(values); // from NativeBackend.readSync
- * ```
  */
 export function noteEscaped(values: unknown): void {
   if (ArrayBuffer.isView(values) && states.has(values.buffer as ArrayBuffer)) states.set(values.buffer as ArrayBuffer, State.Escaped);
@@ -91,10 +83,6 @@ export function noteEscaped(values: unknown): void {
  * Returns the values of a released tensor to the pool when they are recyclable.
  *
  * @param values - the values of a tensor whose storage was just deleted.
- * @example
- * ```ts
- * if (super.disposeData(dataId, force)) recycle(values);
- * ```
  */
 export function recycle(values: unknown): void {
   if (!(values instanceof Float32Array)) return;
@@ -112,10 +100,6 @@ export function recycle(values: unknown): void {
 /**
  * Empties the pool (the arrays are left to the garbage collector).
  *
- * @example
- * ```ts
- * clearPool();
- * ```
  */
 export function clearPool(): void {
   free.clear();
@@ -129,10 +113,6 @@ export function clearPool(): void {
  *
  * @param values - a tensor's values.
  * @returns true when nothing else can observe a write to them.
- * @example
- * ```ts
- * if (isExclusive(values) && refCount === 1) addon.sgdUpdate(values, g, values, c);
- * ```
  */
 export function isExclusive(values: unknown): values is Float32Array {
   return values instanceof Float32Array && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength &&

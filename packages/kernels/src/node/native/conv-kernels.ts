@@ -115,10 +115,6 @@ function poolGrad(kind: number) {
 /**
  * The native convolution and pooling kernels.
  *
- * @example
- * ```ts
- * CONV_KERNELS.map((k) => k.name); // ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', ...]
- * ```
  */
 export const CONV_KERNELS: readonly NativeKernelDef[] = [
   { name: tf.Conv2D, run: (args, addon) => conv2d(args, addon, false) },

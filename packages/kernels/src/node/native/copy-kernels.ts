@@ -98,10 +98,6 @@ function pad({ inputs, backend, attrs }: NativeKernelArgs): TensorInfo | null {
 /**
  * The data-movement kernels of 'kindling-native'.
  *
- * @example
- * ```ts
- * COPY_KERNELS.map((k) => k.name); // ['GatherV2', 'PadV2']
- * ```
  */
 export const COPY_KERNELS: readonly NativeKernelDef[] = [
   { name: 'GatherV2', run: (args) => gather(args) },

@@ -22,10 +22,6 @@ const UNARY = {
 /**
  * Reduce op codes of the addon's `reduce` (ReduceOp in kernels.h).
  *
- * @example
- * ```ts
- * addon.reduce(REDUCE.Mean, x, out, 1, x.length, 1); // out[0] = mean of x, summed in double as the Mean kernel does
- * ```
  */
 export const REDUCE = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4 } as const;
 
@@ -106,10 +102,6 @@ const un = (name: string, op: number, alphaAttr?: string, alphaDefault = 0): Nat
 /**
  * The native elementwise, activation, reduction and softmax kernels.
  *
- * @example
- * ```ts
- * ELEMENTWISE_KERNELS.some((k) => k.name === 'Add'); // true
- * ```
  */
 export const ELEMENTWISE_KERNELS: readonly NativeKernelDef[] = [
   bin(tf.Add, BINARY.Add), bin(tf.Sub, BINARY.Sub), bin(tf.Multiply, BINARY.Mul), bin(tf.RealDiv, BINARY.Div),

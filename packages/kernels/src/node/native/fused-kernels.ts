@@ -85,10 +85,6 @@ function updateKernel(name: string): NativeKernelDef {
  * @param addon - the addon.
  * @param exclusive - the storage of an input that may be overwritten, or null.
  * @returns whether the update ran.
- * @example
- * ```ts
- * updateInPlace('KindlingSgdUpdate', { inputs, backend, attrs: {} }, addon, (info) => backend.exclusive(info));
- * ```
  */
 export function updateInPlace(name: string, args: NativeKernelArgs, addon: NativeAddon,
   exclusive: (info: TensorInfo) => Float32Array | null): boolean {
@@ -127,10 +123,6 @@ function sparseSoftmaxCrossEntropy(args: NativeKernelArgs, addon: NativeAddon): 
 /**
  * The native fused kernels: optimizer updates and losses.
  *
- * @example
- * ```ts
- * FUSED_KERNELS.some((k) => k.name === 'KindlingMomentumUpdate'); // true
- * ```
  */
 export const FUSED_KERNELS: readonly NativeKernelDef[] = [
   { name: FUSED_LOSS_KERNELS.sparseSoftmaxCrossEntropy, run: sparseSoftmaxCrossEntropy },

@@ -10,10 +10,6 @@ import type { NativeAddon } from './addon.js';
  * The arguments TensorFlow.js passes to a kernel function, with the backend typed as the cpu backend (whose storage
  * the native backend shares).
  *
- * @example
- * ```ts
- * const run: NativeKernelFunc = ({ inputs, backend }, addon) => null; // null: use the cpu kernel
- * ```
  */
 export interface NativeKernelArgs {
   inputs: NamedTensorInfoMap;
@@ -25,20 +21,12 @@ export interface NativeKernelArgs {
  * A native kernel: returns its output, or null to run the cpu backend's kernel instead (unsupported dtype,
  * broadcast, layout...).
  *
- * @example
- * ```ts
- * const neg: NativeKernelFunc = ({ inputs, backend }, addon) => unaryKernel(backend, inputs.x, addon, 8);
- * ```
  */
 export type NativeKernelFunc = (args: NativeKernelArgs, addon: NativeAddon) => TensorInfo | TensorInfo[] | null;
 
 /**
  * A kernel name and its native implementation.
  *
- * @example
- * ```ts
- * const def: NativeKernelDef = { name: 'Relu', run: (args, addon) => null };
- * ```
  */
 export interface NativeKernelDef {
   name: string;
@@ -70,10 +58,6 @@ export function f32Values(backend: MathBackendCPU, t: TensorInfo | undefined): F
  *
  * @param shape - the dimensions.
  * @returns their product (1 for a scalar).
- * @example
- * ```ts
- * sizeOf([2, 3]); // 6
- * ```
  */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -88,10 +72,6 @@ export function sizeOf(shape: readonly number[]): number {
  * @param shape - the output shape.
  * @param values - the output values (taken over, not copied).
  * @returns the tensor info to return from a kernel.
- * @example
- * ```ts
- * return makeOutput(backend, x.shape, out);
- * ```
  */
 export function makeOutput(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
@@ -101,20 +81,12 @@ export function makeOutput(backend: MathBackendCPU, shape: number[], values: Flo
  * How an operand broadcast against an output viewed as `[outer, inner]` is indexed (matches OperandKind in
  * native/blas/src/kernels.h): every element, one value, a vector along inner, a vector along outer.
  *
- * @example
- * ```ts
- * OperandKind.Row; // 2
- * ```
  */
 export const OperandKind = { Full: 0, Scalar: 1, Row: 2, Col: 3 } as const;
 
 /**
  * The classification of one operand of a broadcast binary op, or null when it is not one of the native patterns.
  *
- * @example
- * ```ts
- * const c: OperandClass | null = classifyOperand([512], [64, 512]); // { kind: 2, outer: 64, inner: 512 }
- * ```
  */
 export interface OperandClass {
   kind: number;
@@ -130,10 +102,6 @@ export interface OperandClass {
  * @param shape - the operand shape.
  * @param outShape - the broadcast output shape.
  * @returns the class, or null for other broadcasts (the cpu kernel then runs).
- * @example
- * ```ts
- * classifyOperand([64, 1], [64, 10]); // { kind: OperandKind.Col, outer: 64, inner: 10 }
- * ```
  */
 export function classifyOperand(shape: readonly number[], outShape: readonly number[]): OperandClass | null {
   const size = sizeOf(shape), total = sizeOf(outShape);
@@ -157,10 +125,6 @@ export function classifyOperand(shape: readonly number[], outShape: readonly num
  * @param shape - the vector's shape, or undefined when absent.
  * @param outShape - the result shape; its last dim is the column count.
  * @returns the mode or null.
- * @example
- * ```ts
- * vecMode([10], [64, 10]); // 2
- * ```
  */
 export function vecMode(shape: readonly number[] | undefined, outShape: readonly number[]): number | null {
   if (shape === undefined) return 0;
@@ -174,10 +138,6 @@ export function vecMode(shape: readonly number[] | undefined, outShape: readonly
 /**
  * Fused activation names of TensorFlow.js mapped to the addon's codes (Activation in kernels.h).
  *
- * @example
- * ```ts
- * ACTIVATIONS.relu; // 1
- * ```
  */
 export const ACTIVATIONS: Readonly<Record<string, number>> = {
   linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, prelu: 5, sigmoid: 6,

@@ -123,10 +123,6 @@ function runBiasActGrad({ inputs, backend, attrs }: NativeKernelArgs, addon: Nat
 /**
  * The native matmul kernels (float32, OpenBLAS sgemm).
  *
- * @example
- * ```ts
- * MATMUL_KERNELS.map((k) => k.name); // ['BatchMatMul', '_FusedMatMul', 'KindlingDense', 'KindlingDenseGrad', 'KindlingBiasActGrad']
- * ```
  */
 export const MATMUL_KERNELS: readonly NativeKernelDef[] = [
   { name: tf.BatchMatMul, run: (args, addon) => runMatMul(args, addon, false, false) },
@@ -144,10 +140,6 @@ export const MATMUL_KERNELS: readonly NativeKernelDef[] = [
  * sgemm on the rounded operands when this OpenBLAS has no sbgemm: the same numerics), the float32 output rounded to
  * bfloat16. Wrapped for autocast by `nativeBf16KernelFunc` (backend.ts), which adds the cpu fallback.
  *
- * @example
- * ```ts
- * const out = BF16_MATMUL_KERNELS[0]?.run(args, addon); // null: not a native case
- * ```
  */
 export const BF16_MATMUL_KERNELS: readonly NativeKernelDef[] = [
   { name: tf.BatchMatMul, run: (args, addon) => runMatMul(args, addon, false, true) },
