@@ -126,7 +126,7 @@ export class RandomSampler implements Sampler {
     if (options.numSamples !== undefined) {
       checkCount(options.numSamples, 'numSamples');
       if (options.numSamples === 0) {
-        throw new RangeError('num_samples should be a positive integer value, but got num_samples=0');
+        throw new RangeError('numSamples should be a positive integer value, but got numSamples=0');
       }
     }
     this.#source = dataSource;

@@ -103,7 +103,7 @@ export class DeterministicEngine<TBatch = unknown, TOutput = unknown> extends En
   protected setupSeed(iterCounter?: number, iteration?: number): void {
     let le: number;
     if (iterCounter === undefined) le = this.#dataloaderLen ?? 1;
-    else if (!(iterCounter > 0)) throw new RangeError('iter_counter should be positive value');
+    else if (!(iterCounter > 0)) throw new RangeError('iterCounter should be positive value');
     else le = iterCounter;
     manualSeed((this.state.seed ?? 0) + Math.floor((iteration ?? this.state.iteration) / le));
   }

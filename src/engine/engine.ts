@@ -20,6 +20,7 @@ import { runLoop, type LoopHost } from './run-loop.js';
 import { isDone, resolveRunPlan, type RunOptions } from './run-plan.js';
 import { State } from './state.js';
 import { applyStateDict, buildStateDict, type EngineStateDict } from './state-dict.js';
+import { createPacer, type Pacer } from './yield.js';
 
 /** The function an engine runs on every batch; its return value becomes `state.output`. */
 export type ProcessFunction<TBatch, TOutput> = (engine: Engine<TBatch, TOutput>, batch: TBatch) => TOutput | Promise<TOutput>;
@@ -28,6 +29,13 @@ export type ProcessFunction<TBatch, TOutput> = (engine: Engine<TBatch, TOutput>,
 export interface EngineOptions {
   /** Where the engine and its handlers log. @defaultValue {@link defaultLogger} */
   logger?: Logger;
+  /**
+   * The longest time, in milliseconds, the run loop holds the event loop: after that it yields to the macrotask
+   * queue (`setImmediate` in Node, `scheduler.yield` or a `MessageChannel` in browsers) so timers, I/O, signals and
+   * rendering are served mid-epoch. `0` never yields. Event order and results do not change.
+   * @defaultValue 50
+   */
+  yieldIntervalMs?: number;
 }
 
 /** Options of {@link Engine.registerEvents}. */
@@ -68,8 +76,8 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
   shouldInterrupt = false;
   /** Names of state attributes saved by {@link Engine.stateDict} and required by {@link Engine.loadStateDict}. */
   readonly stateDictUserKeys: string[] = [];
-  /** Where the engine and its handlers log. */
-  readonly logger: Logger;
+  /** Where the engine and its handlers log; assignable, like Ignite's `engine.logger`. */
+  logger: Logger;
 
   /** The data iterator; persists across epochs within a run (a promise while an async source opens). */
   protected dataloaderIter: BatchIterator<TBatch> | Promise<BatchIterator<TBatch>> | null = null;
@@ -83,11 +91,13 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
   #active = false;
   #suspended: { resume(): void; abandon(): void } | null = null;
   #settle: { resolve(): void; reject(e: unknown): void } | null = null;
+  readonly #pacer: Pacer | null;
 
   /**
    * @param processFunction - called as `processFunction(engine, batch)`; may be async.
    * @param options - engine options.
    * @throws TypeError when `processFunction` is not a function or requires more than two parameters.
+   * @throws RangeError when `options.yieldIntervalMs` is negative or not finite.
    */
   constructor(processFunction: ProcessFunction<TBatch, TOutput>, options: EngineOptions = {}) {
     if (typeof processFunction !== 'function') {
@@ -99,6 +109,7 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
     checkArity(processFunction, 'process_function', ['engine', 'batch']);
     this.#process = processFunction;
     this.logger = options.logger ?? defaultLogger;
+    this.#pacer = createPacer(options.yieldIntervalMs);
     for (const event of Object.values(Events)) this.#registerOne(event, BUILTIN_EVENT_TO_ATTR[event.name]);
   }
 
@@ -222,14 +233,17 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
     });
     flat.forEach((e, i) => {
       if (typeof e !== 'string' && !isEvent(e)) {
-        throw new TypeError(`Value at ${i} of event_names should be a string or an event, but given ${String(e)}`);
+        throw new TypeError(`Value at ${i} of eventNames should be a string or an event, but given ${String(e)}`);
       }
     });
     for (const e of flat as EventKey[]) {
       const base = typeof e === 'string' || typeof e === 'function' ? e : e.base;
       const attr = eventToAttr[typeof base === 'string' ? base : base.name];
       this.#registerOne(base, attr);
-      if (attr !== undefined && !(attr in this.state)) this.state[attr] = 0;
+      if (attr !== undefined) {
+        this.state.setEventAttr(typeof base === 'string' ? base : base.name, attr);
+        if (!(attr in this.state)) this.state[attr] = 0;
+      }
     }
   }
 
@@ -417,7 +431,7 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
   #loopHost(): LoopHost {
     return {
       engine: this,
-      process: this.#process as ProcessFunction<unknown, unknown>,
+      process: this.#process as LoopHost['process'],
       fire: (event, arg) => this.fire(event, arg),
       hasHandlers: (event) => (this.#handlers.get(event.name)?.length ?? 0) > 0,
       setupEngine: () => this.setupEngine(),
@@ -427,6 +441,7 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
         this.dataloaderIter = it as BatchIterator<TBatch>;
       },
       releaseIter: () => this.releaseIterator(),
+      pacer: this.#pacer?.reset() ?? null,
       takeInitIter: () => {
         const n = this.initIter ?? 0;
         this.initIter = null;

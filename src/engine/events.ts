@@ -89,8 +89,9 @@ function rangeFilter(every: number | undefined, before: number | undefined, afte
  *
  * @param options - the filter options.
  * @returns the predicate, or `null` when the options do not filter (`{ every: 1 }`).
- * @throws TypeError when more than one group is given or `filter` is not a function.
- * @throws RangeError when `every`, `once`, `before` or `after` is out of range.
+ * @throws TypeError when `filter` is not a function.
+ * @throws RangeError when more than one group (or none) is given, or `every`, `once`, `before` or `after` is out of
+ * range (Ignite's ValueError).
  * @example
  * ```ts
  * const f = makeEventFilter({ every: 5, before: 25, after: 8 });
@@ -107,7 +108,10 @@ export function makeEventFilter(options: FilterOptions): EventFilterFn | null {
     Number(once !== undefined) +
     Number(every !== undefined || before !== undefined || after !== undefined);
   if (groups !== 1) {
-    throw new TypeError('Only one of the input arguments should be specified, except before, after and every');
+    throw new RangeError(
+      'Only one of the input arguments should be specified, except before, after and every. ' +
+        `Got ${JSON.stringify(Object.keys(options))}: pass { filter }, { once } or any of { every, before, after }.`,
+    );
   }
   if (filter !== undefined) {
     if (typeof filter !== 'function') throw new TypeError('Argument filter should be a callable');

@@ -1,21 +1,33 @@
 /**
  * @module The run loop of `Engine`, written once (Ignite's `_internal_run_as_gen` + `_run_once_on_dataset_as_gen`).
  *
- * Read top to bottom it is spec section 2.2. Sync handlers, sync process functions and sync iterators cost no
+ * Read top to bottom it is Ignite's loop, event for event. Sync handlers, sync process functions and sync iterators cost no
  * microtask: every call site awaits only when it received a thenable. Interrupt suspends the loop on a promise that
  * the next `run()` resolves, so there is no second (legacy) copy of the loop.
  */
 
 import { EngineStateError } from '../errors.js';
 import type { BatchIterator } from './data.js';
-import type { Engine, ProcessFunction } from './engine.js';
 import { Events, type CallableEvent } from './events.js';
 import { isThenable, NO_ARG } from './handlers.js';
+import type { Logger } from './logger.js';
+import type { State } from './state.js';
+import type { Pacer } from './yield.js';
+
+/** The public fields of an engine that the loop reads and writes (every `Engine` has them). */
+export interface LoopEngine {
+  readonly state: State;
+  readonly logger: Logger;
+  readonly lastEventName: CallableEvent | string | null;
+  shouldTerminate: boolean | 'skip_completed';
+  shouldTerminateSingleEpoch: boolean | 'skip_epoch_completed';
+  shouldInterrupt: boolean;
+}
 
 /** What the loop needs from its engine (private parts are passed in, public fields are read on `engine`). */
 export interface LoopHost {
-  readonly engine: Engine<unknown, unknown>;
-  readonly process: ProcessFunction<unknown, unknown>;
+  readonly engine: LoopEngine;
+  readonly process: (engine: LoopEngine, batch: unknown) => unknown;
   fire(event: CallableEvent, arg: unknown): Promise<void> | undefined;
   hasHandlers(event: CallableEvent): boolean;
   setupEngine(): void | Promise<void>;
@@ -28,6 +40,8 @@ export interface LoopHost {
   isDone(): boolean;
   /** Pauses until the next `run()`; resolves `true` to continue, `false` when the paused run is abandoned. */
   suspend(): Promise<boolean>;
+  /** Decides when the loop yields to the macrotask queue (`null`: never). */
+  readonly pacer: Pacer | null;
 }
 
 /** Control-flow signals of the loop (Ignite's `_EngineTerminateException` & co.); allocated once, never escape. */
@@ -43,7 +57,7 @@ class Rethrown {
 
 const now = (): number => performance.now() / 1000;
 
-function flagged(e: Engine<unknown, unknown>): boolean {
+function flagged(e: LoopEngine): boolean {
   return e.shouldTerminate !== false || e.shouldTerminateSingleEpoch !== false || e.shouldInterrupt;
 }
 
@@ -133,9 +147,9 @@ async function runOnceOnDataset(host: LoopHost): Promise<number> {
       const s = engine.state;
       s.batch = null;
       const hasData = s.dataloader != null;
-      // After a re-iteration GET_BATCH_STARTED was already fired for this batch (Ignite checks the last event name;
-      // a flag stays right when the run was interrupted at DATALOADER_STOP_ITERATION).
-      if (hasData && !shouldExit) {
+      // After a re-iteration GET_BATCH_STARTED was already fired for this batch; Ignite checks the last event name, so
+      // a run interrupted at DATALOADER_STOP_ITERATION (last event INTERRUPT) fires it again when it resumes.
+      if (hasData && engine.lastEventName !== Events.DATALOADER_STOP_ITERATION) {
         const p = host.fire(Events.GET_BATCH_STARTED, NO_ARG);
         if (p !== undefined) await p;
         if (flagged(engine)) await check(host);
@@ -167,6 +181,8 @@ async function runOnceOnDataset(host: LoopHost): Promise<number> {
       s.output = isThenable(out) ? await out : out;
       p = host.fire(Events.ITERATION_COMPLETED, NO_ARG);
       if (p !== undefined) await p;
+      // Serve timers, I/O and signals now and then; a terminate() they ask for is seen by the check below.
+      if (host.pacer !== null && --host.pacer.countdown <= 0) await host.pacer.check();
       if (flagged(engine)) await check(host);
       if (s.epochLength != null && iterCounter === s.epochLength) break;
       if (s.maxIters != null && s.iteration === s.maxIters) {
@@ -206,13 +222,13 @@ async function runEpoch(host: LoopHost): Promise<void> {
     if (q !== undefined) await q;
   }
   epochTime += await runOnceOnDataset(host);
-  s.times.EPOCH_COMPLETED = epochTime;
+  s.times.epoch_completed = epochTime;
   if (engine.shouldTerminateSingleEpoch !== 'skip_epoch_completed') {
     t = now();
     p = host.fire(Events.EPOCH_COMPLETED, NO_ARG);
     if (p !== undefined) await p;
     epochTime += now() - t;
-    s.times.EPOCH_COMPLETED = epochTime;
+    s.times.epoch_completed = epochTime;
   }
   if (engine.shouldTerminateSingleEpoch !== false) engine.shouldTerminateSingleEpoch = false;
   if (flagged(engine)) await check(host);
@@ -238,13 +254,13 @@ async function runToCompletion(host: LoopHost, start: number): Promise<void> {
     }
   }
   let taken = now() - start;
-  engine.state.times.COMPLETED = taken;
+  engine.state.times.completed = taken;
   if (engine.shouldTerminate !== 'skip_completed') {
     const t = now();
     const p = host.fire(Events.COMPLETED, NO_ARG);
     if (p !== undefined) await p;
     taken += now() - t;
-    engine.state.times.COMPLETED = taken;
+    engine.state.times.completed = taken;
   }
   engine.logger.info(`Engine run finished. Time taken: ${formatDuration(taken)}`);
 }
@@ -261,8 +277,8 @@ export async function runLoop(host: LoopHost): Promise<boolean> {
   engine.shouldTerminate = false;
   engine.shouldTerminateSingleEpoch = false;
   engine.shouldInterrupt = false;
-  engine.state.times.EPOCH_COMPLETED = 0;
-  engine.state.times.COMPLETED = 0;
+  engine.state.times.epoch_completed = 0;
+  engine.state.times.completed = 0;
   try {
     await runToCompletion(host, now());
   } catch (e) {

@@ -1,5 +1,5 @@
 /**
- * @module The run-argument rules of `Engine.run()` in one pure function (Ignite's `run`, spec section 2.5):
+ * @module The run-argument rules of `Engine.run()` in one pure function (Ignite's `Engine.run` argument rules):
  * validation, and whether the call starts a new run or resumes the previous one.
  */
 
@@ -129,12 +129,8 @@ export function resolveRunPlan(state: RunCounters, data: unknown, options: RunOp
   // A maxIters run may also carry a derived maxEpochs (unsized data): its mode is still "iterations".
   const itersMode = state.maxIters != null;
   const switching = (!itersMode && maxIters != null) || (itersMode && maxEpochs != null);
-  if (switching) {
-    if (suspended || !isDone(state)) {
-      throw itersMode ? switchError('maxIters', 'maxEpochs') : switchError('maxEpochs', 'maxIters');
-    }
-    return newPlan(state, data, options, maxEpochs, maxIters);
-  }
+  // Ignite raises on a mode switch whether or not the previous run is done: the user must reset the field first.
+  if (switching) throw itersMode ? switchError('maxIters', 'maxEpochs') : switchError('maxEpochs', 'maxIters');
   const resumed = resumePlan(state, maxEpochs, maxIters);
   if (isDone(resumed) && !suspended) return newPlan(state, data, options, maxEpochs, maxIters);
   const epochLength = options.epochLength ?? null;

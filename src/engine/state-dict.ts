@@ -1,6 +1,6 @@
 /**
  * @module Port of `Engine.state_dict` / `load_state_dict` validation (ignite/engine/engine.py, ignite/base/mixins.py).
- * Requirements are data (house style 1.8): required keys, one-of keys, user keys; validated in Ignite's order.
+ * Requirements are data (tables, not branches): required keys, one-of keys, user keys; validated in Ignite's order.
  */
 
 import type { State } from './state.js';
@@ -53,18 +53,18 @@ function checkKeys(sd: EngineStateDict, userKeys: readonly string[]): void {
   for (const key of REQUIRED_KEYS) {
     if (key === 'iteration' && 'epoch' in sd) continue;
     if (!(key in sd)) {
-      throw new RangeError(`Required state attribute '${key}' is absent in provided state_dict '${Object.keys(sd).join(', ')}'`);
+      throw new RangeError(`Required state attribute '${key}' is absent in provided stateDict '${Object.keys(sd).join(', ')}'`);
     }
   }
   const given = ONE_OF_KEYS.filter((k) => k in sd);
   if (given.length !== 1) {
     throw new RangeError(
-      `state_dict should contain exactly one of '(maxEpochs, maxIters)' keys, got '${Object.keys(sd).join(', ')}'`,
+      `stateDict should contain exactly one of '(maxEpochs, maxIters)' keys, got '${Object.keys(sd).join(', ')}'`,
     );
   }
   for (const key of userKeys) {
     if (!(key in sd)) {
-      throw new RangeError(`Required user state attribute '${key}' is absent in provided state_dict '${Object.keys(sd).join(', ')}'`);
+      throw new RangeError(`Required user state attribute '${key}' is absent in provided stateDict '${Object.keys(sd).join(', ')}'`);
     }
   }
 }
@@ -85,7 +85,7 @@ function checkKeys(sd: EngineStateDict, userKeys: readonly string[]): void {
  */
 export function applyStateDict(state: State, sd: unknown, userKeys: readonly string[]): void {
   if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) {
-    throw new TypeError(`Argument state_dict should be a dictionary, but given ${typeof sd}`);
+    throw new TypeError(`Argument stateDict should be a dictionary, but given ${typeof sd}`);
   }
   const dict = sd as EngineStateDict;
   checkEpochIteration(dict);

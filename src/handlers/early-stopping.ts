@@ -43,7 +43,7 @@ export interface EarlyStoppingAttachOptions {
 }
 
 function validate(options: EarlyStoppingOptions, threshold: number): void {
-  if (typeof options.scoreFunction !== 'function') throw new TypeError('Argument score_function should be a function.');
+  if (typeof options.scoreFunction !== 'function') throw new TypeError('Argument scoreFunction should be a function.');
   const trainer = options.trainer as { terminate?: unknown } | null | undefined;
   if (trainer === null || typeof trainer !== 'object' || typeof trainer.terminate !== 'function') {
     throw new TypeError('Argument trainer should be an instance of Engine.');
@@ -58,7 +58,7 @@ function validate(options: EarlyStoppingOptions, threshold: number): void {
   if (mode !== 'max' && mode !== 'min') throw new RangeError(`Argument mode should be 'max' or 'min', but given '${String(mode)}'.`);
   const tm = options.thresholdMode ?? 'abs';
   if (tm !== 'abs' && tm !== 'rel') {
-    throw new RangeError(`Argument threshold_mode should be 'abs' or 'rel', but given '${String(tm)}'.`);
+    throw new RangeError(`Argument thresholdMode should be 'abs' or 'rel', but given '${String(tm)}'.`);
   }
 }
 
@@ -207,12 +207,12 @@ export class EarlyStopping {
    */
   loadStateDict(stateDict: Record<string, unknown>): void {
     if (stateDict === null || typeof stateDict !== 'object') {
-      throw new TypeError(`Argument state_dict should be a dictionary, but given ${typeof stateDict}`);
+      throw new TypeError(`Argument stateDict should be a dictionary, but given ${typeof stateDict}`);
     }
     for (const key of ['counter', 'bestScore']) {
       if (!(key in stateDict)) {
         throw new RangeError(
-          `Required state attribute '${key}' is absent in provided state_dict '${Object.keys(stateDict).join(', ')}'`,
+          `Required state attribute '${key}' is absent in provided stateDict '${Object.keys(stateDict).join(', ')}'`,
         );
       }
     }

@@ -85,7 +85,7 @@ export class TerminateOnNan {
    */
   constructor(options: TerminateOnNanOptions = {}) {
     const transform = options.outputTransform ?? ((x: unknown) => x);
-    if (typeof transform !== 'function') throw new TypeError('Argument output_transform should be a function.');
+    if (typeof transform !== 'function') throw new TypeError('Argument outputTransform should be a function.');
     this.#outputTransform = transform;
   }
 

@@ -40,9 +40,9 @@ export class TimeLimit {
   constructor(options: TimeLimitOptions = {}) {
     const limitSec = options.limitSec ?? 28800;
     if (typeof limitSec !== 'number' || !Number.isInteger(limitSec)) {
-      throw new TypeError(`Argument limit_sec should be an integer, but given ${String(limitSec)}.`);
+      throw new TypeError(`Argument limitSec should be an integer, but given ${String(limitSec)}.`);
     }
-    if (limitSec <= 0) throw new RangeError(`Argument limit_sec should be a positive integer, but given ${limitSec}.`);
+    if (limitSec <= 0) throw new RangeError(`Argument limitSec should be a positive integer, but given ${limitSec}.`);
     this.limitSec = limitSec;
     this.#now = options.now ?? (() => Date.now() / 1000);
     this.startTime = this.#now();

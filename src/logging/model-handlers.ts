@@ -2,10 +2,15 @@
  * @module Port of Ignite's `WeightsScalarHandler`, `WeightsHistHandler`, `GradsScalarHandler`, `GradsHistHandler`.
  * Reductions run on the device inside `tf.tidy`; values are read with `await data()` inside the logger's queue, so
  * the training step never waits for them.
+ * Deviations: a whitelist entry matches a prefix of the TF.js weight name (`fc1` matches `fc1/kernel`) or of its
+ * Ignite-style name (`fc1.weight` for `fc1/kernel`, `fc1.bias` for `fc1/bias`); a whitelist function receives
+ * `(name, tensor)` as Ignite's does. The gradient handlers read, for a model, the gradients the supervised trainer
+ * captured in the current window (`getGradients(engine)`); a gradient source function or map is also accepted.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { Engine } from '../engine/index.js';
+import type { Engine, Logger } from '../engine/index.js';
+import { getGradients } from '../training/tensors.js';
 import { defaultGlobalStep, type BaseLogger } from './base-logger.js';
 import type { LogRecord } from './records.js';
 
@@ -24,8 +29,39 @@ export interface WeightedModel {
 export interface ModelHandlerOptions {
   /** Tag prefix (`'<tag>/weights_norm/<name>'`). */
   tag?: string;
-  /** Only log tensors whose name passes this predicate or is in this list. */
-  whitelist?: readonly string[] | ((name: string) => boolean);
+  /**
+   * Only log tensors whose name starts with one of these prefixes (TF.js names like `fc1/kernel`, or Ignite-style
+   * names like `fc1.weight`), or that pass this predicate `(name, tensor) => boolean`.
+   * @defaultValue every tensor
+   */
+  whitelist?: readonly string[] | ((name: string, tensor: tf.Tensor) => boolean);
+  /** Where the "whitelist matches nothing" warning goes. @defaultValue the console */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+/**
+ * The Ignite (PyTorch) spelling of a TF.js weight name: `fc1/kernel` -> `fc1.weight`, `fc1/bias` -> `fc1.bias`.
+ *
+ * @param name - a TF.js weight or variable name.
+ * @returns the dotted name with `kernel` (and `gamma`) shown as `weight` and `beta` as `bias`.
+ */
+export function igniteWeightName(name: string): string {
+  const parts = name.split('/');
+  const last = parts.pop() ?? '';
+  const renamed = last === 'kernel' || last === 'gamma' || last === 'embeddings' ? 'weight' : last === 'beta' ? 'bias' : last;
+  return [...parts, renamed].join('.');
+}
+
+function whitelistFilter(wl: ModelHandlerOptions['whitelist']): (name: string, tensor: tf.Tensor) => boolean {
+  if (wl === undefined) return () => true;
+  if (typeof wl === 'function') return wl;
+  if (!Array.isArray(wl) || !wl.every((p) => typeof p === 'string')) {
+    throw new TypeError(`Argument whitelist should be a list of name prefixes or a function (name, tensor) => boolean, got ${String(wl)}`);
+  }
+  return (name) => {
+    const dotted = igniteWeightName(name);
+    return wl.some((prefix: string) => name.startsWith(prefix) || dotted.startsWith(prefix));
+  };
 }
 
 const REDUCTIONS: Record<Exclude<Reduction, (t: tf.Tensor) => tf.Scalar>, (t: tf.Tensor) => tf.Scalar> = {
@@ -40,20 +76,55 @@ function weightsOf(model: WeightedModel): TensorSource {
   return () => model.trainableWeights.map((w) => [w.name, w.read()] as [string, tf.Tensor]);
 }
 
-function gradsOf(source: TensorSource | tf.NamedTensorMap): TensorSource {
-  return typeof source === 'function' ? source : () => Object.entries(source);
+function gradsOf(source: WeightedModel | TensorSource | tf.NamedTensorMap): TensorSource {
+  if (typeof source === 'function') return source;
+  if (isWeightedModel(source)) return capturedGradsOf(source);
+  return () => Object.entries(source);
+}
+
+function isWeightedModel(v: unknown): v is WeightedModel {
+  return typeof v === 'object' && v !== null && Array.isArray((v as { trainableWeights?: unknown }).trainableWeights);
+}
+
+/** The gradients the trainer captured, restricted to the model's trainable weights. */
+function capturedGradsOf(model: WeightedModel): TensorSource {
+  return (engine) => {
+    const grads = getGradients(engine);
+    if (grads === null) return null;
+    return model.trainableWeights.flatMap((w): [string, tf.Tensor][] => {
+      const g = grads[w.name];
+      return g === undefined ? [] : [[w.name, g]];
+    });
+  };
 }
 
 abstract class TensorHandler {
   readonly #source: TensorSource;
   readonly #prefix: string;
-  readonly #keep: (name: string) => boolean;
+  readonly #keep: (name: string, tensor: tf.Tensor) => boolean;
+  readonly #hasWhitelist: boolean;
+  readonly #warn: (message: string) => void;
+  #warned = false;
 
   constructor(source: TensorSource, kind: string, options: ModelHandlerOptions) {
     this.#source = source;
     this.#prefix = `${options.tag !== undefined ? `${options.tag}/` : ''}${kind}`;
-    const wl = options.whitelist;
-    this.#keep = wl === undefined ? () => true : typeof wl === 'function' ? wl : (n) => wl.includes(n);
+    this.#keep = whitelistFilter(options.whitelist);
+    this.#hasWhitelist = options.whitelist !== undefined;
+    // eslint-disable-next-line no-console
+    this.#warn = options.logger !== undefined ? (m) => options.logger?.warn(m) : (m) => console.warn(m);
+  }
+
+  #select(engine: Engine<unknown, unknown>): [string, tf.Tensor][] {
+    const all = [...(this.#source(engine) ?? [])];
+    const kept = all.filter(([name, t]) => this.#keep(name, t));
+    if (kept.length === 0 && all.length > 0 && this.#hasWhitelist && !this.#warned) {
+      this.#warned = true;
+      this.#warn(`${this.constructor.name}: the whitelist matches none of the ${all.length} tensors ` +
+        `(${all.slice(0, 5).map(([n]) => n).join(', ')}${all.length > 5 ? ', ...' : ''}); nothing is logged. ` +
+        'Use prefixes of these names or Ignite-style names such as fc1.weight.');
+    }
+    return kept;
   }
 
   protected abstract records(names: string[], tensors: tf.Tensor[], prefix: string, step: number): Promise<LogRecord[]>;
@@ -66,7 +137,7 @@ abstract class TensorHandler {
    * @param event - the event name (for the default step).
    */
   handle(engine: Engine<unknown, unknown>, logger: BaseLogger, event: string): void {
-    const entries = [...(this.#source(engine) ?? [])].filter(([name]) => this.#keep(name));
+    const entries = this.#select(engine);
     if (entries.length === 0) return;
     // Clones keep the values of this step even if a variable is updated before the queue reads them.
     const tensors = entries.map(([, t]) => tf.clone(t));
@@ -144,38 +215,41 @@ export class WeightsHistHandler extends HistTensorHandler {
 }
 
 /**
- * Logs a reduction (norm by default) of each gradient as `grads_norm/<name>`. Gradients come from a function of
- * the engine, e.g. the trainer's accumulated gradients at ITERATION_COMPLETED.
+ * Logs a reduction (norm by default) of each gradient as `grads_norm/<name>`. Given the model, as in Ignite, it reads
+ * the gradients the supervised trainer captured in the current window, so attach it at ITERATION_COMPLETED.
  *
  * @example
  * ```ts
- * logger.attach(trainer, new GradsScalarHandler((e) => Object.entries(getGradients(e) ?? {})), Events.ITERATION_COMPLETED);
+ * logger.attach(trainer, new GradsScalarHandler(model, { whitelist: ['fc1'] }), Events.ITERATION_COMPLETED({ every: 100 }));
  * ```
  */
 export class GradsScalarHandler extends ScalarTensorHandler {
   /**
-   * @param gradients - a function of the engine returning `[name, tensor]` pairs, or a fixed map.
+   * @param gradients - the model (its gradients captured by the supervised trainer), a function of the engine
+   *   returning `[name, tensor]` pairs, or a fixed map.
    * @param options - reduction, tag, whitelist.
    */
-  constructor(gradients: TensorSource | tf.NamedTensorMap, options: ModelHandlerOptions & { reduction?: Reduction } = {}) {
+  constructor(gradients: WeightedModel | TensorSource | tf.NamedTensorMap, options: ModelHandlerOptions & { reduction?: Reduction } = {}) {
     super(gradsOf(gradients), 'grads', options.reduction ?? 'norm', options);
   }
 }
 
 /**
- * Logs a histogram of each gradient as `grads/<name>`.
+ * Logs a histogram of each gradient as `grads/<name>` (the model's gradients captured by the supervised trainer, or
+ * those of a source function).
  *
  * @example
  * ```ts
- * tb.attach(trainer, new GradsHistHandler((e) => Object.entries(getGradients(e) ?? {})), Events.EPOCH_COMPLETED);
+ * tb.attach(trainer, new GradsHistHandler(model), Events.ITERATION_COMPLETED({ every: 500 }));
  * ```
  */
 export class GradsHistHandler extends HistTensorHandler {
   /**
-   * @param gradients - a function of the engine returning `[name, tensor]` pairs, or a fixed map.
+   * @param gradients - the model (its gradients captured by the supervised trainer), a function of the engine
+   *   returning `[name, tensor]` pairs, or a fixed map.
    * @param options - tag, whitelist.
    */
-  constructor(gradients: TensorSource | tf.NamedTensorMap, options: ModelHandlerOptions = {}) {
+  constructor(gradients: WeightedModel | TensorSource | tf.NamedTensorMap, options: ModelHandlerOptions = {}) {
     super(gradsOf(gradients), 'grads', options);
   }
 }

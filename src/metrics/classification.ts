@@ -67,6 +67,18 @@ export abstract class ClassificationMetric<TResult> extends Metric<TResult> {
     this.checks.reset();
   }
 
+  /** Saves the detected type and number of classes with the state. @returns the extras. */
+  protected override stateExtras(): Record<string, unknown> {
+    return { type: this.type, numClasses: this.numClasses };
+  }
+
+  /** Restores the detected type and number of classes. @param extras - saved by `stateExtras`. */
+  protected override loadStateExtras(extras: Record<string, unknown>): void {
+    const type = extras['type'];
+    this.type = type === 'binary' || type === 'multiclass' || type === 'multilabel' ? type : null;
+    this.numClasses = typeof extras['numClasses'] === 'number' ? extras['numClasses'] : null;
+  }
+
   /**
    * Converts and validates one output (call inside `tf.tidy`).
    *
@@ -80,7 +92,7 @@ export abstract class ClassificationMetric<TResult> extends Metric<TResult> {
         `${this.constructor.name}.update expects [yPred, y] (or { yPred, y }), but given ${describeValue(output)}.`,
       );
     }
-    const yPred = toTensor(output[0], 'y_pred');
+    const yPred = toTensor(output[0], 'yPred');
     const y = toTensor(output[1], 'y');
     this.checkShape(yPred, y);
     const type = this.checkType(yPred, y);
@@ -99,18 +111,18 @@ export abstract class ClassificationMetric<TResult> extends Metric<TResult> {
     const shapes = `${fmtShape(y.shape)} vs ${fmtShape(yPred.shape)}`;
     if (!(y.rank === yPred.rank || y.rank + 1 === yPred.rank)) {
       throw new RangeError(
-        'y must have shape of (batch_size, ...) and y_pred must have shape of (batch_size, num_categories, ...) ' +
-          `or (batch_size, ...), but given ${shapes}.`,
+        'y must have shape of (batchSize, ...) and yPred must have shape of (batchSize, numCategories, ...) ' +
+          `or (batchSize, ...), but given ${shapes}.`,
       );
     }
     const predShape = y.rank + 1 === yPred.rank ? [yPred.shape[0], ...yPred.shape.slice(2)] : yPred.shape;
     if (fmtShape(y.shape) !== fmtShape(predShape)) {
-      throw new RangeError(`y and y_pred must have compatible shapes, but given y ${shapes.replace(' vs ', ' vs y_pred ')}.`);
+      throw new RangeError(`y and yPred must have compatible shapes, but given y ${shapes.replace(' vs ', ' vs yPred ')}.`);
     }
     if (this.isMultilabel && !(y.rank === yPred.rank && y.rank > 1 && (y.shape[1] ?? 0) > 1)) {
       throw new RangeError(
-        'y and y_pred must have same shape of (batch_size, num_categories, ...) and num_categories > 1, ' +
-          `but given y ${fmtShape(y.shape)} and y_pred ${fmtShape(yPred.shape)}.`,
+        'y and yPred must have same shape of (batchSize, numCategories, ...) and numCategories > 1, ' +
+          `but given y ${fmtShape(y.shape)} and yPred ${fmtShape(yPred.shape)}.`,
       );
     }
   }
@@ -159,7 +171,7 @@ export abstract class ClassificationMetric<TResult> extends Metric<TResult> {
       () => tf.sum(tf.logicalOr(tf.less(y, 0), tf.greaterEqual(y, numClasses))),
       () =>
         new RangeError(
-          `y_pred contains fewer classes than y: the number of classes in the prediction is ${numClasses} and ` +
+          `yPred contains fewer classes than y: the number of classes in the prediction is ${numClasses} and ` +
             `y has class indices outside [0, ${numClasses}).`,
         ),
     );
@@ -176,7 +188,7 @@ export abstract class ClassificationMetric<TResult> extends Metric<TResult> {
       () => notBinary(yPred),
       () =>
         new RangeError(
-          "For binary cases, y_pred must be comprised of 0's and 1's (threshold probabilities in outputTransform, " +
+          "For binary cases, yPred must be comprised of 0's and 1's (threshold probabilities in outputTransform, " +
             'e.g. tf.round(yPred)). For multiclass scores of shape (N, C), y must hold class indices of shape (N,): ' +
             'convert one-hot targets with tf.argMax(y, 1).',
         ),

@@ -92,17 +92,17 @@ export class ConfusionMatrix extends Metric<number[][]> {
     const c = this.numClasses;
     if (yPred.rank < 2) {
       throw new RangeError(
-        `y_pred must have shape (batch_size, num_classes (currently set to ${c}), ...), but given ${fmtShape(yPred.shape)}`,
+        `yPred must have shape (batchSize, numClasses (currently set to ${c}), ...), but given ${fmtShape(yPred.shape)}`,
       );
     }
     if (yPred.shape[1] !== c) {
-      throw new RangeError(`y_pred does not have correct number of classes: ${yPred.shape[1]} vs ${c}`);
+      throw new RangeError(`yPred does not have correct number of classes: ${yPred.shape[1]} vs ${c}`);
     }
     const predShape = fmtShape([yPred.shape[0] ?? 0, ...yPred.shape.slice(2)]);
     if (y.rank + 1 !== yPred.rank || fmtShape(y.shape) !== predShape) {
       throw new RangeError(
-        `y_pred must have shape (batch_size, num_classes (currently set to ${c}), ...) and y must have shape of ` +
-          `(batch_size, ...), but given ${fmtShape(y.shape)} vs ${fmtShape(yPred.shape)}.`,
+        `yPred must have shape (batchSize, numClasses (currently set to ${c}), ...) and y must have shape of ` +
+          `(batchSize, ...), but given ${fmtShape(y.shape)} vs ${fmtShape(yPred.shape)}.`,
       );
     }
     if (!isIntegerTensor(y)) {
@@ -123,7 +123,7 @@ export class ConfusionMatrix extends Metric<number[][]> {
     }
     let n = 0;
     this.#matrix.add(() => {
-      const yPred = toTensor(output[0], 'y_pred');
+      const yPred = toTensor(output[0], 'yPred');
       const y = toTensor(output[1], 'y');
       this.#checkShape(yPred, y);
       n = yPred.shape[0] ?? 0;

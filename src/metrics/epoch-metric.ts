@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { allGather } from '../distributed/collectives.js';
 import { getWorldSize } from '../distributed/context.js';
 import { NotComputableError } from '../errors.js';
-import { Metric, type MetricOptions } from './metric.js';
+import { Metric, deserialise, serialise, type MetricOptions, type MetricStateDict, type SerialisedValue } from './metric.js';
 import { describeValue, fmtShape, readTensor, toTensor } from './internal/tensors.js';
 
 /**
@@ -85,12 +85,42 @@ export class EpochMetric<T = unknown> extends Metric<T | number | number[] | num
    * @returns nothing.
    * @throws RangeError for shapes other than `(N,)` / `(N, T)`; TypeError when dtypes change between batches.
    */
+  /**
+   * Saves the stored predictions and targets (Ignite's `_predictions`, `_targets` state keys).
+   *
+   * @returns the JSON state.
+   */
+  override stateDict(): MetricStateDict {
+    const tensors = (list: tf.Tensor[]): SerialisedValue[] => list.map((t) => serialise(t));
+    return { metric: this.constructor.name, state: [], extras: { predictions: tensors(this.#predictions), targets: tensors(this.#targets) } };
+  }
+
+  /**
+   * Restores predictions and targets saved by {@link EpochMetric.stateDict}; later updates append to them.
+   *
+   * @param stateDict - the saved state.
+   * @returns nothing.
+   * @throws RangeError when it was saved by another metric or has no predictions/targets lists.
+   */
+  override loadStateDict(stateDict: MetricStateDict): void {
+    const extras = (stateDict as Partial<MetricStateDict> | null)?.extras;
+    const p = extras?.['predictions'];
+    const t = extras?.['targets'];
+    if (stateDict.metric !== this.constructor.name || !Array.isArray(p) || !Array.isArray(t) || p.length !== t.length) {
+      throw new RangeError(`Argument stateDict should be saved by ${this.constructor.name}.stateDict(), with as many ` +
+        `predictions as targets; got one saved by ${String(stateDict.metric)}.`);
+    }
+    this.reset();
+    this.#predictions = (p as SerialisedValue[]).map((v) => deserialise(v) as tf.Tensor);
+    this.#targets = (t as SerialisedValue[]).map((v) => deserialise(v) as tf.Tensor);
+  }
+
   update(output: unknown): void {
     if (!Array.isArray(output) || output.length < 2) {
       throw new TypeError(`${this.constructor.name}.update expects [yPred, y], but given ${describeValue(output)}.`);
     }
     const [p, t] = tf.tidy<tf.Tensor[]>(() => {
-      const yPred = squeezeColumn(toTensor(output[0], 'y_pred'), 'Predictions');
+      const yPred = squeezeColumn(toTensor(output[0], 'yPred'), 'Predictions');
       const y = squeezeColumn(toTensor(output[1], 'y'), 'Targets');
       this.#checkType(yPred, y);
       return [tf.clone(yPred), tf.clone(y)];
@@ -114,7 +144,7 @@ export class EpochMetric<T = unknown> extends Metric<T | number | number[] | num
     const lastP = this.#predictions.at(-1);
     const lastT = this.#targets.at(-1);
     if (lastP && lastP.dtype !== yPred.dtype) {
-      throw new TypeError(`Incoherent types between input y_pred and stored predictions: ${lastP.dtype} vs ${yPred.dtype}`);
+      throw new TypeError(`Incoherent types between input yPred and stored predictions: ${lastP.dtype} vs ${yPred.dtype}`);
     }
     if (lastT && lastT.dtype !== y.dtype) {
       throw new TypeError(`Incoherent types between input y and stored targets: ${lastT.dtype} vs ${y.dtype}`);
@@ -152,7 +182,7 @@ export class EpochMetric<T = unknown> extends Metric<T | number | number[] | num
 
 function squeezeColumn(t: tf.Tensor, what: string): tf.Tensor {
   if (t.rank !== 1 && t.rank !== 2) {
-    throw new RangeError(`${what} should be of shape (batch_size, n_targets) or (batch_size, ), but given ${fmtShape(t.shape)}.`);
+    throw new RangeError(`${what} should be of shape (batchSize, nTargets) or (batchSize, ), but given ${fmtShape(t.shape)}.`);
   }
   return t.rank === 2 && t.shape[1] === 1 ? tf.reshape(t, [-1]) : t;
 }
@@ -160,7 +190,7 @@ function squeezeColumn(t: tf.Tensor, what: string): tf.Tensor {
 /** Splits `(N,)` / `(N, L)` scores and 0/1 targets into per-label columns of numbers. */
 function columns(yPred: tf.Tensor, y: tf.Tensor, metric: string): { scores: number[]; labels: number[] }[] {
   if (fmtShape(yPred.shape) !== fmtShape(y.shape)) {
-    throw new RangeError(`${metric}: y_pred and y should have the same shape, but given ${fmtShape(yPred.shape)} and ${fmtShape(y.shape)}.`);
+    throw new RangeError(`${metric}: yPred and y should have the same shape, but given ${fmtShape(yPred.shape)} and ${fmtShape(y.shape)}.`);
   }
   const p = yPred.dataSync();
   const t = y.dataSync();
@@ -195,7 +225,7 @@ export function rocAucScore(scores: readonly number[], labels: readonly number[]
   const pos = labels.filter((l) => l === 1).length;
   const neg = labels.length - pos;
   if (pos === 0 || neg === 0) {
-    throw new RangeError('Only one class present in y_true. ROC AUC score is not defined in that case.');
+    throw new RangeError('Only one class present in y. ROC AUC score is not defined in that case.');
   }
   const order = scores.map((_, i) => i).sort((a, b) => (scores[a] ?? 0) - (scores[b] ?? 0));
   let rankSumPos = 0;

@@ -87,7 +87,7 @@ export class Loss extends Metric<number> {
     }
     let n = 0;
     this.#sum.add(() => {
-      const yPred = toTensor(output[0], 'y_pred');
+      const yPred = toTensor(output[0], 'yPred');
       const y = toTensor(output[1], 'y');
       const kwargs = output[2] as Record<string, unknown> | undefined;
       const loss = kwargs === undefined ? this.#lossFn(yPred, y) : this.#lossFn(yPred, y, kwargs);

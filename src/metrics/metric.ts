@@ -9,31 +9,49 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { EventKey, Logger } from '../engine/index.js';
+import type { EngineLike, EventKey, Logger } from '../engine/index.js';
 import { getWorldSize } from '../distributed/context.js';
 import { withReducedState, type SyncedState } from './internal/sync.js';
 import { isTensor, readTensor } from './internal/tensors.js';
 import { EpochWise, MetricUsage, resolveUsage, type UsageLike } from './usage.js';
 
 /**
- * The subset of the engine a metric uses: public registration API, `state` and `logger`.
- *
- * @example
- * ```ts
- * const metric = new Accuracy(); metric.attach(engine satisfies MetricEngine, 'acc');
- * ```
+ * The engine type metrics attach to: the same structural type as every handler's, {@link EngineLike}.
+ * Kept as an alias for code written against earlier releases.
  */
-export interface MetricEngine {
-  /** Registers a handler (`Engine.on`). */
-  on(event: EventKey, handler: (engine: never, ...args: never[]) => unknown, ...args: unknown[]): unknown;
-  /** Removes a handler (`Engine.off`). */
-  off(event: EventKey, handler: (engine: never, ...args: never[]) => unknown): unknown;
-  /** Whether a handler is registered (`Engine.hasEventHandler`). */
-  hasEventHandler(handler: unknown, event?: EventKey): boolean;
-  /** The engine state: metrics read `output` and write `metrics`. */
-  readonly state: { output: unknown; metrics: Record<string, unknown> };
-  /** The engine's logger. */
-  readonly logger?: Logger;
+export type MetricEngine = EngineLike;
+
+/** A saved metric value: a number, a tensor as plain data, or null (nothing accumulated). */
+export type SerialisedValue = number | null | { dtype: 'float32' | 'int32' | 'bool'; shape: number[]; values: number[] };
+
+/** What `Metric.stateDict()` returns: JSON-serialisable. */
+export interface MetricStateDict {
+  /** The class that saved it (checked loosely, for the error message). */
+  metric: string;
+  /** The declared state values, in `syncedState()` order. */
+  state: SerialisedValue[];
+  /** Subclass extras. */
+  extras: Record<string, unknown>;
+}
+
+/**
+ * @internal Turns a metric state value into JSON (tensors are read back once).
+ * @param v - a number, a tensor or null.
+ * @returns the JSON form.
+ */
+export function serialise(v: number | tf.Tensor | null): SerialisedValue {
+  if (v === null || typeof v === 'number') return v;
+  return { dtype: v.dtype as 'float32' | 'int32' | 'bool', shape: [...v.shape], values: Array.from(v.dataSync() as ArrayLike<number>) };
+}
+
+/**
+ * @internal Rebuilds a state value saved by `serialise` (a new kept tensor, owned by the caller).
+ * @param v - the JSON form.
+ * @returns the value.
+ */
+export function deserialise(v: SerialisedValue): number | tf.Tensor | null {
+  if (v === null || typeof v === 'number') return v;
+  return tf.keep(tf.tensor(v.values, v.shape, v.dtype));
 }
 
 /**
@@ -187,6 +205,66 @@ export abstract class Metric<TResult = unknown> {
     return [];
   }
 
+  /**
+   * The metric's accumulated state as plain JSON (Ignite 0.5's `Metric.state_dict`): the values `syncedState()`
+   * declares (numbers, and tensors as `{ dtype, shape, values }`), plus subclass extras. Saved by `Checkpoint`.
+   *
+   * @returns a JSON-serialisable object for {@link Metric.loadStateDict}.
+   * @throws TypeError when the metric declares no serialisable state.
+   * @example
+   * ```ts
+   * const checkpointer = new Checkpoint({ toSave: { trainer, model, accuracy }, saveHandler });
+   * ```
+   */
+  stateDict(): MetricStateDict {
+    const fields = this.syncedState();
+    if (fields.length === 0) {
+      throw new TypeError(`${this.constructor.name} has no serialisable state: only metrics that declare their state ` +
+        '(syncedState()) can be saved. Save the value in engine.state.metrics instead.');
+    }
+    return { metric: this.constructor.name, state: fields.map((f) => serialise(f.get())), extras: this.stateExtras() };
+  }
+
+  /**
+   * Restores a state made by {@link Metric.stateDict}: the metric continues accumulating from it.
+   *
+   * @param stateDict - the saved state.
+   * @returns nothing.
+   * @throws TypeError when it is not a metric state; RangeError when another kind of metric saved it.
+   */
+  loadStateDict(stateDict: MetricStateDict): void {
+    const sd = stateDict as Partial<MetricStateDict> | null;
+    if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.state)) {
+      throw new TypeError(`Argument stateDict should be the object returned by ${this.constructor.name}.stateDict(), got ${JSON.stringify(sd)}`);
+    }
+    const fields = this.syncedState();
+    if (sd.metric !== this.constructor.name || sd.state.length !== fields.length) {
+      throw new RangeError(`Argument stateDict holds ${sd.state.length} values saved by ${String(sd.metric)}, but ` +
+        `${this.constructor.name} has ${fields.length}. Load it into the same kind of metric.`);
+    }
+    this.reset();
+    // reset() disposed the previous tensors; the new ones are owned by the metric (set() does not dispose).
+    const refreshed = this.syncedState();
+    sd.state.forEach((v, i) => refreshed[i]?.set(deserialise(v)));
+    this.loadStateExtras(sd.extras ?? {});
+  }
+
+  /**
+   * State that `syncedState()` does not declare but `compute()` needs (detected type, flags); saved by `stateDict`.
+   * @returns JSON values by name (default none).
+   */
+  protected stateExtras(): Record<string, unknown> {
+    return {};
+  }
+
+  /**
+   * Restores the values returned by {@link Metric.stateExtras}.
+   * @param extras - the saved extras.
+   */
+  protected loadStateExtras(extras: Record<string, unknown>): void {
+    void extras;
+  }
+
   /** Resets the metric to its initial state (called on the usage's STARTED event). */
   abstract reset(): void;
   /**
@@ -215,6 +293,17 @@ export abstract class Metric<TResult = unknown> {
     this.logger ??= engine.logger;
     this.updateFromOutput(this.#outputTransform(engine.state.output));
   };
+
+  /**
+   * Applies this metric's `outputTransform` to an engine output, then updates (what ITERATION_COMPLETED does; used
+   * by `MetricGroup` for its members).
+   *
+   * @param output - an untransformed engine output.
+   * @returns nothing.
+   */
+  updateFromEngineOutput(output: unknown): void {
+    this.updateFromOutput(this.#outputTransform(output));
+  }
 
   /** Handler: computes the metric into `engine.state.metrics[name]`. Registered on the usage's COMPLETED event. */
   readonly completed = (engine: MetricEngine, name: string): void => {

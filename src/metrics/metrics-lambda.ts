@@ -2,7 +2,10 @@
  * @module Port of ignite/metrics/metrics_lambda.py: a metric computed from other metrics' results, plus the
  * arithmetic helpers that replace Ignite's operator overloading (`m1 / m2` is `div(m1, m2)`).
  * Deviations: arithmetic works on plain results (numbers and nested arrays, elementwise with broadcasting of a
- * number), since results are never tensors; `Metric` has no `__getattr__`/`__getitem__` magic (write a lambda).
+ * number), since results are never tensors. Ignite's operators are methods of every metric (`m.add(2)`,
+ * `m.rsub(1)` for `1 - m`, `m.at(i)` for `m[i]`); `__getattr__`'s tensor-method passthrough is the fixed set
+ * `mean`, `sum`, `max`, `min`, `item`, `abs` (JavaScript cannot forward unknown method names to a future value).
+ * `%` and `//` follow Python: the remainder takes the divisor's sign and the quotient is floored.
  */
 
 import { elementwise, meanOf, type Numeric } from './internal/numeric.js';
@@ -267,3 +270,135 @@ export function mean(a: Metric): MetricsLambda<number> {
   return new MetricsLambda((x: unknown) => meanOf(x), a);
 }
 
+
+/**
+ * `a % b` with Python's sign rule (the result has the divisor's sign), elementwise.
+ *
+ * @param a - a metric or a value.
+ * @param b - a metric or a value.
+ * @returns the composed metric.
+ */
+export function mod(a: Operand, b: Operand): MetricsLambda<Numeric> {
+  return binary(a, b, (x, y) => x - y * Math.floor(x / y), 'mod');
+}
+
+/**
+ * `a // b`: Python's floor division, elementwise.
+ *
+ * @param a - a metric or a value.
+ * @param b - a metric or a value.
+ * @returns the composed metric.
+ */
+export function floordiv(a: Operand, b: Operand): MetricsLambda<Numeric> {
+  return binary(a, b, (x, y) => Math.floor(x / y), 'floordiv');
+}
+
+function unary(a: Metric, fn: (v: unknown) => unknown): MetricsLambda<unknown> {
+  return new MetricsLambda((x: unknown) => fn(x), a);
+}
+
+function flatNumbers(v: unknown, op: string): number[] {
+  const out: number[] = [];
+  const visit = (x: unknown): void => {
+    if (typeof x === 'number') out.push(x);
+    else if (Array.isArray(x)) x.forEach(visit);
+    else throw new TypeError(`Metric result of type ${typeof x} has no method '${op}': expected a number or nested arrays of numbers.`);
+  };
+  visit(v);
+  return out;
+}
+
+const OPERATORS = {
+  add: (a: Operand, b: Operand) => add(a, b),
+  sub: (a: Operand, b: Operand) => sub(a, b),
+  mul: (a: Operand, b: Operand) => mul(a, b),
+  div: (a: Operand, b: Operand) => div(a, b),
+  pow: (a: Operand, b: Operand) => pow(a, b),
+  mod: (a: Operand, b: Operand) => mod(a, b),
+  floordiv: (a: Operand, b: Operand) => floordiv(a, b),
+} as const;
+
+type OperatorName = keyof typeof OPERATORS;
+
+/** The operator and tensor-method API that every metric gets (Ignite's `Metric.__add__` & co.). */
+interface MetricOperatorMethods {
+  /** `this + other`. @param other - a metric or a value. @returns the composed metric. */
+  add(other: Operand): MetricsLambda<Numeric>;
+  /** `this - other`. @param other - a metric or a value. @returns the composed metric. */
+  sub(other: Operand): MetricsLambda<Numeric>;
+  /** `this * other`. @param other - a metric or a value. @returns the composed metric. */
+  mul(other: Operand): MetricsLambda<Numeric>;
+  /** `this / other`. @param other - a metric or a value. @returns the composed metric. */
+  div(other: Operand): MetricsLambda<Numeric>;
+  /** `this ** other`. @param other - a metric or a value. @returns the composed metric. */
+  pow(other: Operand): MetricsLambda<Numeric>;
+  /** `this % other` (Python's sign rule). @param other - a metric or a value. @returns the composed metric. */
+  mod(other: Operand): MetricsLambda<Numeric>;
+  /** `this // other` (floored). @param other - a metric or a value. @returns the composed metric. */
+  floordiv(other: Operand): MetricsLambda<Numeric>;
+  /** `other + this`. @param other - a metric or a value. @returns the composed metric. */
+  radd(other: Operand): MetricsLambda<Numeric>;
+  /** `other - this`. @param other - a metric or a value. @returns the composed metric. */
+  rsub(other: Operand): MetricsLambda<Numeric>;
+  /** `other * this`. @param other - a metric or a value. @returns the composed metric. */
+  rmul(other: Operand): MetricsLambda<Numeric>;
+  /** `other / this`. @param other - a metric or a value. @returns the composed metric. */
+  rdiv(other: Operand): MetricsLambda<Numeric>;
+  /** `other ** this`. @param other - a metric or a value. @returns the composed metric. */
+  rpow(other: Operand): MetricsLambda<Numeric>;
+  /** `other % this`. @param other - a metric or a value. @returns the composed metric. */
+  rmod(other: Operand): MetricsLambda<Numeric>;
+  /** `other // this`. @param other - a metric or a value. @returns the composed metric. */
+  rfloordiv(other: Operand): MetricsLambda<Numeric>;
+  /** `abs(this)`, elementwise. @returns the composed metric. */
+  abs(): MetricsLambda<Numeric>;
+  /** `this[index]` (negative indices count from the end). @param index - the index. @returns the composed metric. */
+  at(index: number): MetricsLambda<unknown>;
+  /** The mean of every number of the result. @returns the composed metric. */
+  mean(): MetricsLambda<number>;
+  /** The sum of every number of the result. @returns the composed metric. */
+  sum(): MetricsLambda<number>;
+  /** The largest number of the result. @returns the composed metric. */
+  max(): MetricsLambda<number>;
+  /** The smallest number of the result. @returns the composed metric. */
+  min(): MetricsLambda<number>;
+  /** The single number of a one-element result (`tensor.item()`). @returns the composed metric. */
+  item(): MetricsLambda<number>;
+}
+
+declare module './metric.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+  interface Metric<TResult = unknown> extends MetricOperatorMethods {}
+}
+
+function installOperators(): void {
+  const proto = Metric.prototype as unknown as Record<string, unknown>;
+  for (const name of Object.keys(OPERATORS) as OperatorName[]) {
+    const op = OPERATORS[name];
+    proto[name] = function (this: Metric, other: Operand) { return op(this, other); };
+    proto[`r${name}`] = function (this: Metric, other: Operand) { return op(other, this); };
+  }
+  proto['abs'] = function (this: Metric) { return binary(this, 0, (x) => Math.abs(x), 'abs'); };
+  proto['at'] = function (this: Metric, index: number) {
+    return unary(this, (v) => {
+      if (!Array.isArray(v)) throw new TypeError(`Metric result of type ${typeof v} cannot be indexed: expected an array result.`);
+      const value: unknown = v.at(index);
+      if (value === undefined) throw new RangeError(`Index ${index} is out of range for a metric result of length ${v.length}.`);
+      return value;
+    });
+  };
+  proto['mean'] = function (this: Metric) { return new MetricsLambda((x: unknown) => meanOf(x), this); };
+  proto['sum'] = function (this: Metric) { return new MetricsLambda((x: unknown) => flatNumbers(x, 'sum').reduce((a, b) => a + b, 0), this); };
+  proto['max'] = function (this: Metric) { return new MetricsLambda((x: unknown) => Math.max(...flatNumbers(x, 'max')), this); };
+  proto['min'] = function (this: Metric) { return new MetricsLambda((x: unknown) => Math.min(...flatNumbers(x, 'min')), this); };
+  proto['item'] = function (this: Metric) {
+    return new MetricsLambda((x: unknown) => {
+      const flat = flatNumbers(x, 'item');
+      if (flat.length !== 1) throw new RangeError(`item() needs a result with exactly one number, got ${flat.length}.`);
+      return flat[0] as number;
+    }, this);
+  };
+}
+
+// Ignite's operators live on `Metric`; this module defines MetricsLambda, so it installs them on the prototype.
+installOperators();

@@ -90,6 +90,17 @@ export abstract class PrecisionRecallBase extends ClassificationMetric<number | 
     this.#updated = false;
   }
 
+  /** Saves whether any batch was seen, with the detected type. @returns the extras. */
+  protected override stateExtras(): Record<string, unknown> {
+    return { ...super.stateExtras(), updated: this.#updated };
+  }
+
+  /** Restores the extras saved by `stateExtras`. @param extras - the saved extras. */
+  protected override loadStateExtras(extras: Record<string, unknown>): void {
+    super.loadStateExtras(extras);
+    this.#updated = extras['updated'] === true;
+  }
+
   /**
    * Accumulates true positives and positives of one batch on the device.
    *

@@ -24,14 +24,14 @@ function regressionPair(output: unknown, metric: string, sameShape = false): [tf
   if (!Array.isArray(output) || output.length < 2) {
     throw new TypeError(`${metric}.update expects [yPred, y] (or { yPred, y }), but given ${describeValue(output)}.`);
   }
-  const yPred = tf.cast(toTensor(output[0], 'y_pred'), 'float32');
+  const yPred = tf.cast(toTensor(output[0], 'yPred'), 'float32');
   const y = tf.cast(toTensor(output[1], 'y'), 'float32');
   if (sameShape && fmtShape(y.shape) !== fmtShape(yPred.shape)) {
     throw new RangeError(`Input data shapes should be the same, but given ${fmtShape(yPred.shape)} and ${fmtShape(y.shape)}`);
   }
   if (y.size !== yPred.size) {
     throw new RangeError(
-      `${metric}: y_pred and y must have the same number of elements, but given y_pred ${fmtShape(yPred.shape)} ` +
+      `${metric}: yPred and y must have the same number of elements, but given yPred ${fmtShape(yPred.shape)} ` +
         `and y ${fmtShape(y.shape)}.`,
     );
   }
@@ -203,7 +203,7 @@ export class MeanPairwiseDistance extends SampleAverage {
   protected override prepare(output: unknown): [tf.Tensor, tf.Tensor] {
     const [yPred, y] = regressionPair(output, 'MeanPairwiseDistance');
     if (yPred.rank !== 2) {
-      throw new RangeError(`MeanPairwiseDistance expects y_pred and y of shape (N, D), but given ${fmtShape(yPred.shape)}.`);
+      throw new RangeError(`MeanPairwiseDistance expects yPred and y of shape (N, D), but given ${fmtShape(yPred.shape)}.`);
     }
     return [yPred, y];
   }
@@ -256,7 +256,7 @@ export class R2Score extends Metric<number> {
     this.#sums.add(() => {
       const [yPred, y] = regressionPair(output, 'R2Score', true);
       if (!(yPred.rank === 1 || (yPred.rank === 2 && yPred.shape[1] === 1))) {
-        throw new RangeError(`Input y_pred should have shape (N,) or (N, 1), but given ${fmtShape(yPred.shape)}`);
+        throw new RangeError(`Input yPred should have shape (N,) or (N, 1), but given ${fmtShape(yPred.shape)}`);
       }
       n = yPred.shape[0] ?? 0;
       return tf.stack([tf.sum(tf.squaredDifference(yPred, y)), tf.sum(y), tf.sum(tf.square(y))]);

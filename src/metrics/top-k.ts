@@ -72,11 +72,11 @@ export class TopKCategoricalAccuracy extends Metric<number> {
     }
     let n = 0;
     this.#numCorrect.add(() => {
-      const yPred = toTensor(output[0], 'y_pred');
+      const yPred = toTensor(output[0], 'yPred');
       const y = toTensor(output[1], 'y');
       if (yPred.rank !== 2 || y.rank !== 1 || y.shape[0] !== yPred.shape[0]) {
         throw new RangeError(
-          `TopKCategoricalAccuracy expects y_pred of shape (N, C) and y of shape (N,), but given y_pred ` +
+          `TopKCategoricalAccuracy expects yPred of shape (N, C) and y of shape (N,), but given yPred ` +
             `${fmtShape(yPred.shape)} and y ${fmtShape(y.shape)}.`,
         );
       }
@@ -84,7 +84,7 @@ export class TopKCategoricalAccuracy extends Metric<number> {
         throw new TypeError(`y should be an int32 tensor of class indices, but given ${y.dtype}. Use tf.cast(y, 'int32').`);
       }
       if ((yPred.shape[1] ?? 0) < this.#k) {
-        throw new RangeError(`k=${this.#k} is larger than the number of classes ${yPred.shape[1]} of y_pred.`);
+        throw new RangeError(`k=${this.#k} is larger than the number of classes ${yPred.shape[1]} of yPred.`);
       }
       n = yPred.shape[0] ?? 0;
       const { indices } = tf.topk(yPred, this.#k);

@@ -8,6 +8,7 @@ export { DiskSaver, type DiskSaverOptions } from './disk-saver.js';
 export { findModelState, kindlingFileHandler, readCheckpointFile, type KindlingFileHandlerOptions } from './file-io-handler.js';
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint.js';
 export { installMpi } from './mpi.js';
+export { hashCheckpoint, type HashedCheckpoint } from './hash-checkpoint.js';
 export {
   CsvLogger,
   DashboardLogger,

@@ -1,6 +1,6 @@
 /**
  * @module Port of ignite/engine/__init__.py `create_supervised_trainer` / `create_supervised_evaluator` and the
- * named step factories. Argument validation follows Ignite's `_check_arg` order (spec 1.3) with kindling's names.
+ * named step factories. Argument validation follows the order of Ignite's `_check_arg(on_tpu, on_mps, amp_mode, scaler)` with kindling's names.
  * Deviations: an unknown `ampMode` string is rejected (Ignite silently uses the plain step); `device` names a
  * TensorFlow.js backend, activated at STARTED (TF.js moves data between backends itself, so a model created on
  * another backend still works instead of failing with a device mismatch).
@@ -10,7 +10,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { AmpDtype, GradScaler } from '../amp/index.js';
 import { GradScaler as GradScalerClass } from '../amp/index.js';
 import { DeterministicEngine } from '../deterministic/index.js';
-import { Engine, Events } from '../engine/index.js';
+import { Engine, Events, type Logger } from '../engine/index.js';
 import { activateBackend, resolveDevice } from '../backends/device.js';
 import {
   makeEvaluationStep,
@@ -33,6 +33,8 @@ export interface SupervisedTrainerOptions<M> extends Omit<TrainingStepOptions<M>
   ampMode?: AmpMode | null;
   /** `true` creates a `GradScaler` stored on `trainer.state.scaler`; an instance is used as given. Needs `ampMode: 'amp'`. */
   scaler?: boolean | GradScaler;
+  /** Where the trainer and its handlers log (see `setupLogger`). @defaultValue the engine's default logger */
+  logger?: Logger;
 }
 
 /** Options of {@link createSupervisedEvaluator}. */
@@ -43,6 +45,8 @@ export interface SupervisedEvaluatorOptions<M> extends StepOptions<M> {
   outputTransform?: EvalOutputTransform;
   /** `'amp'` autocasts the forward pass; other modes use the plain step. */
   ampMode?: AmpMode | null;
+  /** Where the evaluator and its handlers log (see `setupLogger`). @defaultValue the engine's default logger */
+  logger?: Logger;
 }
 
 function checkAmpMode(ampMode: unknown): void {
@@ -51,7 +55,7 @@ function checkAmpMode(ampMode: unknown): void {
   }
 }
 
-/** Ignite's `_check_arg` (spec 1.3), in order, with TensorFlow.js devices. */
+/** Ignite's `_check_arg`, in its order (device, ampMode, scaler), with TensorFlow.js devices. */
 function checkArgs(device: string | null | undefined, ampMode: unknown, scaler: unknown): string | null {
   checkAmpMode(ampMode);
   const d = typeof device === 'string' ? device.toLowerCase() : '';
@@ -70,11 +74,37 @@ function checkArgs(device: string | null | undefined, ampMode: unknown, scaler: 
 }
 
 /**
+ * Frees the step's tensors when `run()` settles other than by an interrupt (a resumed run continues the window): a
+ * rejected run (handler, metric or batch error) fires no COMPLETED, nor does one whose error an EXCEPTION_RAISED
+ * handler swallowed. With `onlyOnRejection`, a run that resolves keeps its tensors (the evaluator's last output).
+ */
+function releaseWhenRunSettles(engine: Engine<unknown, unknown>, release: () => void, onlyOnRejection = false): void {
+  const run = engine.run.bind(engine);
+  let pending = 0; // a re-entrant run() call rejects at once: the pending run keeps its tensors
+  engine.run = async (data, options) => {
+    pending++;
+    let rejected = true;
+    try {
+      const state = await run(data, options);
+      rejected = false;
+      return state;
+    } finally {
+      pending--;
+      if (pending === 0 && engine.lastEventName !== Events.INTERRUPT && (rejected || !onlyOnRejection)) release();
+    }
+  };
+}
+
+/**
  * Activates the device at STARTED and frees the step's tensors (held output, gradient window) when the run ends:
  * at COMPLETED, or at TERMINATE when `terminate({ skipCompleted: true })` skips COMPLETED. Not at INTERRUPT: a
  * resumed run continues the window.
  */
-function manage(engine: Engine<unknown, unknown>, backend: string | null, release: () => void): void {
+function manage(engine: Engine<unknown, unknown>, backend: string | null, release: (() => void) | null): void {
+  if (release === null) {
+    engine.on(Events.STARTED, () => activateBackend(backend));
+    return;
+  }
   const releaseAtEnd = (): void => release();
   const releaseIfSkipped = (e: Engine<unknown, unknown>): void => {
     if (e.shouldTerminate === 'skip_completed') release();
@@ -114,12 +144,15 @@ export function createSupervisedTrainer<M extends TrainableModel>(
   const scaler = options.scaler === true ? new GradScalerClass() : options.scaler === false ? null : (options.scaler ?? null);
   const mode: StepMode = options.ampMode ?? 'plain';
   const step = makeTrainingStep(mode, model, optimizer, lossFn, { ...options, scaler });
-  const trainer = options.deterministic === true ? new DeterministicEngine(step) : new Engine(step);
+  const engineOptions = options.logger === undefined ? {} : { logger: options.logger };
+  const trainer = options.deterministic === true ? new DeterministicEngine(step, engineOptions) : new Engine(step, engineOptions);
   if (options.scaler === true) trainer.state['scaler'] = scaler;
-  manage(trainer, backend, () => {
+  const release = (): void => {
     step.held.release();
     step.window.reset();
-  });
+  };
+  manage(trainer, backend, release);
+  releaseWhenRunSettles(trainer, release);
   return trainer;
 }
 
@@ -129,7 +162,8 @@ export function createSupervisedTrainer<M extends TrainableModel>(
  * @param model - the model.
  * @param options - metrics, device, nonBlocking, prepareBatch, modelFn, modelTransform, outputTransform, ampMode,
  *   ampDtype.
- * @returns the evaluator; `state.output` is `[yPred, y]` by default (tensors valid until the next iteration).
+ * @returns the evaluator; `state.output` is `[yPred, y]` by default: tensors valid until the next iteration, and
+ *   the last output until the next `run()` starts (or `tf.dispose(evaluator.state.output)`).
  * @throws RangeError for an invalid `ampMode` or device.
  * @example
  * ```ts
@@ -144,8 +178,12 @@ export function createSupervisedEvaluator<M extends TrainableModel>(
 ): Engine<unknown, unknown> {
   const backend = checkArgs(options.device, options.ampMode, undefined);
   const step = makeEvaluationStep(options.ampMode === 'amp' ? 'amp' : 'plain', model, options);
-  const evaluator = new Engine(step);
-  manage(evaluator, backend, () => (step.held).release());
+  const evaluator = new Engine(step, options.logger === undefined ? {} : { logger: options.logger });
+  // Ignite's `[yPred, y] = evaluator.state.output` after run(): the last output stays alive until the next run()
+  // starts (or the user disposes it), so repeated runs hold one output at most.
+  evaluator.on(Events.STARTED, () => step.held.release());
+  manage(evaluator, backend, null);
+  releaseWhenRunSettles(evaluator, () => step.held.release(), true);
   for (const [name, metric] of Object.entries(options.metrics ?? {})) metric.attach(evaluator, name);
   return evaluator;
 }

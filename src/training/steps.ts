@@ -1,8 +1,8 @@
 /**
  * @module Port of ignite/engine/__init__.py `supervised_training_step{,_amp,_apex}` and
- * `supervised_evaluation_step{,_amp}`: ONE parameterised step (house style: variants are options, not copies).
+ * `supervised_evaluation_step{,_amp}`: ONE parameterised step (the variants are options, not copies).
  *
- * Training step, exactly Ignite's shape (spec 1.2): reset the gradient window when `(iteration - 1) % k === 0`,
+ * Training step, exactly Ignite's shape: reset the gradient window when `(iteration - 1) % k === 0`,
  * prepare the batch, forward, loss, divide by k, backward (gradients summed into the window), apply the window's
  * gradients when `iteration % k === 0`, return `outputTransform(x, y, yPred, loss * k)`.
  * TF.js specifics: the forward and backward pass run in one synchronous `tf.variableGrads` (inside `autocast` for

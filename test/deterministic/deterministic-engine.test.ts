@@ -218,7 +218,7 @@ describe('DeterministicEngine', () => {
       }
     }
     const p = new Probe(() => undefined);
-    assert.throws(() => p.probe(0), (e: unknown) => e instanceof RangeError && e.message === 'iter_counter should be positive value');
+    assert.throws(() => p.probe(0), (e: unknown) => e instanceof RangeError && e.message === 'iterCounter should be positive value');
   });
 
   it('keeps tf.memory().numTensors flat across epochs and resumes', async () => {

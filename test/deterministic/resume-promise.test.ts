@@ -1,5 +1,5 @@
 /**
- * The promise of issue 4: train an MLP with dropout and a shuffled DataLoader for 3 epochs; separately train 1.4
+ * Bit-exact resume: train an MLP with dropout and a shuffled DataLoader for 3 epochs; separately train 1.4
  * epochs (and to an epoch boundary, and with gradient accumulation k = 3 to a window boundary), save model weights,
  * optimizer state and the trainer state dict, resume in a FRESH PROCESS and finish: the final weights are bitwise
  * identical. On the cpu backend and on wasm.

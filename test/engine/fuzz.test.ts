@@ -54,7 +54,8 @@ class Ref {
     let counter = this.initIter ?? 0; this.initIter = null; let exit = false;
     try {
       for (;;) {
-        if (!exit) { this.fire('get_batch_started'); yield* this.check(); }
+        // Ignite's rule: GET_BATCH_STARTED is skipped only right after DATALOADER_STOP_ITERATION (not after INTERRUPT).
+        if (this.last !== 'dataloader_stop_iteration') { this.fire('get_batch_started'); yield* this.check(); }
         const r = (this.it as Iterator<number>).next();
         if (r.done === true) {
           if (this.epochLength === null) { this.epochLength = counter; break; }

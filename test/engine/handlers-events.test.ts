@@ -1,10 +1,11 @@
-// Spec section 5, items 45-59: handlers, handles, filters, custom events.
+// Ported from Ignite's tests/ignite/engine (test_event_handlers.py, test_custom_events.py): handlers, handles,
+// filters, custom events.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine, Events, InvalidEventError, defineEvents, sameEvent, type FilterOptions } from '../../src/index.js';
 import { makeEngine, range } from './helpers.js';
 
-describe('Handlers (items 45-50)', () => {
+describe('Handlers', () => {
   it('registering on an unknown event throws "is not a valid event for this Engine"', () => {
     const engine = makeEngine();
     assert.throws(() => engine.on('no_such_event', () => {}), (e: unknown) => e instanceof InvalidEventError && /Event no_such_event is not a valid event for this Engine/.test(String(e)));
@@ -90,7 +91,7 @@ describe('Handlers (items 45-50)', () => {
   });
 });
 
-describe('Events and filters (items 51-57)', () => {
+describe('Events and filters', () => {
   it('test_callable_events: filtered events share the name, the base event is unchanged', () => {
     const f = Events.ITERATION_COMPLETED({ every: 2 });
     assert.ok(sameEvent(Events.ITERATION_COMPLETED, f));
@@ -118,6 +119,14 @@ describe('Events and filters (items 51-57)', () => {
       [{ filter: 'x' as unknown as () => boolean }, /Argument filter should be a callable/],
     ];
     for (const [options, message] of bad) assert.throws(() => Events.ITERATION_STARTED(options), message, JSON.stringify(options));
+  });
+
+  it('test_callable_events_with_wrong_inputs: conflicting groups raise RangeError (Ignite\'s ValueError), not TypeError', () => {
+    const groups: FilterOptions[] = [{}, { once: 2, every: 3 }, { filter: () => true, every: 3 }, { once: 2, before: 1 }];
+    for (const options of groups) {
+      assert.throws(() => Events.ITERATION_STARTED(options), (e: unknown) => e instanceof RangeError && /Only one of the input/.test(e.message));
+    }
+    assert.throws(() => Events.ITERATION_STARTED({ filter: 'x' as unknown as () => boolean }), TypeError);
   });
 
   const countCalls = async (event: Parameters<Engine['on']>[0], n: number, epochs = 1): Promise<number[]> => {
@@ -187,7 +196,7 @@ describe('Events and filters (items 51-57)', () => {
   });
 });
 
-describe('Custom events (item 58)', () => {
+describe('Custom events', () => {
   it('never fired: never called; fired from the process function: called, with eventToAttr filters', async () => {
     const Custom = defineEvents({ BACKWARD: 'backward', UNUSED: 'unused' });
     const engine = new Engine(async (e, _b: number) => {

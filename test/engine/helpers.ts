@@ -47,7 +47,7 @@ export function countEvents(engine: Engine<unknown, unknown>): Map<string, numbe
   return counts;
 }
 
-/** The trace of an uninterrupted run, built independently of the engine from Ignite's loop rules (spec 2.2). */
+/** The trace of an uninterrupted run, built independently of the engine from Ignite's loop rules (`_internal_run_as_gen`). */
 export function expectedTrace(dataLength: number, epochs: number): Trace {
   const t: Trace = [['started', 0, 0]];
   let it = 0;

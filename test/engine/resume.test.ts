@@ -1,10 +1,10 @@
-// Spec section 5, items 24-34: new run vs resume, maxIters, unknown-length data.
+// Ported from Ignite's tests/ignite/engine/test_engine.py: new run vs resume, maxIters, unknown-length data.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine, Events } from '../../src/index.js';
 import { countEvents, gen, infinite, makeEngine, range } from './helpers.js';
 
-describe('Run and resume rules (items 24-28)', () => {
+describe('Run and resume rules', () => {
   it('test_run_finite_iterator_restarts / continues: repeated maxEpochs restarts, larger continues', async () => {
     const engine = makeEngine();
     let started: [number, number] | null = null;
@@ -74,7 +74,7 @@ describe('Run and resume rules (items 24-28)', () => {
   });
 });
 
-describe('Unknown-length data (items 29-34)', () => {
+describe('Unknown-length data', () => {
   it('test_run_unknown_length_generator: 11 items, 1 epoch, epochLength becomes 11', async () => {
     const engine = makeEngine();
     const counts = countEvents(engine);
@@ -171,5 +171,31 @@ describe('Unknown-length data (items 29-34)', () => {
     assert.deepEqual(await outputs(dataset, { maxEpochs: 2 }), expected);
     assert.deepEqual(await outputs({ [Symbol.asyncIterator]: agen }, { maxEpochs: 2 }), expected);
     assert.deepEqual(await outputs(agen(), { maxEpochs: 1 }), range(6));
+  });
+});
+
+describe('Switching the termination mode of a finished run', () => {
+  it('test_engine_run_resume_max_epochs_to_max_iters: a finished maxEpochs run rejects run({ maxIters })', async () => {
+    const engine = makeEngine();
+    await engine.run(range(5), { maxEpochs: 1 });
+    await assert.rejects(
+      engine.run(range(5), { maxIters: 7 }),
+      (e: unknown) => e instanceof RangeError && /To switch from maxEpochs to maxIters mode during resume/.test(e.message),
+    );
+    engine.state.maxEpochs = null;
+    const state = await engine.run(range(5), { maxIters: 7 });
+    assert.equal(state.iteration, 7);
+  });
+
+  it('test_engine_run_resume_max_iters_to_max_epochs: a finished maxIters run rejects run({ maxEpochs })', async () => {
+    const engine = makeEngine();
+    await engine.run(range(5), { maxIters: 7 });
+    await assert.rejects(
+      engine.run(range(5), { maxEpochs: 3 }),
+      (e: unknown) => e instanceof RangeError && /To switch from maxIters to maxEpochs mode during resume.*engine\.state\.maxIters = null/.test(e.message),
+    );
+    engine.state.maxIters = null;
+    const state = await engine.run(range(5), { maxEpochs: 3 });
+    assert.equal(state.iteration, 15);
   });
 });

@@ -1,10 +1,10 @@
-// Spec section 5, items 13-23: construction, run arguments, event counts, state after a run.
+// Ported from Ignite's tests/ignite/engine/test_engine.py: construction, run arguments, event counts, state after a run.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine, Events, EngineStateError, silentLogger } from '../../src/index.js';
+import { Engine, Events, EngineStateError, defineEvents, silentLogger } from '../../src/index.js';
 import { countEvents, expectedTrace, infinite, makeEngine, range, recordTrace } from './helpers.js';
 
-describe('Engine construction and run arguments (items 13-15)', () => {
+describe('Engine construction and run arguments', () => {
   it('test_engine_no_process_function: Engine(null) throws', () => {
     assert.throws(() => new Engine(null as never), /Engine must be given a processing function/);
   });
@@ -39,7 +39,7 @@ describe('Engine construction and run arguments (items 13-15)', () => {
   });
 });
 
-describe('Event counts and order (items 16-20)', () => {
+describe('Event counts and order', () => {
   const cases: [number, number, number, number][] = [
     [10, 10, 4, 3],
     [100, 50, 5, 2],
@@ -122,7 +122,7 @@ describe('Event counts and order (items 16-20)', () => {
   });
 });
 
-describe('Batch replacement, setData, times (items 21-23)', () => {
+describe('Batch replacement, setData, times', () => {
   it('test_alter_batch: a batch assigned at ITERATION_STARTED reaches the process function', async () => {
     const got: unknown[] = [];
     const engine = makeEngine((_e, b) => got.push(b));
@@ -191,5 +191,37 @@ describe('Re-entry and cancellation (JavaScript additions)', () => {
     const state = await engine.run(range(10), { maxEpochs: 3, signal: controller.signal });
     assert.equal(state.iteration, 4);
     assert.deepEqual(trace.slice(-2).map((t) => t[0]), ['terminate', 'completed']);
+  });
+});
+
+describe('State.getEventAttribValue and state.times', () => {
+  it('test_state_get_event_attrib_value: iteration events read iteration, epoch events read epoch, custom ones their attribute', async () => {
+    const engine = makeEngine();
+    const MyEvents = defineEvents({ BACKWARD: 'backward' });
+    engine.registerEvents(MyEvents, { eventToAttr: { backward: 'backwardCount' } });
+    engine.state.backwardCount = 3;
+    const seen: [unknown, unknown][] = [];
+    engine.on(Events.ITERATION_COMPLETED({ once: 4 }), (e) => {
+      seen.push([e.state.getEventAttribValue(Events.ITERATION_COMPLETED), e.state.getEventAttribValue(Events.EPOCH_STARTED)]);
+    });
+    await engine.run(range(3), { maxEpochs: 2 });
+    assert.deepEqual(seen, [[4, 2]]);
+    assert.equal(engine.state.getEventAttribValue(MyEvents.BACKWARD), 3);
+    assert.equal(engine.state.getEventAttribValue('completed'), 2);
+    assert.throws(() => engine.state.getEventAttribValue(Events.TERMINATE), /Unknown event name 'terminate'/);
+  });
+
+  it('test_time_stored_in_state: state.times is keyed by event.name, so times[lastEventName.name] is the duration', async () => {
+    const engine = makeEngine();
+    const read: (number | null | undefined)[] = [];
+    engine.on([Events.EPOCH_COMPLETED, Events.COMPLETED], (e) => {
+      const last = e.lastEventName;
+      read.push(typeof last === 'string' || last === null ? undefined : e.state.times[last.name]);
+    });
+    const state = await engine.run(range(4), { maxEpochs: 2 });
+    assert.equal(read.length, 3);
+    for (const t of read) assert.ok(typeof t === 'number' && t >= 0, String(t));
+    assert.deepEqual(Object.keys(state.times).sort(), ['completed', 'epoch_completed']);
+    assert.equal(state.times.EPOCH_COMPLETED, state.times.epoch_completed);
   });
 });

@@ -1,6 +1,6 @@
-// Spec section 5, items 36 and 40-41 (rules of section 2.2 / 2.6): the FULL event trace of terminate() and
-// terminateEpoch() from every dataset-loop event, against a reference simulation of Ignite's loop written in
-// plain TS from the spec's pseudo-code (independent of src/engine). Sync and async variants must agree.
+// The FULL event trace of terminate() and terminateEpoch() from every dataset-loop event, against a reference
+// simulation of Ignite's loop (`_internal_run_as_gen` / `_run_once_on_dataset_as_gen` and their terminate rules)
+// written in plain TS, independent of src/engine. Sync and async variants must agree.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine, Events, silentLogger, type CallableEvent, type FilteredEvent } from '../../src/index.js';
@@ -8,7 +8,7 @@ import { range, recordTrace, type Trace } from './helpers.js';
 
 type Action = 'terminate' | 'terminateSkip' | 'terminateEpoch' | 'terminateEpochSkip';
 
-/** Reference loop of spec 2.2 for a re-iterable sized source of `len` items; `action` runs whenever `event` fires at value `at`. */
+/** Reference of Ignite's run loop for a re-iterable sized source of `len` items; `action` runs whenever `event` fires at value `at`. */
 function simulate(len: number, maxEpochs: number, event: string, at: number, action: Action): { trace: Trace; counters: number[] } {
   const trace: Trace = [];
   const counters: number[] = [];
@@ -111,7 +111,7 @@ const points: [string, (o: { once: number }) => CallableEvent | FilteredEvent, n
 ];
 const actions: Action[] = ['terminate', 'terminateSkip', 'terminateEpoch', 'terminateEpochSkip'];
 
-describe('full traces of terminate() / terminateEpoch() from every event (items 36, 40-41)', () => {
+describe('full traces of terminate() / terminateEpoch() from every event', () => {
   it('the reference simulation without a trigger is the helper\'s uninterrupted trace', async () => {
     const { trace } = simulate(10, 3, 'none', -1, 'terminate');
     const engine = new Engine<unknown, unknown>((_e, b) => b, { logger: silentLogger });

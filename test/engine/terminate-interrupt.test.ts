@@ -1,10 +1,10 @@
-// Spec section 5, items 35-44: terminate, terminateEpoch and interrupt, with exact event traces.
+// Ported from Ignite's tests/ignite/engine/test_engine.py: terminate, terminateEpoch and interrupt, with exact event traces.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine, Events, type CallableEvent, type FilteredEvent } from '../../src/index.js';
 import { expectedTrace, makeEngine, range, recordTrace, type Trace } from './helpers.js';
 
-describe('terminate() (items 35-39)', () => {
+describe('terminate()', () => {
   it('terminate sets shouldTerminate (true / "skip_completed"), which stays set; the iterator is released', async () => {
     const engine = makeEngine();
     engine.on(Events.ITERATION_COMPLETED({ once: 3 }), (e) => e.terminate());
@@ -86,7 +86,7 @@ describe('terminate() (items 35-39)', () => {
   });
 });
 
-describe('terminateEpoch() (items 40-41)', () => {
+describe('terminateEpoch()', () => {
   for (const skip of [false, true]) {
     it(`test_terminate_epoch_stops_mid_epoch${skip ? ' (skipEpochCompleted)' : ''}: ends at (3, 24)`, async () => {
       const engine = makeEngine();
@@ -121,7 +121,7 @@ describe('terminateEpoch() (items 40-41)', () => {
   });
 });
 
-describe('interrupt() (items 42-44)', () => {
+describe('interrupt()', () => {
   const points: [string, CallableEvent | FilteredEvent][] = [
     ['STARTED', Events.STARTED],
     ['EPOCH_STARTED(once=2)', Events.EPOCH_STARTED({ once: 2 })],
@@ -149,7 +149,14 @@ describe('interrupt() (items 42-44)', () => {
       assert.equal(engine.shouldInterrupt, false);
       await engine.run(range(10));
       assert.equal(trace.filter((t) => t[0] === 'started').length, 1);
-      assert.deepEqual(trace.filter((t) => t[0] !== 'interrupt'), expectedTrace(10, 3));
+      const expected = expectedTrace(10, 3);
+      if (event === Events.DATALOADER_STOP_ITERATION) {
+        // Ignite fires GET_BATCH_STARTED again on resume: its check is `last_event_name != DATALOADER_STOP_ITERATION`,
+        // and the last event before the pause was INTERRUPT.
+        const at = expected.findIndex((t) => t[0] === 'dataloader_stop_iteration');
+        expected.splice(at + 1, 0, ['get_batch_started', ...(expected[at]!.slice(1) as [number, number])]);
+      }
+      assert.deepEqual(trace.filter((t) => t[0] !== 'interrupt'), expected);
     });
   }
 
@@ -209,5 +216,34 @@ describe('interrupt() (items 42-44)', () => {
       stops.push(state.iteration);
     }
     assert.deepEqual(stops, [7, 14, 20]);
+  });
+});
+
+describe('interrupt() at DATALOADER_STOP_ITERATION', () => {
+  it('test_engine_run_interrupt_resume: resuming after an interrupt at DATALOADER_STOP_ITERATION fires GET_BATCH_STARTED again', async () => {
+    const engine = makeEngine();
+    engine.on(Events.DATALOADER_STOP_ITERATION, (e) => e.interrupt());
+    const trace = recordTrace(engine);
+    let state = await engine.run(range(2), { maxEpochs: 2 });
+    assert.equal(state.iteration, 2);
+    assert.deepEqual(trace.slice(-4), [
+      ['epoch_started', 2, 2],
+      ['get_batch_started', 2, 2],
+      ['dataloader_stop_iteration', 2, 2],
+      ['interrupt', 2, 2],
+    ]);
+    const before = trace.length;
+    state = await engine.run(range(2));
+    assert.equal(state.iteration, 4);
+    // Ignite checks `last_event_name != DATALOADER_STOP_ITERATION`; after the pause the last event is INTERRUPT.
+    assert.deepEqual(trace.slice(before).map((t) => t[0]).slice(0, 4), [
+      'get_batch_started',
+      'get_batch_completed',
+      'iteration_started',
+      'iteration_completed',
+    ]);
+    const counts = trace.reduce((m, t) => m.set(t[0], (m.get(t[0]) ?? 0) + 1), new Map<string, number>());
+    assert.equal(counts.get('get_batch_started'), 5);
+    assert.equal(counts.get('get_batch_completed'), 4);
   });
 });

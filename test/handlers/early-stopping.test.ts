@@ -1,5 +1,5 @@
-// EarlyStopping: spec items 78-80 (ported Ignite tests keep their names) plus a property test against a reference
-// counter computed independently from the definition.
+// EarlyStopping: Ignite's tests/ignite/handlers/test_early_stopping.py (ported tests keep their names) plus a
+// property test against a reference counter computed independently from the definition.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -169,7 +169,7 @@ describe('EarlyStopping', () => {
     const ok = { patience: 2, scoreFunction: () => 0, trainer };
     assert.throws(() => new EarlyStopping({ ...ok, patience: 0 }), /Argument patience should be positive integer/);
     assert.throws(() => new EarlyStopping({ ...ok, threshold: -0.1 }), /should not be a negative number/);
-    assert.throws(() => new EarlyStopping({ ...ok, scoreFunction: 1 as unknown as () => number }), /Argument score_function should be a function/);
+    assert.throws(() => new EarlyStopping({ ...ok, scoreFunction: 1 as unknown as () => number }), /Argument scoreFunction should be a function/);
     assert.throws(() => new EarlyStopping({ ...ok, trainer: {} as unknown as Engine }), /Argument trainer should be an instance of Engine/);
     assert.throws(() => new EarlyStopping({ ...ok, mode: 'avg' as unknown as 'max' }), RangeError);
   });

@@ -24,8 +24,8 @@ describe('TimeLimit', () => {
   });
 
   it('test_arg_validation', () => {
-    assert.throws(() => new TimeLimit({ limitSec: 1.5 }), /Argument limit_sec should be an integer/);
-    assert.throws(() => new TimeLimit({ limitSec: 0 }), /Argument limit_sec should be a positive integer/);
+    assert.throws(() => new TimeLimit({ limitSec: 1.5 }), /Argument limitSec should be an integer/);
+    assert.throws(() => new TimeLimit({ limitSec: 0 }), /Argument limitSec should be a positive integer/);
     assert.equal(new TimeLimit().limitSec, 28800);
   });
 });

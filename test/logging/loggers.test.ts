@@ -7,7 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Engine, Events, silentLogger } from '../../src/index.js';
 import { CsvLogger, JsonlLogger } from '../../src/logging/node/file-loggers.js';
-import { GradsScalarHandler, WeightsHistHandler, WeightsScalarHandler } from '../../src/logging/model-handlers.js';
+import { GradsScalarHandler, WeightsHistHandler, WeightsScalarHandler, igniteWeightName } from '../../src/logging/model-handlers.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { createSupervisedTrainer, mseLoss } from '../../src/training/index.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'kindling-log-'));
 const readJsonl = (path: string): Record<string, unknown>[] =>
@@ -124,5 +126,58 @@ describe('weights and gradients handlers', () => {
     assert.deepEqual([hist?.['min'], hist?.['max'], hist?.['count'], hist?.['mean']], [0, 4, 4, 1.75]);
     w.dispose();
     tf.dispose(grads);
+  });
+});
+
+describe('weights and gradients handlers: whitelist and model-based gradients', () => {
+  const mlp = (): tfl.Sequential => tfl.sequential({ layers: [
+    tfl.layers.dense({ units: 3, inputShape: [2], name: 'fc1' }),
+    tfl.layers.dense({ units: 1, name: 'fc2' }),
+  ] });
+  const tagsOf = (recs: Record<string, unknown>[]): string[] => [...new Set(recs.map((r) => String(r['tag'])))].sort();
+
+  it('test_weights_scalar_handler_whitelist: prefixes of TF.js names and Ignite-style names, a callable, a warning', async () => {
+    await tf.setBackend('cpu');
+    assert.equal(igniteWeightName('fc2/kernel'), 'fc2.weight');
+    const model = mlp();
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => void warnings.push(m) };
+    const dir = tmp();
+    const log = new JsonlLogger(dir);
+    const engine = new Engine((_e, b: number) => b, { logger: silentLogger });
+    log.attach(engine, new WeightsScalarHandler(model, { whitelist: ['fc1'], tag: 'a' }), Events.EPOCH_COMPLETED);
+    log.attach(engine, new WeightsScalarHandler(model, { whitelist: ['fc2.weight'], tag: 'b' }), Events.EPOCH_COMPLETED);
+    log.attach(engine, new WeightsScalarHandler(model, { whitelist: (n) => n.endsWith('bias'), tag: 'c' }), Events.EPOCH_COMPLETED);
+    log.attach(engine, new WeightsScalarHandler(model, { whitelist: ['conv'], tag: 'd', logger }), Events.EPOCH_COMPLETED);
+    await engine.run([1], { maxEpochs: 2 });
+    await log.close();
+    const tags = tagsOf(readJsonl(join(dir, 'metrics.jsonl')));
+    const names = model.trainableWeights.map((w) => w.name);
+    const fc1 = names.filter((n) => n.startsWith('fc1'));
+    assert.ok(fc1.length === 2, names.join(', '));
+    assert.deepEqual(tags.filter((t) => t.startsWith('a/')), fc1.map((n) => `a/weights_norm/${n}`).sort());
+    assert.deepEqual(tags.filter((t) => t.startsWith('b/')), ['b/weights_norm/fc2/kernel']);
+    assert.deepEqual(tags.filter((t) => t.startsWith('c/')), names.filter((n) => n.endsWith('bias')).map((n) => `c/weights_norm/${n}`).sort());
+    assert.equal(tags.filter((t) => t.startsWith('d/')).length, 0);
+    assert.equal(warnings.length, 1, 'warned once, not per event');
+    assert.match(warnings[0]!, /whitelist matches none of the 4 tensors/);
+    model.dispose();
+  });
+
+  it('test_grads_scalar_handler: given the model, logs the gradients the supervised trainer captured', async () => {
+    await tf.setBackend('cpu');
+    const model = mlp();
+    const trainer = createSupervisedTrainer(model, tf.train.sgd(0.1), mseLoss);
+    const dir = tmp();
+    const log = new JsonlLogger(dir);
+    log.attach(trainer, new GradsScalarHandler(model, { whitelist: ['fc2'] }), Events.ITERATION_COMPLETED);
+    const x = [[1, 2], [3, 4]];
+    await trainer.run([[x, [[1], [0]]], [x, [[0], [1]]]]);
+    await log.close();
+    const recs = readJsonl(join(dir, 'metrics.jsonl'));
+    assert.deepEqual(tagsOf(recs), model.trainableWeights.map((w) => w.name).filter((n) => n.startsWith('fc2')).map((n) => `grads_norm/${n}`).sort());
+    assert.equal(recs.length, 4, 'two fc2 gradients at each of two iterations');
+    assert.ok(recs.every((r) => { const v = r['value']; return typeof v === 'number' && v > 0; }));
+    model.dispose();
   });
 });

@@ -90,7 +90,7 @@ describe('Accuracy', () => {
     assert.throws(() => acc.compute(), /For binary cases, y must be comprised of 0's and 1's/);
     acc.reset();
     acc.update([tf.tensor1d([0, 0.7, 1]), tf.tensor1d([0, 1, 1])]);
-    assert.throws(() => acc.compute(), /y_pred must be comprised of 0's and 1's/);
+    assert.throws(() => acc.compute(), /yPred must be comprised of 0's and 1's/);
   });
 
   it('test_multiclass_wrong_inputs: shape mismatch names both shapes', () => {
@@ -126,7 +126,7 @@ describe('Accuracy', () => {
   });
 
   it('multilabel requires (N, C, ...) with C > 1', () => {
-    assert.throws(() => new Accuracy({ isMultilabel: true }).update([tf.zeros([3]), tf.zeros([3])]), /num_categories > 1/);
+    assert.throws(() => new Accuracy({ isMultilabel: true }).update([tf.zeros([3]), tf.zeros([3])]), /numCategories > 1/);
   });
 
   it('update is leak-free and does not read from the device', () => {

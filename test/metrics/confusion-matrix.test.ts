@@ -129,12 +129,26 @@ describe('ConfusionMatrix', () => {
     close(run('precision'), [[0.5, 0.5], [0.5, 0.5]], 1e-9);
   });
 
+  it('test_cm_precision / test_cm_recall on an asymmetric matrix: recall divides by row sums, precision by column sums', () => {
+    // Rows are true labels, columns predictions: [[1, 2], [1, 1]] has row sums [3, 2] and column sums [2, 3].
+    const yPred = [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.4, 0.6], [0.6, 0.4]];
+    const y = [0, 0, 0, 1, 1];
+    const run = (average?: 'recall' | 'precision') => {
+      const cm = new ConfusionMatrix(2, average ? { average } : {});
+      cm.update([yPred, y]);
+      return cm.compute();
+    };
+    assert.deepEqual(run(), [[1, 2], [1, 1]]);
+    close(run('recall'), [[1 / 3, 2 / 3], [1 / 2, 1 / 2]], 1e-9);
+    close(run('precision'), [[1 / 2, 2 / 3], [1 / 2, 1 / 3]], 1e-9);
+  });
+
   it('errors: classes, shapes, dtype, helpers', () => {
     assert.throws(() => new ConfusionMatrix(1), /numClasses needs to be/);
     const cm = new ConfusionMatrix(3);
     assert.throws(() => cm.compute(), NotComputableError);
     assert.throws(() => cm.update([tf.zeros([4, 2]), tf.zeros([4], 'int32')]), /correct number of classes: 2 vs 3/);
-    assert.throws(() => cm.update([tf.zeros([4]), tf.zeros([4], 'int32')]), /y_pred must have shape \(batch_size, num_classes/);
+    assert.throws(() => cm.update([tf.zeros([4]), tf.zeros([4], 'int32')]), /yPred must have shape \(batchSize, numClasses/);
     assert.throws(() => cm.update([tf.zeros([4, 3]), tf.zeros([5], 'int32')]), /\[5\] vs \[4,3\]/);
     assert.throws(() => cm.update([tf.zeros([4, 3]), tf.zeros([4])]), /int32/);
     assert.throws(() => IoU(new ConfusionMatrix(3, { average: 'recall' })), /either undefined or 'samples'/);

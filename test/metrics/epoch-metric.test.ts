@@ -78,11 +78,11 @@ describe('ROC_AUC and AveragePrecision', () => {
   it('errors: one class only, labels not 0/1, shapes', () => {
     const roc = new ROC_AUC();
     roc.update([[0.2, 0.3], [1, 1]]);
-    assert.throws(() => roc.compute(), /Only one class present in y_true/);
+    assert.throws(() => roc.compute(), /Only one class present in y/);
     const bad = new ROC_AUC();
     bad.update([[0.2, 0.3], [0, 2]]);
     assert.throws(() => bad.compute(), /only 0 and 1/);
-    assert.throws(() => new ROC_AUC().update([tf.zeros([2, 2, 2]), tf.zeros([2])]), /shape \(batch_size, n_targets\)/);
+    assert.throws(() => new ROC_AUC().update([tf.zeros([2, 2, 2]), tf.zeros([2])]), /shape \(batchSize, nTargets\)/);
     assert.throws(() => new ROC_AUC().compute(), NotComputableError);
   });
 });

@@ -50,7 +50,7 @@ class Spy extends Metric<number> {
   }
 }
 
-/** Events fired by run(data of length 3, maxEpochs 2), from the engine spec (section 2). */
+/** Events fired by run(data of length 3, maxEpochs 2), from Ignite's run-loop rules. */
 function firedEvents(epochs: number, iters: number): string[] {
   const out = ['started'];
   for (let e = 0; e < epochs; e++) {
@@ -252,7 +252,7 @@ describe('output formats', () => {
       compute(): number { return 0; }
     }
     const m = new WithX();
-    m.iterationCompleted({ state: { output: { x: 3, y: 2, yPred: 1 }, metrics: {} }, on: () => 0, off: () => 0, hasEventHandler: () => false });
+    m.iterationCompleted({ state: { output: { x: 3, y: 2, yPred: 1 }, metrics: {} }, on: () => 0, off: () => 0, hasEventHandler: () => false } as unknown as MetricEngine);
     assert.deepEqual(m.last, [1, 2, 3]);
   });
 
@@ -272,7 +272,7 @@ describe('output formats', () => {
       update(): void {}
       compute(): Record<string, number> { return { a: 1, b: 2 }; }
     }
-    const state = (): MetricEngine => ({ state: { output: null, metrics: {} }, on: () => 0, off: () => 0, hasEventHandler: () => false });
+    const state = (): MetricEngine => ({ state: { output: null, metrics: {} }, on: () => 0, off: () => 0, hasEventHandler: () => false }) as unknown as MetricEngine;
     const both = state();
     new Pair().completed(both, 'pair');
     assert.deepEqual(both.state.metrics, { a: 1, b: 2, pair: { a: 1, b: 2 } });
@@ -292,7 +292,7 @@ describe('output formats', () => {
       update(): void {}
       compute(): tf.Tensor { return this.make(); }
     }
-    const eng: MetricEngine = { state: { output: null, metrics: {} }, on: () => 0, off: () => 0, hasEventHandler: () => false };
+    const eng = { state: { output: null, metrics: {} }, on: () => 0, off: () => 0, hasEventHandler: () => false } as unknown as MetricEngine;
     const n = tf.memory().numTensors;
     new T(() => tf.scalar(2.5)).completed(eng, 's');
     new T(() => tf.tensor2d([[1, 2]])).completed(eng, 'm');

@@ -1,6 +1,7 @@
 /**
  * createSupervisedEvaluator (spec 1.4, checklist item 12): default output `[yPred, y]`, weights unchanged, metrics
- * attached, output tensors owned by the engine (valid during ITERATION_COMPLETED, disposed afterwards), no leaks.
+ * attached, output tensors owned by the engine (valid until the next iteration; the last one until the next run()),
+ * no growth across runs.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,7 +67,7 @@ describe('createSupervisedEvaluator', () => {
     model.dispose();
   });
 
-  it('output tensors stay valid during ITERATION_COMPLETED and are disposed at the next iteration and at the end', async () => {
+  it('output tensors stay valid during ITERATION_COMPLETED, are disposed at the next iteration, and the last one at the next run', async () => {
     const model = linearModel(2);
     const evaluator = createSupervisedEvaluator(model);
     const outputs: tf.Tensor[][] = [];
@@ -80,10 +81,41 @@ describe('createSupervisedEvaluator', () => {
     const start = memory();
     await evaluator.run(data, { maxEpochs: 2 });
     assert.equal(outputs.length, 6);
-    assert.ok(outputs.flat().every((t) => t.isDisposed));
-    assert.deepEqual(memory(), start);
+    assert.ok(outputs.slice(0, -1).flat().every((t) => t.isDisposed));
+    assert.ok(outputs.at(-1)!.every((t) => !t.isDisposed), 'the last output outlives run()');
+    const afterFirst = memory();
     await evaluator.run(data);
+    assert.ok(outputs.slice(0, -1).flat().every((t) => t.isDisposed));
+    assert.deepEqual(memory(), afterFirst, 'no growth across runs');
+    tf.dispose(evaluator.state.output as tf.Tensor[]);
+    assert.deepEqual(memory(), start, 'an explicit dispose frees the last output');
+    model.dispose();
+  });
+
+  it('test_create_supervised_evaluator: `[yPred, y] = evaluator.state.output` after run() is readable', async () => {
+    const model = linearModel(2);
+    const evaluator = createSupervisedEvaluator(model);
+    const start = memory();
+    for (let run = 0; run < 3; run++) {
+      const state = await evaluator.run([[[[1.0], [2.0]], [[3.0], [4.0]]]]);
+      const [yPred, y] = state.output as [tf.Tensor, tf.Tensor];
+      assert.deepEqual(yPred.arraySync(), [[2], [4]]);
+      assert.deepEqual(y.arraySync(), [[3], [4]]);
+    }
+    tf.dispose(evaluator.state.output as tf.Tensor[]);
     assert.deepEqual(memory(), start);
+    model.dispose();
+  });
+
+  it('test_create_supervised_trainer / evaluator with a logger option: the engines log through it', async () => {
+    const lines: string[] = [];
+    const logger = { debug() {}, info: (m: string) => void lines.push(m), warn() {}, error() {} };
+    const model = linearModel(1);
+    const evaluator = createSupervisedEvaluator(model, { logger });
+    assert.equal(evaluator.logger, logger);
+    await evaluator.run([[[[1.0]], [[1.0]]]]);
+    assert.ok(lines.some((l) => /Engine run starting/.test(l)));
+    tf.dispose(evaluator.state.output as tf.Tensor[]);
     model.dispose();
   });
 

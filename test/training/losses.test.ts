@@ -148,7 +148,7 @@ describe('bad input to the trainer and the evaluator', () => {
       const start = memory();
       const trainer = createSupervisedTrainer(model, optimizer, mseLoss, options);
       await assert.rejects(trainer.run([[[[0.5]], [0.5, 1.5]]], { maxEpochs: 1 }), (e: unknown) =>
-        e instanceof RangeError && e.message.includes('input [1, 1]') && e.message.includes('target [2]'));
+        e instanceof RangeError && /input \[1, 1\] and target \[2\]/.test(e.message));
       assert.deepEqual(memory(), start);
       // The trainer is usable afterwards (two batches: one step also with k=2).
       await trainer.run([[[[0.5]], [[1.5]]], [[[0.5]], [[1.5]]]], { maxEpochs: 1 });
@@ -164,7 +164,7 @@ describe('bad input to the trainer and the evaluator', () => {
     const lossFn = (yPred: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.squaredDifference(yPred, y);
     const trainer = createSupervisedTrainer(model, optimizer, lossFn);
     await assert.rejects(trainer.run([[[[0.5], [1.5]], [[1], [2]]]], { maxEpochs: 1 }),
-      (e: unknown) => e instanceof Error && /scalar/.test(e.message) && e.message.includes('[2, 1]'));
+      (e: unknown) => e instanceof RangeError && /scalar tensor, got shape \[2, 1\]/.test(e.message));
     assert.deepEqual(memory(), start);
     const notATensor = createSupervisedTrainer(model, optimizer, (() => 3) as never);
     await assert.rejects(notATensor.run([[[[0.5]], [[1]]]], { maxEpochs: 1 }), /scalar tensor, got number/);
@@ -175,10 +175,15 @@ describe('bad input to the trainer and the evaluator', () => {
     const model = linearModel(0);
     const trainer = createSupervisedTrainer(model, tf.train.sgd(0.1), mseLoss);
     await assert.rejects(trainer.run([[[[1.5]], [[1.5]], [[2.5]]]], { maxEpochs: 1 }),
-      (e: unknown) => e instanceof TypeError && e.message.includes('[x, y] or { x, y }') && e.message.includes('an array of length 3'));
+      (e: unknown) => e instanceof TypeError && /expects a batch \[x, y\] or \{ x, y \}, got an array of length 3/.test(e.message));
     await assert.rejects(trainer.run([7], { maxEpochs: 1 }), /\[x, y\] or \{ x, y \}, got number/);
     const evaluator = createSupervisedEvaluator(model);
     await assert.rejects(evaluator.run([{ inputs: [1.5], targets: [2.5] }]), /got an object with keys \[inputs, targets\]/);
+    const tensorBatch = tf.zeros([2, 2]);
+    const start = memory();
+    await assert.rejects(evaluator.run([tensorBatch]), { message: /got a tensor of shape \[2, 2\]/ });
+    assert.deepEqual(memory(), start);
+    tensorBatch.dispose();
     model.dispose();
   });
 });

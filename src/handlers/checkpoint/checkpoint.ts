@@ -14,7 +14,7 @@
  */
 import { CheckpointError } from '../../errors.js';
 import { CheckpointEvents, type CheckpointEngine, type GlobalStepTransform } from './events.js';
-import { CHECKPOINT_EXTENSION, formatPriority, renderFilename, setupFilenamePattern } from './filename.js';
+import { CHECKPOINT_EXTENSION, formatPriority, renderFilename, setupFilenamePattern, type FilenameFields } from './filename.js';
 import { isBaseSaveHandler, type CheckpointMetadata, type SaveHandler } from './save-handler.js';
 import { captureState, checkObjects, restoreState } from './tf-state.js';
 
@@ -166,11 +166,11 @@ export class Checkpoint {
     }
     const gst = o.globalStepTransform ?? null;
     if (gst !== null && typeof gst !== 'function') {
-      throw new TypeError(`global_step_transform should be a function, got ${typeof gst} instead.`);
+      throw new TypeError(`globalStepTransform should be a function, got ${typeof gst} instead.`);
     }
     const nSaved = o.nSaved === undefined ? 1 : o.nSaved;
     if (nSaved !== null && !(Number.isInteger(nSaved) && nSaved > 0)) {
-      throw new RangeError(`n_saved must be a positive integer or None, got ${String(nSaved)}`);
+      throw new RangeError(`nSaved must be a positive integer or None, got ${String(nSaved)}`);
     }
     this.toSave = toSave;
     this.saveHandler = saveHandler;
@@ -237,7 +237,7 @@ export class Checkpoint {
     let priority: number;
     if (this.scoreFunction !== null) {
       const score: unknown = await this.scoreFunction(engine);
-      if (typeof score !== 'number') throw new TypeError(`Output of score_function should be a number, got ${typeof score}`);
+      if (typeof score !== 'number') throw new TypeError(`Output of scoreFunction should be a number, got ${typeof score}`);
       priority = score;
     } else {
       globalStep ??= engine.state.iteration;
@@ -331,14 +331,14 @@ export class Checkpoint {
   loadStateDict(stateDict: CheckpointStateDict): void {
     const sd = stateDict as unknown;
     if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) {
-      throw new TypeError(`Argument state_dict should be a dictionary, but given ${sd === null ? 'null' : typeof sd}`);
+      throw new TypeError(`Argument stateDict should be a dictionary, but given ${sd === null ? 'null' : typeof sd}`);
     }
     const saved = (sd as Record<string, unknown>)['saved'];
     if (saved === undefined) {
-      throw new TypeError(`Required state attribute 'saved' is absent in provided state_dict '${JSON.stringify(sd)}'`);
+      throw new TypeError(`Required state attribute 'saved' is absent in provided stateDict '${JSON.stringify(sd)}'`);
     }
     if (!Array.isArray(saved) || !saved.every((it) => Array.isArray(it) && typeof it[0] === 'number' && typeof it[1] === 'string')) {
-      throw new TypeError('state_dict.saved should be a list of [priority, filename] pairs');
+      throw new TypeError('stateDict.saved should be a list of [priority, filename] pairs');
     }
     this.#saved = (saved as SavedItem[]).map(([p, f]) => [p, f]);
   }
@@ -356,7 +356,7 @@ export class Checkpoint {
    * ```
    */
   static getDefaultScoreFn(metricName: string, scoreSign = 1): ScoreFunction {
-    if (scoreSign !== 1 && scoreSign !== -1) throw new RangeError('Argument score_sign should be 1 or -1');
+    if (scoreSign !== 1 && scoreSign !== -1) throw new RangeError('Argument scoreSign should be 1 or -1');
     return (engine) => scoreSign * (engine.state.metrics[metricName] as number);
   }
 
@@ -372,6 +372,48 @@ export class Checkpoint {
    */
   static setupFilenamePattern(options: Parameters<typeof setupFilenamePattern>[0] = {}): string {
     return setupFilenamePattern(options);
+  }
+
+  /**
+   * Restores objects from a checkpoint this checkpointer saved (Ignite's `reload_objects`): the last one, or the one
+   * whose filename the given components render (`{ global_step: 4 }`, `{ score: '0.9100' }`, ...).
+   *
+   * @param toLoad - objects to restore, keyed like `toSave`.
+   * @param filenameComponents - optional filename fields (`name`, `global_step`, `score_name`, `score`) that replace
+   *   the defaults of this checkpointer's pattern.
+   * @returns a promise resolved when every object is restored.
+   * @throws TypeError when the save handler has no `load(filename)` method; {@link CheckpointError} when nothing
+   *   was saved yet and no filename components are given, or when a state does not fit its object.
+   * @example
+   * ```ts
+   * const checkpointer = new Checkpoint({ toSave: { model, optimizer }, saveHandler: new DiskSaver(dir) });
+   * // ... train, then roll back to the last checkpoint:
+   * await checkpointer.reloadObjects({ model, optimizer });
+   * ```
+   */
+  async reloadObjects(toLoad: Record<string, unknown>, filenameComponents?: Partial<FilenameFields>): Promise<void> {
+    const handler = this.saveHandler;
+    if (typeof handler === 'function' || typeof handler.load !== 'function') {
+      throw new TypeError('reloadObjects() needs a save handler with a load(filename) method, e.g. new DiskSaver(dir) ' +
+        "from 'kindling/node'; got a save handler without load().");
+    }
+    let filename = this.#saved.at(-1)?.[1];
+    if (filenameComponents !== undefined) {
+      const keys = Object.keys(this.toSave);
+      const globalStep = filenameComponents.global_step ?? null;
+      const pattern = this.filenamePattern ?? setupFilenamePattern({
+        withPrefix: this.filenamePrefix.length > 0, withScore: this.scoreFunction !== null,
+        withScoreName: this.scoreName !== null, withGlobalStep: globalStep !== null,
+      });
+      filename = renderFilename(pattern, {
+        filename_prefix: this.filenamePrefix, ext: this.ext, name: keys.length === 1 ? (keys[0] ?? 'checkpoint') : 'checkpoint',
+        score_name: this.scoreName, score: null, ...filenameComponents, global_step: globalStep,
+      });
+    }
+    if (filename === undefined) {
+      throw new CheckpointError('reloadObjects() found no saved checkpoint: save one first, or pass filename components.');
+    }
+    await Checkpoint.loadObjects({ toLoad, checkpoint: filename, handler: { load: (f) => handler.load!(f) } });
   }
 
   /**

@@ -68,11 +68,11 @@ export interface FilenamePatternOptions {
 export function setupFilenamePattern(options: FilenamePatternOptions = {}): string {
   const { withPrefix = true, withScore = true, withScoreName = true, withGlobalStep = true } = options;
   let pattern = '{name}';
-  if (!(withGlobalStep || withScore)) throw new RangeError('At least one of with_score and with_global_step should be True.');
+  if (!(withGlobalStep || withScore)) throw new RangeError('At least one of withScore and withGlobalStep should be True.');
   if (withGlobalStep) pattern += '_{global_step}';
   if (withScoreName && withScore) pattern += '_{score_name}={score}';
   else if (withScore) pattern += '_{score}';
-  else if (withScoreName) throw new RangeError('If with_score_name is True, with_score should be also True');
+  else if (withScoreName) throw new RangeError('If withScoreName is True, withScore should be also True');
   if (withPrefix) pattern = `{filename_prefix}_${pattern}`;
   return `${pattern}.{ext}`;
 }

@@ -75,7 +75,7 @@ export abstract class BaseParamScheduler {
    */
   constructor(paramName: string, saveHistory = false) {
     if (typeof paramName !== 'string') {
-      throw new TypeError(`Argument param_name should be a string, but given ${typeof paramName}`);
+      throw new TypeError(`Argument paramName should be a string, but given ${typeof paramName}`);
     }
     this.paramName = paramName;
     this.saveHistory = saveHistory;
@@ -121,13 +121,13 @@ export abstract class BaseParamScheduler {
    */
   loadStateDict(stateDict: Record<string, unknown>): void {
     if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict)) {
-      throw new TypeError(`Argument state_dict should be a dictionary, but given ${typeof stateDict}`);
+      throw new TypeError(`Argument stateDict should be a dictionary, but given ${typeof stateDict}`);
     }
     const self = this as unknown as Record<string, unknown>;
     for (const name of this.stateAttrs) {
       if (!(name in stateDict)) {
         throw new RangeError(
-          `Required state attribute '${name}' is absent in provided state_dict '${Object.keys(stateDict).join(', ')}'`,
+          `Required state attribute '${name}' is absent in provided stateDict '${Object.keys(stateDict).join(', ')}'`,
         );
       }
       const value = stateDict[name];
@@ -249,7 +249,7 @@ export function simulate(scheduler: ParamScheduler, numEvents: number): Simulate
  */
 export function checkNumEvents(numEvents: number): void {
   if (!Number.isInteger(numEvents) || numEvents < 0) {
-    throw new RangeError(`Argument num_events should be a non-negative integer, but given ${String(numEvents)}`);
+    throw new RangeError(`Argument numEvents should be a non-negative integer, but given ${String(numEvents)}`);
   }
 }
 

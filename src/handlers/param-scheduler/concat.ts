@@ -33,7 +33,7 @@ function checkSchedulers(list: readonly ParamScheduler[], durations: readonly nu
     throw new RangeError('schedulers should be related to same optimizer');
   }
   if (new Set(schedulers.map((s) => s.paramName)).size !== 1) {
-    throw new RangeError('schedulers should be related to same param_name');
+    throw new RangeError('schedulers should be related to same paramName');
   }
 }
 
@@ -154,17 +154,17 @@ export class ConcatScheduler extends ParamScheduler {
    */
   override loadStateDict(stateDict: Record<string, unknown>): void {
     if (stateDict === null || typeof stateDict !== 'object') {
-      throw new TypeError(`Argument state_dict should be a dictionary, but given ${typeof stateDict}`);
+      throw new TypeError(`Argument stateDict should be a dictionary, but given ${typeof stateDict}`);
     }
     const sds = stateDict['schedulers'];
     if (!Array.isArray(sds)) {
       throw new RangeError(
-        `Required state attribute 'schedulers' is absent in provided state_dict '${Object.keys(stateDict).join(', ')}'`,
+        `Required state attribute 'schedulers' is absent in provided stateDict '${Object.keys(stateDict).join(', ')}'`,
       );
     }
     if (sds.length !== this.schedulers.length) {
       throw new RangeError(
-        `Input state_dict contains ${sds.length} state_dicts of concatenated schedulers, but ${this.schedulers.length} needed`,
+        `Input stateDict contains ${sds.length} stateDicts of concatenated schedulers, but ${this.schedulers.length} needed`,
       );
     }
     this.schedulers.forEach((s, i) => s.loadStateDict(sds[i] as Record<string, unknown>));

@@ -79,11 +79,11 @@ export abstract class CyclicalScheduler extends ParamScheduler {
       if (typeof v !== 'number') throw new TypeError(`Argument ${name} should be a number, but given ${typeof v}`);
     }
     if (!(cycleSize >= 2)) {
-      throw new RangeError(`Argument cycle_size should be positive and larger than 1, but given ${cycleSize}`);
+      throw new RangeError(`Argument cycleSize should be positive and larger than 1, but given ${cycleSize}`);
     }
     const warmup = options.warmupDuration ?? 0;
     if (!Number.isInteger(warmup) || warmup < 0) {
-      throw new RangeError(`Argument warmup_duration should be a non-negative integer, but given ${warmup}`);
+      throw new RangeError(`Argument warmupDuration should be a non-negative integer, but given ${warmup}`);
     }
     this.startValue = startValue;
     this.endValue = endValue;
@@ -173,8 +173,8 @@ export class LinearCyclicalScheduler extends CyclicalScheduler {
     this.monotonic = options.monotonic ?? false;
     if (this.warmupDuration > 0 && !this.monotonic) {
       throw new RangeError(
-        'Invalid combination when warmup_duration > 0 and monotonic=False, ' +
-          'please use either set warmup_duration=0 or monotonic=True',
+        'Invalid combination when warmupDuration > 0 and monotonic=False, ' +
+          'please use either set warmupDuration=0 or monotonic=True',
       );
     }
   }

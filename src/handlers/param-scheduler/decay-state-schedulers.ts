@@ -97,7 +97,7 @@ export class StepStateScheduler extends StateParamScheduler {
   constructor(paramName: string, options: DecayOptions & { stepSize: number }) {
     super(paramName, options);
     if (!Number.isInteger(options.stepSize) || options.stepSize < 1) {
-      throw new RangeError(`Argument step_size should be a positive integer, but given ${options.stepSize}`);
+      throw new RangeError(`Argument stepSize should be a positive integer, but given ${options.stepSize}`);
     }
     this.initialValue = options.initialValue;
     this.gamma = options.gamma;

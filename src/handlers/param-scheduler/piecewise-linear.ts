@@ -33,16 +33,16 @@ export interface PiecewiseLinearOptions extends SchedulerOptions {
  */
 export function parseMilestones(milestonesValues: readonly Milestone[]): { milestones: number[]; values: number[] } {
   if (!Array.isArray(milestonesValues)) {
-    throw new TypeError(`Argument milestones_values should be a list or tuple, but given ${typeof milestonesValues}`);
+    throw new TypeError(`Argument milestonesValues should be a list or tuple, but given ${typeof milestonesValues}`);
   }
   if (milestonesValues.length < 1) {
-    throw new RangeError(`Argument milestones_values should be with at least one value, but given ${JSON.stringify(milestonesValues)}`);
+    throw new RangeError(`Argument milestonesValues should be with at least one value, but given ${JSON.stringify(milestonesValues)}`);
   }
   const milestones: number[] = [];
   const values: number[] = [];
   for (const pair of milestonesValues as readonly unknown[]) {
     if (!Array.isArray(pair) || pair.length !== 2) {
-      throw new TypeError('Argument milestones_values should be a list of pairs (milestone, param_value)');
+      throw new TypeError('Argument milestonesValues should be a list of pairs (milestone, paramValue)');
     }
     const [m, v] = pair as [unknown, unknown];
     if (typeof m !== 'number' || !Number.isInteger(m)) {

@@ -178,7 +178,7 @@ export class ReduceLROnPlateauScheduler extends ParamScheduler {
     const { metricValues, initLr, ...rest } = options;
     if (metricValues.length !== numEvents) {
       throw new RangeError(
-        `Length of argument metric_values should be equal to num_events. ${metricValues.length} != ${numEvents}`,
+        `Length of argument metricValues should be equal to numEvents. ${metricValues.length} != ${numEvents}`,
       );
     }
     const scheduler = new ReduceLROnPlateauScheduler(scratchTarget(initLr), 'metric', rest);

@@ -138,7 +138,7 @@ export class LambdaStateScheduler extends StateParamScheduler {
    */
   constructor(paramName: string, options: StateSchedulerOptions & { lambdaObj: LambdaObj }) {
     super(paramName, options);
-    if (typeof options.lambdaObj !== 'function') throw new TypeError('Expected lambda_obj to be callable.');
+    if (typeof options.lambdaObj !== 'function') throw new TypeError('Expected lambdaObj to be callable.');
     this.lambdaObj = options.lambdaObj;
     if (typeof this.lambdaObj.stateDict === 'function') this.stateAttrs.push('lambdaObj');
   }

@@ -95,7 +95,7 @@ export function isParamTarget(value: unknown): value is ParamTarget {
 export function optimizerParam(optimizer: object, paramName = 'lr'): ParamTarget {
   if (!LR_NAMES.has(paramName)) {
     throw new RangeError(
-      `A tf.js optimizer only exposes a schedulable learning rate ('lr'), but given param_name '${paramName}'. ` +
+      `A tf.js optimizer only exposes a schedulable learning rate ('lr'), but given paramName '${paramName}'. ` +
         'Schedule other values through stateParam(engine, name) or objectParam(object, key).',
     );
   }

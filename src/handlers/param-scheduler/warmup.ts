@@ -49,14 +49,14 @@ export interface WarmupOptions extends SchedulerOptions {
  */
 export function createLrSchedulerWithWarmup(lrScheduler: ParamScheduler, options: WarmupOptions): ConcatScheduler {
   if (!(lrScheduler instanceof ParamScheduler)) {
-    throw new TypeError(`Argument lr_scheduler should be a ParamScheduler, but given ${typeof lrScheduler}`);
+    throw new TypeError(`Argument lrScheduler should be a ParamScheduler, but given ${typeof lrScheduler}`);
   }
   const { warmupStartValue, warmupDuration, saveHistory = false, outputSimulatedValues } = options;
   if (typeof warmupDuration !== 'number' || !Number.isInteger(warmupDuration)) {
-    throw new TypeError(`Argument warmup_duration should be integer, but given ${String(warmupDuration)}`);
+    throw new TypeError(`Argument warmupDuration should be integer, but given ${String(warmupDuration)}`);
   }
   if (!(warmupDuration > 1)) {
-    throw new RangeError(`Argument warmup_duration should be at least 2 events, but given ${warmupDuration}`);
+    throw new RangeError(`Argument warmupDuration should be at least 2 events, but given ${warmupDuration}`);
   }
   const target = lrScheduler.target;
   const warmupEndValue = options.warmupEndValue ?? target.get();
@@ -80,7 +80,7 @@ export function createLrSchedulerWithWarmup(lrScheduler: ParamScheduler, options
   if (outputSimulatedValues !== undefined) {
     if (!Array.isArray(outputSimulatedValues)) {
       throw new TypeError(
-        'Argument output_simulated_values should be a list of None, e.g. `[None] * 100`, ' +
+        'Argument outputSimulatedValues should be a list of None, e.g. `[None] * 100`, ' +
           `but given ${typeof outputSimulatedValues}.`,
       );
     }

@@ -42,7 +42,7 @@ function scoresFrom(scores: number[]): () => number {
 }
 
 describe('Checkpoint', () => {
-  it('test_checkpoint_default: model_0 then model_1234, removing model_0 (item 72)', async () => {
+  it('test_checkpoint_default: model_0 then model_1234, removing model_0', async () => {
     const handler = new RecordingHandler();
     const model = new DummyModel();
     const checkpointer = new Checkpoint({ toSave: { model }, saveHandler: handler });
@@ -60,7 +60,7 @@ describe('Checkpoint', () => {
     assert.deepEqual(handler.calls.map((c) => c.op), ['save', 'save', 'remove']);
   });
 
-  it('test_checkpoint_with_dp / multiple objects are saved under the name "checkpoint" (item 72)', async () => {
+  it('test_checkpoint_with_dp / multiple objects are saved under the name "checkpoint"', async () => {
     const handler = new RecordingHandler();
     const checkpointer = new Checkpoint({ toSave: { model: new DummyModel(), other: new DummyModel() }, saveHandler: handler,
       filenamePrefix: 'pre' });
@@ -70,7 +70,7 @@ describe('Checkpoint', () => {
     assert.deepEqual(handler.calls[0]?.metadata, { basename: 'pre_checkpoint', scoreName: null, priority: 7 });
   });
 
-  it('test_checkpoint_with_score_function: best-k keeps 1.2 and 3.1 (item 74)', async () => {
+  it('test_checkpoint_with_score_function: best-k keeps 1.2 and 3.1', async () => {
     const handler = new RecordingHandler();
     const checkpointer = new Checkpoint({ toSave: { model: new DummyModel() }, saveHandler: handler, nSaved: 2,
       scoreFunction: scoresFrom([1.2, -2.0, 3.1, -4.0]) });
@@ -82,7 +82,7 @@ describe('Checkpoint', () => {
     assert.deepEqual(checkpointer.stateDict(), { saved: [[1.2, 'model_1.2000.ckpt'], [3.1, 'model_3.1000.ckpt']] });
   });
 
-  it('test_checkpoint_with_score_name_and_function: score_name in the file name (item 74)', async () => {
+  it('test_checkpoint_with_score_name_and_function: score_name in the file name', async () => {
     const handler = new RecordingHandler();
     const checkpointer = new Checkpoint({ toSave: { model: new DummyModel() }, saveHandler: handler,
       scoreFunction: () => -0.3456789, scoreName: 'val_loss' });
@@ -102,7 +102,7 @@ describe('Checkpoint', () => {
     assert.deepEqual([...handler.files.keys()].sort(), ['model_val_acc=0.7500.ckpt', 'model_val_acc=0.8750.ckpt']);
   });
 
-  it('test_removes_each_score_at_most_once: equal scores are never removed twice (item 74)', async () => {
+  it('test_removes_each_score_at_most_once: equal scores are never removed twice', async () => {
     const handler = new RecordingHandler();
     const checkpointer = new Checkpoint({ toSave: { model: new DummyModel() }, saveHandler: handler, nSaved: 2,
       scoreFunction: scoresFrom([0, 1, 1, 2, 3]) });
@@ -112,7 +112,7 @@ describe('Checkpoint', () => {
     assert.deepEqual([...handler.files.keys()].sort(), ['model_2.ckpt', 'model_3.ckpt']);
   });
 
-  it('test_greater_or_equal: latest equal score is kept with greaterOrEqual (item 75)', async () => {
+  it('test_greater_or_equal: latest equal score is kept with greaterOrEqual', async () => {
     const withGe = new RecordingHandler();
     const ge = new Checkpoint({ toSave: { model: new DummyModel() }, saveHandler: withGe, scoreFunction: scoresFrom([1, 2, 2, 2]),
       greaterOrEqual: true });
@@ -128,7 +128,7 @@ describe('Checkpoint', () => {
     assert.deepEqual(withGe.removed(), ['model_1.ckpt']);
   });
 
-  it('test_checkpoint_filename_pattern: "{name}.{ext}" saves model.ckpt every call (item 76)', async () => {
+  it('test_checkpoint_filename_pattern: "{name}.{ext}" saves model.ckpt every call', async () => {
     const handler = new RecordingHandler();
     const model = new DummyModel();
     const checkpointer = new Checkpoint({ toSave: { model }, saveHandler: handler, filenamePattern: '{name}.{ext}', nSaved: 2 });
@@ -240,7 +240,7 @@ describe('Checkpoint', () => {
     checkpointer.loadStateDict(sd);
     assert.deepEqual(checkpointer.stateDict(), { saved: [[3, 'model_3.ckpt']] });
     assert.throws(() => checkpointer.loadStateDict({} as never), /Required state attribute 'saved' is absent/);
-    assert.throws(() => checkpointer.loadStateDict(5 as never), /Argument state_dict should be a dictionary/);
+    assert.throws(() => checkpointer.loadStateDict(5 as never), /Argument stateDict should be a dictionary/);
   });
 
   it('validates its arguments with Ignite wording', () => {
@@ -249,18 +249,18 @@ describe('Checkpoint', () => {
     assert.throws(() => new Checkpoint({ toSave: { a: 12 }, saveHandler }), { name: 'TypeError', message: /Object number should have `stateDict` method/ });
     assert.throws(() => new Checkpoint({ toSave: { a: new DummyModel() }, saveHandler: '/tmp' as never }), /Argument `saveHandler` should be/);
     assert.throws(() => new Checkpoint({ toSave: { a: new DummyModel() }, saveHandler, globalStepTransform: 1 as never }),
-      /global_step_transform should be a function/);
+      /globalStepTransform should be a function/);
     for (const nSaved of [0, -1, 1.5]) {
-      assert.throws(() => new Checkpoint({ toSave: { a: new DummyModel() }, saveHandler, nSaved }), { name: 'RangeError', message: /n_saved must be a positive integer or None/ });
+      assert.throws(() => new Checkpoint({ toSave: { a: new DummyModel() }, saveHandler, nSaved }), { name: 'RangeError', message: /nSaved must be a positive integer or None/ });
     }
     assert.throws(() => new Checkpoint({ toSave: { checkpointer: new DummyModel() }, saveHandler, includeSelf: true }), /Cannot have key 'checkpointer'/);
-    assert.throws(() => Checkpoint.getDefaultScoreFn('acc', 2), /score_sign should be 1 or -1/);
+    assert.throws(() => Checkpoint.getDefaultScoreFn('acc', 2), /scoreSign should be 1 or -1/);
   });
 
   it('rejects a score function that does not return a number', async () => {
     const checkpointer = new Checkpoint({ toSave: { m: new DummyModel() }, saveHandler: new RecordingHandler(),
       scoreFunction: () => '1' as unknown as number });
-    await assert.rejects(checkpointer.handle(engineAt(1)), { name: 'TypeError', message: /Output of score_function should be a number/ });
+    await assert.rejects(checkpointer.handle(engineAt(1)), { name: 'TypeError', message: /Output of scoreFunction should be a number/ });
   });
 
   it('getDefaultScoreFn reads metrics with a sign', () => {
@@ -281,5 +281,54 @@ describe('Checkpoint', () => {
       { name: 'CheckpointError', message: /Object labeled by 'b' from `to_load` is not found in the checkpoint/ });
     await assert.rejects(Checkpoint.loadObjects({ toLoad: { a }, checkpoint: 'x.ckpt' }), /pass `handler` with a load\(filename\)/);
     await assert.rejects(Checkpoint.loadObjects({ toLoad: { a: {} }, checkpoint: {} }), /should have `loadStateDict` method/);
+  });
+});
+
+describe('Checkpoint with metrics, and reloadObjects', () => {
+  class LoadingHandler extends RecordingHandler {
+    load(filename: string): Promise<unknown> {
+      if (!this.files.has(filename)) return Promise.reject(new Error(`no file ${filename}`));
+      return Promise.resolve(JSON.parse(JSON.stringify(this.files.get(filename))) as unknown);
+    }
+  }
+
+  it('test_checkpoint_with_metric: a metric in toSave is saved with stateDict() and restored by loadObjects', async () => {
+    const { Accuracy } = await import('../../../src/metrics/accuracy.js');
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+    const n = tf.memory().numTensors;
+    const accuracy = new Accuracy();
+    accuracy.update([[[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]], [0, 1, 1]]);
+    const model = new DummyModel();
+    const handler = new LoadingHandler();
+    const checkpointer = new Checkpoint({ toSave: { model, accuracy }, saveHandler: handler });
+    await checkpointer.handle(engineAt(3));
+    const restored = new Accuracy();
+    await Checkpoint.loadObjects({ toLoad: { accuracy: restored }, checkpoint: 'checkpoint_3.ckpt', handler });
+    assert.equal(restored.compute(), 2 / 3);
+    restored.update([[[0.1, 0.9]], [1]]);
+    assert.equal(restored.compute(), 3 / 4);
+    accuracy.reset();
+    restored.reset();
+    assert.equal(tf.memory().numTensors, n);
+  });
+
+  it('test_checkpoint_reload_objects: the last checkpoint, or the one named by filename components, is reloaded', async () => {
+    const model = new DummyModel();
+    const handler = new LoadingHandler();
+    const checkpointer = new Checkpoint({ toSave: { model }, saveHandler: handler, nSaved: 2 });
+    await assert.rejects(checkpointer.reloadObjects({ model }), (e: unknown) => e instanceof CheckpointError && /no saved checkpoint/.test(e.message));
+    model.w = [4];
+    await checkpointer.handle(engineAt(4));
+    model.w = [7];
+    await checkpointer.handle(engineAt(7));
+    model.w = [0];
+    await checkpointer.reloadObjects({ model });
+    assert.deepEqual(model.w, [7]);
+    await checkpointer.reloadObjects({ model }, { global_step: 4 });
+    assert.deepEqual(model.w, [4]);
+    const noLoad = new Checkpoint({ toSave: { model }, saveHandler: new RecordingHandler() });
+    await assert.rejects(noLoad.reloadObjects({ model }), /load\(filename\)/);
   });
 });

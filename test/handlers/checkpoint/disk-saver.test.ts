@@ -142,7 +142,7 @@ describe('ModelCheckpoint', () => {
   before(() => { root = mkdtempSync(join(tmpdir(), 'kindling-mc-')); });
   after(() => { rmSync(root, { recursive: true, force: true }); });
 
-  it('test_model_checkpoint_simple_recovery / n_saved=2 over 4 epochs keeps _6 and _8 (item 73)', async () => {
+  it('test_model_checkpoint_simple_recovery / n_saved=2 over 4 epochs keeps _6 and _8', async () => {
     const dir = join(root, 'a');
     const handler = new ModelCheckpoint(dir, 'pre', { nSaved: 2 });
     const trainer = new Engine<number, number>((_e, b) => b);
@@ -154,7 +154,7 @@ describe('ModelCheckpoint', () => {
     assert.deepEqual(await readCheckpointFile(join(dir, 'pre_model_8.ckpt')), { w: new Float32Array([1, 2, 3]) });
   });
 
-  it('test_checkpoint_reset: after reset() and a new 2-epoch run, old files stay and _2, _4 are added (item 73)', async () => {
+  it('test_checkpoint_reset: after reset() and a new 2-epoch run, old files stay and _2, _4 are added', async () => {
     const dir = join(root, 'b');
     const handler = new ModelCheckpoint(dir, '', { nSaved: 2 });
     const trainer = new Engine<number, number>((_e, b) => b);
@@ -162,7 +162,7 @@ describe('ModelCheckpoint', () => {
     await trainer.run([0, 1], { maxEpochs: 10 });
     assert.deepEqual(readdirSync(dir).sort(), ['model_18.ckpt', 'model_20.ckpt']);
     handler.reset();
-    trainer.state.maxEpochs = null; // restart from the beginning (spec 2.5)
+    trainer.state.maxEpochs = null; // restart from the beginning (a state with maxEpochs would resume)
     await trainer.run([0, 1], { maxEpochs: 2 });
     assert.deepEqual(readdirSync(dir).sort(), ['model_18.ckpt', 'model_2.ckpt', 'model_20.ckpt', 'model_4.ckpt']);
   });

@@ -29,8 +29,8 @@ describe('checkpoint filenames', () => {
     assert.equal(setupFilenamePattern({ withPrefix: false, withScoreName: false }), '{name}_{global_step}_{score}.{ext}');
     assert.equal(setupFilenamePattern({ withPrefix: false, withScore: false, withScoreName: false }), '{name}_{global_step}.{ext}');
     assert.equal(setupFilenamePattern({ withGlobalStep: false }), '{filename_prefix}_{name}_{score_name}={score}.{ext}');
-    assert.throws(() => setupFilenamePattern({ withScore: false, withGlobalStep: false }), /At least one of with_score and with_global_step/);
-    assert.throws(() => setupFilenamePattern({ withScore: false }), /If with_score_name is True, with_score should be also True/);
+    assert.throws(() => setupFilenamePattern({ withScore: false, withGlobalStep: false }), /At least one of withScore and withGlobalStep/);
+    assert.throws(() => setupFilenamePattern({ withScore: false }), /If withScoreName is True, withScore should be also True/);
   });
 
   it('formats integer priorities as-is and others like Python :.4f', () => {

@@ -84,7 +84,7 @@ function strip(snap: unknown): unknown {
     optimizer: { ...s.optimizer, weights: s.optimizer.weights.map((w) => ({ ...w, name: '' })) } };
 }
 
-describe('resume from a checkpoint (item 77)', () => {
+describe('resume from a checkpoint', () => {
   let dir = '';
   before(() => { dir = mkdtempSync(join(tmpdir(), 'kindling-resume-')); });
   after(() => { rmSync(dir, { recursive: true, force: true }); tf.dispose(data.flat()); });

@@ -61,11 +61,11 @@ describe('LinearCyclicalScheduler', () => {
     const t = objectParam({ lr: 0 }, 'lr');
     assert.throws(
       () => new LinearCyclicalScheduler(t, 'lr', { startValue: 0, endValue: 1, cycleSize: 4, warmupDuration: 2 }),
-      (e: unknown) => e instanceof RangeError && /warmup_duration > 0 and monotonic=False/.test(e.message),
+      (e: unknown) => e instanceof RangeError && /warmupDuration > 0 and monotonic=False/.test(e.message),
     );
     assert.throws(
       () => new LinearCyclicalScheduler(t, 'lr', { startValue: 0, endValue: 1, cycleSize: 1 }),
-      /Argument cycle_size should be positive and larger than 1, but given 1/,
+      /Argument cycleSize should be positive and larger than 1, but given 1/,
     );
   });
 });

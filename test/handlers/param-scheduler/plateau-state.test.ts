@@ -69,7 +69,7 @@ describe('ReduceLROnPlateauScheduler', () => {
     assert.throws(() => new ReduceLROnPlateauScheduler(objectParam({ lr: 0.1 }, 'lr'), 'acc', { factor: 1 }), /Factor should be < 1.0/);
     assert.throws(
       () => ReduceLROnPlateauScheduler.simulateValues(3, { metricValues: [1, 2], initLr: 0.1 }),
-      /Length of argument metric_values should be equal to num_events. 2 != 3/,
+      /Length of argument metricValues should be equal to numEvents. 2 != 3/,
     );
   });
 
@@ -128,7 +128,7 @@ describe('state schedulers', () => {
     offset = 0;
     s.loadStateDict(sd);
     assert.equal(offset, 5);
-    assert.throws(() => new LambdaStateScheduler('p', { lambdaObj: 3 as unknown as (i: number) => number }), /Expected lambda_obj to be callable/);
+    assert.throws(() => new LambdaStateScheduler('p', { lambdaObj: 3 as unknown as (i: number) => number }), /Expected lambdaObj to be callable/);
   });
 
   it('attach creates the attribute (warning unless createNew), refuses an existing one with createNew, records history', async () => {

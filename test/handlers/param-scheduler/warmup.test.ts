@@ -118,7 +118,7 @@ describe('createLrSchedulerWithWarmup', () => {
     assert.throws(() => createLrSchedulerWithWarmup(cosine, { warmupStartValue: 0, warmupDuration: 2.5 }), TypeError);
     assert.throws(
       () => createLrSchedulerWithWarmup({} as unknown as ParamScheduler, { warmupStartValue: 0, warmupDuration: 3 }),
-      /Argument lr_scheduler should be a ParamScheduler/,
+      /Argument lrScheduler should be a ParamScheduler/,
     );
     optimizer.dispose();
   });
