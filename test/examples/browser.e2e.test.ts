@@ -43,6 +43,12 @@ describe('browser example (headless Chromium)', { skip }, () => {
       const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
+      // The page stays responsive while it trains: a timer keeps firing (the engine yields to the event loop).
+      await page.addInitScript(() => {
+        const w = window as unknown as { ticks: [number, number][] };
+        w.ticks = [];
+        setInterval(() => w.ticks.push([performance.now(), (document.getElementById('progress') as HTMLProgressElement | null)?.value ?? 0]), 50);
+      });
       await page.goto(`http://127.0.0.1:${port}/?backend=cpu&perDigit=120`);
       await page.waitForFunction(() => document.getElementById('result')?.dataset['state'] !== 'loading', undefined, { timeout: 150_000 });
       const state = await page.getAttribute('#result', 'data-state');
@@ -52,6 +58,12 @@ describe('browser example (headless Chromium)', { skip }, () => {
       assert.match((await page.textContent('#status')) ?? '', /training on \d+ digits, backend cpu/);
       const progress = await page.$eval('#progress', (el) => [(el as HTMLProgressElement).value, (el as HTMLProgressElement).max]);
       assert.equal(progress[0], progress[1], 'progress bar full');
+      // The ticks from the first iteration to the last one (the progress bar's value is the iteration).
+      const all = await page.evaluate(() => (window as unknown as { ticks: [number, number][] }).ticks);
+      const end = all.findIndex(([, v]) => v === progress[1]);
+      const during = all.slice(0, end + 1).filter(([, v]) => v > 0).map(([t]) => t);
+      const gap = Math.max(...during.slice(1).map((t, i) => t - (during[i] as number)));
+      assert.ok(during.length >= 5 && gap < 1500, `setInterval fired ${during.length} times while training, longest gap ${gap.toFixed(0)} ms`);
       mkdirSync('test-artifacts', { recursive: true });
       await page.screenshot({ path: join('test-artifacts', 'browser-example.png') });
     } finally {

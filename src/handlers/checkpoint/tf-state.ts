@@ -142,7 +142,8 @@ function checkOptimizerSupported(opt: tf.Optimizer, key: string): void {
   const className = opt.getClassName();
   const base = tf.Optimizer.prototype as unknown as Record<string, unknown>;
   const own = opt as unknown as Record<string, unknown>;
-  if (className === 'Adamax' || own['getWeights'] === base['getWeights'] || own['setWeights'] === base['setWeights']) {
+  const adamax = (tf.AdamaxOptimizer.prototype as unknown as Record<string, unknown>)['getWeights'];
+  if (own['getWeights'] === adamax || own['getWeights'] === base['getWeights'] || own['setWeights'] === base['setWeights']) {
     throw new TypeError(`Optimizer '${key}' (${className}) cannot be checkpointed: TensorFlow.js does not implement ` +
       'getWeights()/setWeights() for it. Use Adam, AdaGrad, AdaDelta, RMSProp, Momentum or SGD, or wrap it in an ' +
       'object with stateDict()/loadStateDict().');

@@ -19,6 +19,10 @@ export interface DashboardLoggerOptions extends Omit<FileLoggerOptions, 'filenam
   port?: number;
   /** Start the web server (false: only write the run, for `kindling dashboard` to show). @defaultValue true */
   serve?: boolean;
+  /** Host names the server accepts besides 127.0.0.1 and localhost (`'*'`: any). @defaultValue none */
+  allowedHosts?: readonly string[];
+  /** Receives the server's warnings (skipped runs and records, server errors). @defaultValue ignore them */
+  onWarning?: (message: string) => void;
 }
 
 /** Options of {@link DashboardLogger.attachProgressHandler}. */
@@ -76,7 +80,14 @@ export class DashboardLogger extends JsonlLogger {
     const runName = options.runName ?? new Date().toISOString().replace(/[:.]/g, '-');
     const logger = new DashboardLogger(logDir, runName, options);
     // In a distributed job only rank 0 logs, so only rank 0 serves (the others' url is null).
-    if (options.serve !== false && getRank() === 0) logger.#dashboard = await startDashboard({ logDir, port: options.port ?? 0 });
+    if (options.serve !== false && getRank() === 0) {
+      logger.#dashboard = await startDashboard({
+        logDir,
+        port: options.port ?? 0,
+        ...(options.allowedHosts !== undefined ? { allowedHosts: options.allowedHosts } : {}),
+        ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
+      });
+    }
     return logger;
   }
 
@@ -127,7 +138,9 @@ export class DashboardLogger extends JsonlLogger {
   }
 
   protected override async closeSink(): Promise<void> {
-    await this.#dashboard?.close();
+    const dashboard = this.#dashboard;
     this.#dashboard = null;
+    // A dashboard that fails to close must not fail the run that logged to it.
+    await dashboard?.close().catch(() => undefined);
   }
 }

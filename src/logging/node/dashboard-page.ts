@@ -2,13 +2,15 @@
  * @module The dashboard's single page: plain HTML and a small script that receives records over server-sent events
  * and draws one uPlot chart per tag (one series per run), plus a progress bar per run.
  * The page exposes `window.kindlingDashboard.points` (tag -> run -> number of points) for end-to-end tests.
+ * Tags and run names are data: they live in `Map`s (the exposed `points` objects have no prototype), so a tag such
+ * as `__proto__` is charted like any other; records without a string tag or a number value are skipped and counted.
  */
 
 const SCRIPT = String.raw`
 const charts = new Map();   // tag -> { el, plot, runs: Map(run -> {x: [], y: []}) }
-const progress = new Map(); // run -> { epoch, maxEpochs, iteration, epochLength }
-const points = {};
-window.kindlingDashboard = { points, records: 0 };
+const progress = new Map(); // run -> Map(field -> value): epoch, maxEpochs, iteration, epochLength
+const points = Object.create(null); // tag -> run -> count, prototype-free (tags are data)
+window.kindlingDashboard = { points, records: 0, skipped: 0 };
 const palette = ['#e4572e', '#17bebb', '#4c6ef5', '#ffc914', '#76b041', '#b5179e', '#2e282a'];
 const runColor = new Map();
 function colorOf(run) {
@@ -57,7 +59,8 @@ function redraw(c, tag) {
 function updateProgress() {
   const box = document.getElementById('progress');
   box.innerHTML = '';
-  for (const [run, p] of progress) {
+  for (const [run, m] of progress) {
+    const p = { epoch: m.get('epoch'), maxEpochs: m.get('maxEpochs'), iteration: m.get('iteration'), epochLength: m.get('epochLength') };
     const total = (p.maxEpochs || 1) * (p.epochLength || 1);
     const frac = p.epochLength ? Math.min(1, p.iteration / total) : 0;
     const row = document.createElement('div');
@@ -83,13 +86,16 @@ function schedule() {
   });
 }
 function add(run, r) {
-  if (r.kind !== 'scalar' || typeof r.value !== 'number') return;
+  if (r === null || typeof r !== 'object' || r.kind !== 'scalar' || typeof r.tag !== 'string' ||
+      typeof r.value !== 'number' || typeof r.step !== 'number') {
+    window.kindlingDashboard.skipped++;
+    return;
+  }
   window.kindlingDashboard.records++;
   // progress/* feeds the progress bars, not charts.
   if (r.tag.startsWith('progress/')) {
-    const p = progress.get(run) || {};
-    p[r.tag.slice('progress/'.length)] = r.value;
-    progress.set(run, p);
+    if (!progress.has(run)) progress.set(run, new Map());
+    progress.get(run).set(r.tag.slice('progress/'.length), r.value);
     return;
   }
   const c = chartFor(r.tag);
@@ -98,14 +104,17 @@ function add(run, r) {
   s.x.push(r.step);
   s.y.push(r.value);
   c.dirty = true;
-  points[r.tag] = points[r.tag] || {};
+  if (!Object.hasOwn(points, r.tag)) points[r.tag] = Object.create(null);
   points[r.tag][run] = s.x.length;
 }
 const source = new EventSource('/events');
 source.onmessage = (ev) => {
-  const msg = JSON.parse(ev.data);
+  let msg;
+  try { msg = JSON.parse(ev.data); } catch { window.kindlingDashboard.skipped++; return; }
+  if (msg === null || typeof msg.run !== 'string' || !Array.isArray(msg.records)) { window.kindlingDashboard.skipped++; return; }
   for (const r of msg.records) add(msg.run, r);
-  document.getElementById('status').textContent = 'live: ' + window.kindlingDashboard.records + ' points';
+  const k = window.kindlingDashboard;
+  document.getElementById('status').textContent = 'live: ' + k.records + ' points' + (k.skipped ? ', ' + k.skipped + ' bad records skipped' : '');
   schedule();
 };
 source.onerror = () => { document.getElementById('status').textContent = 'disconnected (training finished?)'; };
