@@ -10,3 +10,25 @@ export { EpochOutputStore, type EpochOutputStoreOptions } from './epoch-output-s
 export { BasicTimeProfiler, type BasicTimeProfilerResults, type ProfiledEvent, type TimeStats } from './time-profiler.js';
 export * from './checkpoint/index.js';
 export * from './param-scheduler/index.js';
+export {
+  FastaiLRFinder,
+  lrFinderPlotData,
+  lrFinderSvg,
+  type AttachedLrFinder,
+  type LrFinderOptions,
+  type LrFinderPlotData,
+  type LrFinderPlotOptions,
+  type LrFinderResults,
+  type LrFinderScalarSink,
+  type LrFinderTrainer,
+} from './lr-finder/index.js';
+export { EMAHandler, type EMAAttachOptions, type EMAHandlerOptions } from './ema.js';
+export { HandlersTimeProfiler, type HandlerProfileRow } from './handlers-time-profiler.js';
+export {
+  FBResearchLogger,
+  formatTimedelta,
+  type FBResearchAttachOptions,
+  type FBResearchLoggerOptions,
+  type InfoSink,
+} from './fb-research-logger.js';
+export { BaseSaveHandler } from './checkpoint/save-handler.js';

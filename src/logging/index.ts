@@ -24,3 +24,4 @@ export {
   type WeightedModel,
 } from './model-handlers.js';
 export { EventType, defaultBucketLimits, encodeEvent, frameRecord, maskedCrc32c, recordsToEventBytes, unframeRecords } from './tfevents.js';
+export { HttpLogger, type HttpLoggerOptions } from './http-logger.js';

@@ -1,12 +1,17 @@
 /**
- * @module Port of ignite/contrib/engines/common.py `setup_common_training_handlers`: the usual set of training
- * handlers wired in one call. Node-only (it uses the terminal `ProgressBar` and `DiskSaver`).
+ * @module Port of ignite/contrib/engines/common.py: the usual training handlers wired in one call
+ * (`setupCommonTrainingHandlers`, which is also Ignite's `setup_common_distrib_training_handlers`), best-model
+ * saving and early stopping by a validation score. Node-only (it uses the terminal `ProgressBar` and `DiskSaver`).
+ * The logging helpers (`setupTbLogging`, ...) are in common-logging.ts.
  * Deviations: no GPU stats or CUDA cache options (TensorFlow.js has neither); `lrScheduler` is any kindling
- * parameter scheduler (or any handler), attached to ITERATION_STARTED as Ignite does for its own schedulers.
+ * parameter scheduler (or any handler), attached to ITERATION_STARTED as Ignite does for its own schedulers;
+ * `trainSampler.setEpoch` is also called in a single process (Ignite ignores the sampler there with a warning).
  */
 
-import { Events, type Engine, type Handler } from '../engine/index.js';
-import { Checkpoint, type CheckpointOptions, type SaveHandler } from '../handlers/checkpoint/index.js';
+import { getRank } from '../distributed/context.js';
+import { Events, type Engine, type EngineLike, type Handler } from '../engine/index.js';
+import { Checkpoint, globalStepFromEngine, isLayersModel, type CheckpointOptions, type SaveHandler } from '../handlers/checkpoint/index.js';
+import { EarlyStopping } from '../handlers/early-stopping.js';
 import { ProgressBar, type ProgressStream } from '../handlers/progress-bar/index.js';
 import { TerminateOnNan } from '../handlers/terminate-on-nan.js';
 import { RunningAverage } from '../metrics/index.js';
@@ -52,12 +57,15 @@ function outputEntry(name: string, index: number): (output: unknown) => number {
 
 /**
  * Attaches the common training handlers: TerminateOnNan, the LR scheduler, periodic checkpoints, running averages of
- * the output entries, and progress bars (one per iteration range, one per epoch).
+ * the output entries, and progress bars (one per iteration range, one per epoch). In a distributed job (Ignite's
+ * `setup_common_distrib_training_handlers`) every rank attaches the same handlers except the progress bars, which
+ * only rank 0 attaches; the default `DiskSaver` writes on rank 0 only.
  *
  * @param trainer - the trainer engine.
  * @param options - which handlers to attach, see {@link CommonTrainingHandlersOptions}.
  * @returns the trainer, for chaining.
  * @throws TypeError when `toSave` is given without `outputPath` or `saveHandler`.
+ * @throws RangeError when both `outputPath` and `saveHandler` are given.
  * @example
  * ```ts
  * setupCommonTrainingHandlers(trainer, {
@@ -73,7 +81,10 @@ export function setupCommonTrainingHandlers(
   options: CommonTrainingHandlersOptions = {},
 ): Engine<unknown, unknown> {
   const { trainSampler, lrScheduler, toSave, outputNames = [] } = options;
-  if (trainSampler !== undefined) trainer.on(Events.EPOCH_STARTED, (e) => trainSampler.setEpoch(e.state.epoch - 1));
+  if (options.outputPath !== undefined && options.saveHandler !== undefined) {
+    throw new RangeError('Arguments outputPath and saveHandler are mutually exclusive. Please, define only one of them');
+  }
+  if (trainSampler !== undefined) trainer.on(Events.EPOCH_STARTED, function distribSetEpoch(e) { trainSampler.setEpoch(e.state.epoch - 1); });
   if (options.stopOnNan ?? true) trainer.on(Events.ITERATION_COMPLETED, new TerminateOnNan());
   if (lrScheduler !== undefined) {
     if (typeof lrScheduler === 'object' && 'attach' in lrScheduler) lrScheduler.attach(trainer);
@@ -89,7 +100,7 @@ export function setupCommonTrainingHandlers(
     trainer.on(Events.ITERATION_COMPLETED({ every: options.saveEvery ?? 1000 }), checkpoint);
   }
   outputNames.forEach((name, i) => new RunningAverage({ outputTransform: outputEntry(name, i) }).attach(trainer, name));
-  if (options.withPbars ?? true) {
+  if ((options.withPbars ?? true) && getRank() === 0) {
     const stream = options.stream ?? process.stderr;
     if (options.withPbarOnIters ?? true) {
       new ProgressBar({ persist: false, stream }).attach(trainer, {
@@ -103,4 +114,96 @@ export function setupCommonTrainingHandlers(
     });
   }
   return trainer;
+}
+
+/** Options of {@link genSaveBestModelsByValScore} and {@link saveBestModelByValScore}. */
+export interface SaveBestOptions extends Omit<CheckpointOptions, 'toSave' | 'saveHandler'> {
+  /** Number of best models kept. @defaultValue 3 */
+  nSaved?: number;
+  /** The trainer whose epoch numbers the files (Ignite's `global_step_from_engine(trainer)`). */
+  trainer?: Pick<Engine, 'state'>;
+  /** Score name prefix: `<tag>_<metricName>`. @defaultValue `'val'` */
+  tag?: string;
+}
+
+function isSingleObject(models: object): boolean {
+  return isLayersModel(models) || typeof (models as { stateDict?: unknown }).stateDict === 'function' ||
+    typeof (models as { applyGradients?: unknown }).applyGradients === 'function';
+}
+
+/**
+ * Saves the `nSaved` best models by a validation metric each time `evaluator` completes (highest score kept).
+ *
+ * @param saveHandler - where to save (any save handler, e.g. a `DiskSaver` or a `BaseSaveHandler` subclass).
+ * @param evaluator - the engine whose `state.metrics[metricName]` is the score.
+ * @param models - a model (saved as `model`), or an object of checkpointable objects.
+ * @param metricName - the metric.
+ * @param options - `nSaved` (3), `trainer`, `tag` (`'val'`) and other `Checkpoint` options.
+ * @returns the `Checkpoint` handler attached to `evaluator` on COMPLETED.
+ * @example
+ * ```ts
+ * genSaveBestModelsByValScore(new IndexedDbSaver('best'), evaluator, { model, ema: ema.emaModel }, 'accuracy', { trainer });
+ * ```
+ */
+export function genSaveBestModelsByValScore(
+  saveHandler: SaveHandler,
+  evaluator: Engine<unknown, unknown>,
+  models: object,
+  metricName: string,
+  options: SaveBestOptions = {},
+): Checkpoint {
+  const { trainer, tag = 'val', nSaved = 3, ...rest } = options;
+  const toSave = isSingleObject(models) ? { model: models } : (models as Record<string, unknown>);
+  const handler = new Checkpoint({
+    filenamePrefix: 'best', nSaved, scoreName: `${tag}_${metricName.toLowerCase()}`,
+    scoreFunction: Checkpoint.getDefaultScoreFn(metricName),
+    ...(trainer !== undefined ? { globalStepTransform: globalStepFromEngine(trainer) } : {}),
+    ...rest, toSave, saveHandler,
+  });
+  evaluator.on(Events.COMPLETED, handler);
+  return handler;
+}
+
+/**
+ * Saves the `nSaved` best models by a validation metric into a directory (a `DiskSaver` that accepts a non-empty
+ * directory).
+ *
+ * @param outputPath - the directory.
+ * @param evaluator - the engine whose `state.metrics[metricName]` is the score.
+ * @param model - the model to save.
+ * @param metricName - the metric.
+ * @param options - `nSaved` (3), `trainer`, `tag` (`'val'`) and other `Checkpoint` options.
+ * @returns the `Checkpoint` handler attached to `evaluator` on COMPLETED.
+ */
+export function saveBestModelByValScore(
+  outputPath: string,
+  evaluator: Engine<unknown, unknown>,
+  model: object,
+  metricName: string,
+  options: SaveBestOptions = {},
+): Checkpoint {
+  return genSaveBestModelsByValScore(new DiskSaver(outputPath, { requireEmpty: false }), evaluator, model, metricName, options);
+}
+
+/**
+ * Stops `trainer` when the validation metric has not improved for `patience` evaluations (higher is better).
+ *
+ * @param patience - evaluations without improvement before stopping.
+ * @param evaluator - the engine whose `state.metrics[metricName]` is the score.
+ * @param trainer - the engine to stop.
+ * @param metricName - the metric.
+ * @returns the `EarlyStopping` handler attached to `evaluator` on COMPLETED.
+ * @throws RangeError when `patience` is not a positive integer.
+ */
+export function addEarlyStoppingByValScore(
+  patience: number,
+  evaluator: Engine<unknown, unknown>,
+  trainer: Engine<unknown, unknown>,
+  metricName: string,
+): EarlyStopping {
+  // Ignite's get_default_score_fn(metric_name): the metric as is, higher is better.
+  const scoreFunction = (engine: EngineLike): number => engine.state.metrics[metricName] as number;
+  const handler = new EarlyStopping({ patience, scoreFunction, trainer });
+  evaluator.on(Events.COMPLETED, handler);
+  return handler;
 }

@@ -30,7 +30,24 @@ export {
   type ProgressStream,
 } from '../handlers/progress-bar/index.js';
 export { readIdx } from '../data/idx-node.js';
-export { setupCommonTrainingHandlers, type CommonTrainingHandlersOptions } from './common.js';
+export {
+  addEarlyStoppingByValScore,
+  genSaveBestModelsByValScore,
+  saveBestModelByValScore,
+  setupCommonTrainingHandlers,
+  type CommonTrainingHandlersOptions,
+  type SaveBestOptions,
+} from './common.js';
+export {
+  setupAnyLogging,
+  setupCsvLogging,
+  setupDashboardLogging,
+  setupJsonlLogging,
+  setupTbLogging,
+  type LoggingSetupOptions,
+} from './common-logging.js';
+export { writeLrFinderPlot } from './lr-finder-plot.js';
+export { writeHandlersProfilerCsv } from './handlers-profiler-csv.js';
 export {
   NATIVE_BACKEND_NAME,
   NATIVE_KERNELS,

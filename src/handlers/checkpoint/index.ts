@@ -9,7 +9,7 @@ export { CheckpointEvents, globalStepFromEngine, type CheckpointEngine, type Glo
 export { CHECKPOINT_EXTENSION, formatPriority, renderFilename, setupFilenamePattern, type FilenameFields, type FilenamePatternOptions } from './filename.js';
 export { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, decodeCheckpointWithMetadata, encodeCheckpoint } from './format.js';
 export { IndexedDbSaver, type IndexedDbSaverOptions } from './indexed-db-saver.js';
-export { isBaseSaveHandler, type BaseSaveHandler, type CheckpointMetadata, type SaveFunction, type SaveHandler } from './save-handler.js';
+export { BaseSaveHandler, isBaseSaveHandler, type CheckpointMetadata, type SaveFunction, type SaveHandler } from './save-handler.js';
 export {
   artifactsFromModelState, captureState, checkObjects, isLayersModel, isOptimizer, modelStateFromArtifacts, restoreState,
   type Checkpointable, type LayersModelLike, type LayersModelState, type OptimizerState, type Stateful,

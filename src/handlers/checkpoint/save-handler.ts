@@ -1,6 +1,6 @@
 /**
  * @module The save-handler contract of checkpoints. Port of `BaseSaveHandler` in ignite/handlers/checkpoint.py.
- * Deviations: a TypeScript interface instead of an abstract class; `save` and `remove` are async; handlers may offer
+ * Deviations: `save` and `remove` may be async; any object with the methods is accepted (structural typing); handlers may offer
  * `load(filename)` (used by `Checkpoint.loadObjects` with a filename) and `resolvePath(filename)` (used by
  * `Checkpoint.lastCheckpoint`, e.g. `DiskSaver` returns the full path). Ignite's fallback that retries
  * `save_handler(checkpoint, filename)` on a TypeError is unnecessary in JavaScript: extra arguments are ignored.
@@ -24,26 +24,29 @@ export interface CheckpointMetadata {
 }
 
 /**
- * An object that stores checkpoints: Ignite's `BaseSaveHandler`.
+ * Base class of custom checkpoint savers: Ignite's `BaseSaveHandler`. Extend it (or implement it: any object with
+ * these methods is accepted, e.g. an object literal).
  *
  * `save` must replace an existing entry with the same filename atomically: `Checkpoint` does not call `remove`
  * before overwriting a filename (so a crash never leaves zero checkpoints).
  *
  * @example
  * ```ts
- * const store = new Map<string, unknown>();
- * const handler: BaseSaveHandler = {
- *   async save(checkpoint, filename) { store.set(filename, checkpoint); },
- *   async remove(filename) { store.delete(filename); },
- *   async load(filename) { return store.get(filename); },
- * };
+ * class MemorySaver extends BaseSaveHandler {
+ *   readonly store = new Map<string, unknown>();
+ *   save(checkpoint: unknown, filename: string): void { this.store.set(filename, checkpoint); }
+ *   remove(filename: string): void { this.store.delete(filename); }
+ *   override async load(filename: string): Promise<unknown> { return this.store.get(filename); }
+ * }
+ * new Checkpoint({ toSave: { model }, saveHandler: new MemorySaver(), nSaved: 2 });
  * ```
+ * @see https://pytorch.org/ignite/generated/ignite.handlers.checkpoint.BaseSaveHandler.html
  */
-export interface BaseSaveHandler {
+export abstract class BaseSaveHandler {
   /** Stores `checkpoint` under `filename`. */
-  save(checkpoint: unknown, filename: string, metadata: CheckpointMetadata): Promise<void> | void;
+  abstract save(checkpoint: unknown, filename: string, metadata: CheckpointMetadata): Promise<void> | void;
   /** Deletes the checkpoint stored under `filename`. */
-  remove(filename: string): Promise<void> | void;
+  abstract remove(filename: string): Promise<void> | void;
   /** Reads back the checkpoint stored under `filename` (optional). */
   load?(filename: string): Promise<unknown>;
   /** Maps a filename to the location reported by `lastCheckpoint` (optional; e.g. a full path). */

@@ -119,7 +119,7 @@ const meter = (m: Partial<MeterState>) => formatMeter(IGNITE_BAR_FORMAT, { ...ba
 describe('formatMeter with Ignite bar_format', () => {
   it('reproduces the exact lines of Ignite test_tqdm_logger.py', () => {
     const rate = 100;
-    // Strings copied from the Ignite tests (spec 4.4), tqdm >= 4.49, ncols=80.
+    // Strings copied from the Ignite tests, tqdm >= 4.49, ncols=80.
     const cases: [Partial<MeterState>, string][] = [
       [{ desc: 'Epoch [2/2]', postfix: 'a=1' }, 'Epoch [2/2]: [1/2]  50%|████████████████████▌                    , a=1 [00:00<?]'],
       [{ desc: 'Iteration', postfix: 'batchloss=0.5' }, 'Iteration: [1/2]  50%|████████████████▌                , batchloss=0.5 [00:00<?]'],

@@ -8,7 +8,7 @@ import { ProgressBar } from '../../../src/handlers/progress-bar/index.js';
 import { FakeStream } from './fake-terminal.js';
 
 // Ignite's tests compare the last tqdm frame; here every frame drawn on a fake terminal is kept (mininterval: 0) and
-// the spec's lines must be among them. Timing fields depend on the machine, so `norm` replaces them and the bar
+// the lines of Ignite's tests must be among them. Timing fields depend on the machine, so `norm` replaces them and the bar
 // (whose width follows from the timing field's width); lines whose remaining time is `?` are compared exactly.
 const BAR = /\|[ ▏▎▍▌▋▊▉█]*(?=, | \[)/;
 const TIME = /\[\d\d:\d\d<(?:\d\d:\d\d|\?)\]$/;
