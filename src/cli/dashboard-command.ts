@@ -3,7 +3,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { startDashboard } from '../logging/node/dashboard-server.js';
+import { startDashboard } from '../node/logging/dashboard-server.js';
 import { CliError } from './errors.js';
 
 /**

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NdArray, TensorDataset, mnist } from '../data/index.js';
-import { readIdx } from '../data/idx-node.js';
+import { readIdx } from '../node/idx.js';
 import { CliError } from './errors.js';
 
 /** The three splits and where they came from. */

@@ -1,7 +1,7 @@
 /**
  * @module data/idx Decoder of the IDX file format (MNIST, Fashion-MNIST, EMNIST...), browser-safe.
  * No Ignite counterpart (torchvision's `read_sn3_pascalvincent_tensor`). Deviations: none; Node's file reading lives
- * in `idx-node.ts` (`readIdx(path)`), which browser code must not import.
+ * in src/node/idx.ts (`readIdx(path)`, exported by `kindling/node`).
  *
  * Format: two zero bytes, a type byte (0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64),
  * the number of dimensions, then each dimension as a big-endian uint32, then the values, big-endian, row-major.

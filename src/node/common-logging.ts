@@ -9,8 +9,8 @@
 import { Events, type Engine } from '../engine/index.js';
 import { globalStepFromEngine, isOptimizer } from '../handlers/checkpoint/index.js';
 import type { BaseLogger, LoggerOptions } from '../logging/base-logger.js';
-import { DashboardLogger, type DashboardLoggerOptions } from '../logging/node/dashboard-logger.js';
-import { CsvLogger, JsonlLogger, TensorboardLogger, type FileLoggerOptions } from '../logging/node/file-loggers.js';
+import { DashboardLogger, type DashboardLoggerOptions } from './logging/dashboard-logger.js';
+import { CsvLogger, JsonlLogger, TensorboardLogger, type FileLoggerOptions } from './logging/file-loggers.js';
 
 /** What the logging helpers log, besides the trainer's metrics. */
 export interface LoggingSetupOptions {

@@ -12,7 +12,7 @@ import { getRank } from '../distributed/context.js';
 import { Events, type Engine, type EngineLike, type Handler } from '../engine/index.js';
 import { Checkpoint, globalStepFromEngine, isLayersModel, type CheckpointOptions, type SaveHandler } from '../handlers/checkpoint/index.js';
 import { EarlyStopping } from '../handlers/early-stopping.js';
-import { ProgressBar, type ProgressStream } from '../handlers/progress-bar/index.js';
+import { ProgressBar, type ProgressStream } from './progress-bar/index.js';
 import { TerminateOnNan } from '../handlers/terminate-on-nan.js';
 import { RunningAverage } from '../metrics/index.js';
 import { DiskSaver } from './disk-saver.js';

@@ -1,7 +1,10 @@
 /**
- * @module Node-only checkpoint pieces, exposed as the `kindling/node` subpath so browser bundles never import `fs`:
- * `DiskSaver`, `ModelCheckpoint`, crash-safe `writeFileAtomic`, `readCheckpointFile` and the `tf.io` file handler
- * `kindlingFileHandler`. Port of the disk parts of ignite/handlers/checkpoint.py.
+ * @module kindling/node Everything of kindling that needs Node, in one folder (src/node/) behind one entry, so
+ * browser bundles never reach `node:*`: checkpoints on disk (`DiskSaver`, `ModelCheckpoint`, crash-safe
+ * `writeFileAtomic`, `kindlingFileHandler`), file loggers and the live dashboard (node/logging/), the terminal
+ * `ProgressBar` (node/progress-bar/), IDX and dataset files, the MPI addon loader (`installMpi`), the contrib
+ * helpers that write files, and the native backend and wasm threads of `@kindling/kernels/node`. An ESLint rule
+ * rejects `node:*` imports outside node/ folders (docs/architecture.md).
  */
 export { checkpointFsError, writeFileAtomic, type CheckpointFs } from './atomic-write.js';
 export { DiskSaver, type DiskSaverOptions } from './disk-saver.js';
@@ -20,7 +23,7 @@ export {
   type DashboardOptions,
   type FileLoggerOptions,
   type ProgressHandlerOptions,
-} from '../logging/node/index.js';
+} from './logging/index.js';
 export {
   IGNITE_BAR_FORMAT,
   ProgressBar,
@@ -28,8 +31,8 @@ export {
   type ProgressBarAttachOptions,
   type ProgressBarOptions,
   type ProgressStream,
-} from '../handlers/progress-bar/index.js';
-export { readIdx } from '../data/idx-node.js';
+} from './progress-bar/index.js';
+export { readIdx } from './idx.js';
 export {
   addEarlyStoppingByValScore,
   genSaveBestModelsByValScore,
@@ -46,8 +49,6 @@ export {
   setupTbLogging,
   type LoggingSetupOptions,
 } from './common-logging.js';
-export { writeLrFinderPlot } from './lr-finder-plot.js';
-export { writeHandlersProfilerCsv } from './handlers-profiler-csv.js';
 export {
   NATIVE_BACKEND_NAME,
   NATIVE_KERNELS,
@@ -70,3 +71,5 @@ export {
   wasmThreadsStatus,
   type WasmThreadsStatus,
 } from '@kindling/kernels/node';
+export { writeLrFinderPlot } from './lr-finder-plot.js';
+export { writeHandlersProfilerCsv } from './handlers-profiler-csv.js';

@@ -6,9 +6,9 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { BaseLogger, type LoggerOptions } from '../base-logger.js';
-import type { LogRecord } from '../records.js';
-import { encodeEvent, frameRecord, recordsToEventBytes } from '../tfevents.js';
+import { BaseLogger, type LoggerOptions } from '../../logging/base-logger.js';
+import type { LogRecord } from '../../logging/records.js';
+import { encodeEvent, frameRecord, recordsToEventBytes } from '../../logging/tfevents.js';
 
 /** Options of the file loggers. */
 export interface FileLoggerOptions extends LoggerOptions {

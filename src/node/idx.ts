@@ -1,11 +1,11 @@
 /**
- * @module data/idx-node Node-only IDX file reading (`node:fs`, `node:zlib`); exported from the `kindling/node`
+ * @module node/idx Node-only IDX file reading (`node:fs`, `node:zlib`); exported from the `kindling/node`
  * subpath so browser bundles never import it. Deviations: none (see `idx.ts` for the format).
  */
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { isGzip, parseIdx } from './idx.js';
-import type { NdArray } from './nd-array.js';
+import { isGzip, parseIdx } from '../data/idx.js';
+import type { NdArray } from '../data/nd-array.js';
 
 /**
  * Reads an IDX file (gzipped or not, detected from its first bytes) into an {@link NdArray}.

@@ -2,8 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { collectPostfix, type PostfixSources } from '../../../src/handlers/progress-bar/postfix.js';
-import { formatPostfix } from '../../../src/handlers/progress-bar/format.js';
+import { collectPostfix, type PostfixSources } from '../../../src/node/progress-bar/postfix.js';
+import { formatPostfix } from '../../../src/node/progress-bar/format.js';
 
 await tf.setBackend('cpu');
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Engine, Events, defineEvents, silentLogger, type Logger } from '../../../src/engine/index.js';
 import { InvalidEventError } from '../../../src/errors.js';
-import { ProgressBar } from '../../../src/handlers/progress-bar/index.js';
+import { ProgressBar } from '../../../src/node/progress-bar/index.js';
 import { FakeStream } from './fake-terminal.js';
 
 // Ignite's tests compare the last tqdm frame; here every frame drawn on a fake terminal is kept (mininterval: 0) and

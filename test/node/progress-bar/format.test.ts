@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatFixed, formatGeneral, formatInterval, formatNum, pyStr, type NumberKind } from '../../../src/handlers/progress-bar/py-format.js';
+import { formatFixed, formatGeneral, formatInterval, formatNum, pyStr, type NumberKind } from '../../../src/node/progress-bar/py-format.js';
 import {
   IGNITE_BAR_FORMAT,
   TQDM_BAR_FORMAT,
@@ -9,7 +9,7 @@ import {
   formatPostfix,
   validateBarFormat,
   type MeterState,
-} from '../../../src/handlers/progress-bar/format.js';
+} from '../../../src/node/progress-bar/format.js';
 
 // Reference values printed by CPython 3.11: [x, type, format(x, '.3g'), str(x), tqdm.format_num(x)].
 const PY_NUMBERS: [number, NumberKind, string, string, string][] = [

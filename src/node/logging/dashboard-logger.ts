@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { getRank } from '../../distributed/context.js';
 import { Events, type Engine, type RemovableEventHandle } from '../../engine/index.js';
-import { scalarRecords } from '../base-logger.js';
+import { scalarRecords } from '../../logging/base-logger.js';
 import { startDashboard, type Dashboard } from './dashboard-server.js';
 import { JsonlLogger, type FileLoggerOptions } from './file-loggers.js';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine, Events } from '../../../src/engine/index.js';
-import { ProgressBar } from '../../../src/handlers/progress-bar/index.js';
+import { ProgressBar } from '../../../src/node/progress-bar/index.js';
 import { FakeStream } from './fake-terminal.js';
 
 const TRAIN = /^Epoch \[[12]\/2\]: \[[1-4]\/4\] +\d+%\|[ ▏▎▍▌▋▊▉█]*, loss=0\.5 \[\d\d:\d\d<(\d\d:\d\d|\?)\]$/;
