@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import {
@@ -27,7 +28,7 @@ interface ChildResult {
 }
 
 async function child(threads: string): Promise<ChildResult> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/backends/fixtures/wasm-threads-child.ts'], {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/wasm-threads-child.ts', import.meta.url))], {
     env: { ...process.env, KINDLING_WASM_THREADS: threads }, timeout: 120_000, maxBuffer: 64 << 20,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ChildResult;
@@ -49,7 +50,7 @@ describe('wasm backend threads in Node', () => {
   });
 
   it('when worker threads cannot start, the stock single-threaded build starts instead, and says why', async () => {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/backends/fixtures/wasm-threads-fail-child.ts'], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/wasm-threads-fail-child.ts', import.meta.url))], {
       env: { ...process.env, KINDLING_WASM_THREADS: '2' }, timeout: 120_000,
     });
     const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { backend: string; status: ChildResult['status']; product: number[] };

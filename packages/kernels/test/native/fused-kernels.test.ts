@@ -7,6 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers'; // TensorFlow.js's own gradients (Mean, Sum, ...)
 import { installKernels } from '../../src/index.js';
 import { NATIVE_BACKEND_NAME } from '../../src/node.js';
 import { FUSED_GRADIENT_KERNELS, FUSED_LOSS_KERNELS } from '../../src/contract.js';
