@@ -63,7 +63,7 @@ describe('browser example (headless Chromium)', { skip }, () => {
       const end = all.findIndex(([, v]) => v === progress[1]);
       const during = all.slice(0, end + 1).filter(([, v]) => v > 0).map(([t]) => t);
       const gap = Math.max(...during.slice(1).map((t, i) => t - (during[i] as number)));
-      assert.ok(during.length >= 5 && gap < 1500, `setInterval fired ${during.length} times while training, longest gap ${gap.toFixed(0)} ms`);
+      assert.ok(during.length >= 5 && gap < 3000, `setInterval fired ${during.length} times while training, longest gap ${gap.toFixed(0)} ms`);
       mkdirSync('test-artifacts', { recursive: true });
       await page.screenshot({ path: join('test-artifacts', 'browser-example.png') });
     } finally {
