@@ -95,10 +95,6 @@ export class DeterministicEngine<TBatch = unknown, TOutput = unknown> extends En
    * @param iterCounter - iterations of the epoch just terminated, when called for TERMINATE_SINGLE_EPOCH.
    * @param iteration - the iteration to seed for (default `state.iteration`).
    * @throws RangeError when `iterCounter` is not positive.
-   * @example
-   * ```ts
-   * class MyEngine extends DeterministicEngine { reseed() { this.setupSeed(undefined, 0); } }
-   * ```
    */
   protected setupSeed(iterCounter?: number, iteration?: number): void {
     let le: number;

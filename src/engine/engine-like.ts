@@ -38,10 +38,6 @@ export interface EngineLike {
 /**
  * The least an object needs to receive scheduled state values: a `state` bag.
  *
- * @example
- * ```ts
- * const holder: StateHolder = { state: new State() };
- * ```
  */
 export interface StateHolder {
   /** The state the value is written to. */

@@ -142,10 +142,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    * @param handler - the handler.
    * @param args - extra arguments.
    * @returns a removable handle.
-   * @example
-   * ```ts
-   * engine.addEventHandler(Events.COMPLETED, (e, tag: string) => console.log(tag), 'done');
-   * ```
    */
   addEventHandler(event: EventKey | readonly EventKey[], handler: Handler<this>, ...args: unknown[]): RemovableEventHandle {
     return this.on(event, handler, ...args);
@@ -158,10 +154,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    * @param handler - the handler to remove.
    * @throws {@link InvalidEventError} when the event has no handlers.
    * @throws RangeError when the handler is not registered on it.
-   * @example
-   * ```ts
-   * engine.off(Events.ITERATION_COMPLETED, logLoss);
-   * ```
    */
   off(event: EventKey, handler: unknown): void {
     const name = this.#nameOf(event);
@@ -179,10 +171,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    *
    * @param handler - the handler to remove.
    * @param event - the event.
-   * @example
-   * ```ts
-   * engine.removeEventHandler(logLoss, Events.ITERATION_COMPLETED);
-   * ```
    */
   removeEventHandler(handler: unknown, event: EventKey): void {
     this.off(event, handler);
@@ -194,10 +182,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    * @param handler - the handler.
    * @param event - optional event (filters ignored).
    * @returns true when registered.
-   * @example
-   * ```ts
-   * engine.hasEventHandler(logLoss, Events.ITERATION_COMPLETED({ every: 3 }));
-   * ```
    */
   hasEventHandler(handler: unknown, event?: EventKey): boolean {
     const lists = event === undefined ? [...this.#handlers.values()] : [this.#handlers.get(this.#nameOf(event)) ?? []];
@@ -252,10 +236,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    *
    * @param event - the event or its name.
    * @returns true when registered.
-   * @example
-   * ```ts
-   * engine.hasRegisteredEvents(Events.STARTED); // true
-   * ```
    */
   hasRegisteredEvents(event: EventKey): boolean {
     return this.#events.has(this.#nameOf(event));
@@ -268,10 +248,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    * @param event - the event.
    * @returns a promise when a handler was async (await it), else `undefined`.
    * @throws {@link InvalidEventError} when the event is not registered.
-   * @example
-   * ```ts
-   * await engine.fireEvent(MyEvents.BACKWARD_COMPLETED);
-   * ```
    */
   fireEvent(event: EventKey): Promise<void> | undefined {
     const info = this.#info(event);
@@ -282,10 +258,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    * Replaces the data source immediately: the next batch comes from `data` (epoch length unchanged).
    *
    * @param data - the new data source.
-   * @example
-   * ```ts
-   * engine.on(Events.ITERATION_COMPLETED({ once: 5000 }), (e) => e.setData(data2));
-   * ```
    */
   setData(data: DataSource<TBatch>): void {
     this.releaseIterator();
@@ -298,10 +270,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    * partial epoch gets no EPOCH_COMPLETED.
    *
    * @param options - `skipCompleted: true` skips COMPLETED.
-   * @example
-   * ```ts
-   * engine.on(Events.ITERATION_COMPLETED({ once: 100 }), (e) => e.terminate());
-   * ```
    */
   terminate(options: { skipCompleted?: boolean } = {}): void {
     this.logger.info('Terminate signaled. Engine will stop after current iteration is finished.');
@@ -313,10 +281,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    * `skipEpochCompleted`, and continues with the next epoch. Not allowed on STARTED or EPOCH_STARTED.
    *
    * @param options - `skipEpochCompleted: true` skips EPOCH_COMPLETED.
-   * @example
-   * ```ts
-   * engine.on(Events.ITERATION_COMPLETED, (e) => { if (e.state.output === null) e.terminateEpoch(); });
-   * ```
    */
   terminateEpoch(options: { skipEpochCompleted?: boolean } = {}): void {
     this.logger.info('Terminate current epoch is signaled. Current epoch iteration will stop after current iteration is finished.');
@@ -358,10 +322,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    *
    * @param stateDict - the checkpoint.
    * @throws TypeError when it is not an object; RangeError for missing or inconsistent keys.
-   * @example
-   * ```ts
-   * engine.loadStateDict({ epoch: 2, maxEpochs: 5, epochLength: 100 }); // iteration becomes 200
-   * ```
    */
   loadStateDict(stateDict: EngineStateDict): void {
     applyStateDict(this.state, stateDict, this.stateDictUserKeys);
@@ -375,10 +335,6 @@ export class Engine<TBatch = unknown, TOutput = unknown> implements HandleOwner 
    * @returns the state when the run completes, terminates or is interrupted.
    * @throws {@link EngineStateError} when a previous `run()` is still pending.
    * @throws the error of the process function or a handler when no EXCEPTION_RAISED handler handles it.
-   * @example
-   * ```ts
-   * const state = await trainer.run(trainLoader, { maxEpochs: 5 });
-   * ```
    */
   async run(data: DataSource<TBatch> | null = null, options: RunOptions = {}): Promise<State<TBatch, TOutput>> {
     if (this.#active) {

@@ -174,10 +174,6 @@ export function isEvent(value: unknown): value is CallableEvent | FilteredEvent 
  *
  * @param event - an event, a filtered event or a custom event name.
  * @returns the event name.
- * @example
- * ```ts
- * eventName(Events.ITERATION_COMPLETED({ every: 2 })); // 'iteration_completed'
- * ```
  */
 export function eventName(event: EventKey): string {
   return typeof event === 'string' ? event : event.name;
@@ -189,10 +185,6 @@ export function eventName(event: EventKey): string {
  * @param a - first event.
  * @param b - second event.
  * @returns true when both have the same name.
- * @example
- * ```ts
- * sameEvent(Events.STARTED, Events.STARTED({ once: 1 })); // true
- * ```
  */
 export function sameEvent(a: EventKey, b: EventKey): boolean {
   return eventName(a) === eventName(b);
@@ -216,10 +208,6 @@ export function sameEvent(a: EventKey, b: EventKey): boolean {
  * | `terminateEpoch({ skipEpochCompleted: true })`| yes                    | no              | no        | yes       |
  * | `terminate()`                                 | no                     | not for a partial epoch | yes | yes       |
  * | `terminate({ skipCompleted: true })`          | no                     | not for a partial epoch | yes | no        |
- * @example
- * ```ts
- * engine.on(Events.ITERATION_COMPLETED({ every: 100 }), (e) => console.log(e.state.iteration));
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.engine.events.Events.html
  */
 export const Events = Object.freeze({

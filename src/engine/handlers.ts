@@ -49,10 +49,6 @@ function describe(fn: (...args: never[]) => unknown): string {
  * @param role - `'handler'` or `'process_function'`, used in the message.
  * @param calledWith - the names of the arguments it will be called with.
  * @throws TypeError when `fn.length` exceeds `calledWith.length`.
- * @example
- * ```ts
- * checkArity((engine: unknown, a: number) => a, 'handler', ['engine']); // throws: one extra argument needed
- * ```
  */
 export function checkArity(fn: (...args: never[]) => unknown, role: string, calledWith: string[]): void {
   if (fn.length <= calledWith.length) return;
@@ -114,10 +110,6 @@ export function compileHandler(
  *
  * @param value - anything.
  * @returns true for thenables.
- * @example
- * ```ts
- * isThenable(Promise.resolve()); // true
- * ```
  */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

@@ -21,10 +21,6 @@ const noop = (): void => {};
  * The default logger: `debug`/`info` are dropped, `warn`/`error` go to the console (the one place kindling's
  * library code writes to the console, so that warnings users must see are not lost; inject a logger to redirect).
  *
- * @example
- * ```ts
- * const engine = new Engine(step, { logger: { ...defaultLogger, info: (m) => console.log(m) } });
- * ```
  */
 export const defaultLogger: Logger = Object.freeze({
   debug: noop,
@@ -38,9 +34,5 @@ export const defaultLogger: Logger = Object.freeze({
 /**
  * A logger that drops everything (useful in tests and benchmarks).
  *
- * @example
- * ```ts
- * const engine = new Engine(step, { logger: silentLogger });
- * ```
  */
 export const silentLogger: Logger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });

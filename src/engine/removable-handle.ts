@@ -43,10 +43,6 @@ export class RemovableEventHandle {
   /**
    * Unregisters the handler from every event this handle covers.
    *
-   * @example
-   * ```ts
-   * engine.on(Events.EPOCH_COMPLETED, h).remove();
-   * ```
    */
   remove(): void {
     const owner = this.#owner.deref();

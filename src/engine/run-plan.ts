@@ -38,10 +38,6 @@ export interface RunPlan extends RunCounters {
  *
  * @param s - the counters.
  * @returns true when `maxIters`, `epochLength * maxEpochs` or `maxEpochs` is reached.
- * @example
- * ```ts
- * isDone({ iteration: 10, epoch: 1, epochLength: 10, maxEpochs: 1, maxIters: null }); // true
- * ```
  */
 export function isDone(s: RunCounters): boolean {
   return (
@@ -109,10 +105,6 @@ function newPlan(state: RunCounters, data: unknown, options: RunOptions, maxEpoc
  * @returns the plan; the engine applies it to its state.
  * @throws TypeError when `data` is not iterable.
  * @throws RangeError for invalid or inconsistent limits, with Ignite's messages.
- * @example
- * ```ts
- * resolveRunPlan(engine.state, data, { maxEpochs: 7 }, false).newState; // false after 5 of 5 epochs: continues
- * ```
  */
 export function resolveRunPlan(state: RunCounters, data: unknown, options: RunOptions, suspended: boolean): RunPlan {
   if (data != null && !isDataSource(data)) {

@@ -17,10 +17,6 @@ const ONE_OF_KEYS = ['maxEpochs', 'maxIters'] as const;
  * @param state - the engine state.
  * @param userKeys - extra state attributes to include.
  * @returns a plain object (JSON-serialisable when the user values are).
- * @example
- * ```ts
- * buildStateDict(engine.state, []); // { epochLength: 100, iteration: 1000, maxEpochs: 10 }
- * ```
  */
 export function buildStateDict(state: State, userKeys: readonly string[]): EngineStateDict {
   const sd: EngineStateDict = { epochLength: state.epochLength ?? null, iteration: state.iteration };
@@ -78,10 +74,6 @@ function checkKeys(sd: EngineStateDict, userKeys: readonly string[]): void {
  * @param userKeys - required user keys.
  * @throws TypeError when `sd` is not an object.
  * @throws RangeError for missing or inconsistent keys, with Ignite's messages.
- * @example
- * ```ts
- * applyStateDict(engine.state, { epoch: 2, maxEpochs: 5, epochLength: 100 }, []); // iteration becomes 200
- * ```
  */
 export function applyStateDict(state: State, sd: unknown, userKeys: readonly string[]): void {
   if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) {

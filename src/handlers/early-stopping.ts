@@ -118,10 +118,6 @@ export class EarlyStopping {
    * without improvement.
    *
    * @param engine - the engine the handler is attached to (usually an evaluator).
-   * @example
-   * ```ts
-   * evaluator.on(Events.COMPLETED, earlyStopping);
-   * ```
    */
   handle(engine: EngineLike): void {
     const score = this.#scoreFunction(engine);
@@ -155,10 +151,6 @@ export class EarlyStopping {
   /**
    * Forgets the counter and the best score.
    *
-   * @example
-   * ```ts
-   * trainer.on(Events.STARTED, () => earlyStopping.reset());
-   * ```
    */
   reset(): void {
     this.counter = 0;
@@ -186,10 +178,6 @@ export class EarlyStopping {
    * Returns `{ counter, bestScore, thresholdMode }`.
    *
    * @returns a JSON-serialisable object.
-   * @example
-   * ```ts
-   * const sd = earlyStopping.stateDict(); // { counter: 2, bestScore: 0.91, thresholdMode: 'abs' }
-   * ```
    */
   stateDict(): { counter: number; bestScore: number | null; thresholdMode: 'abs' | 'rel' } {
     return { counter: this.counter, bestScore: this.bestScore, thresholdMode: this.thresholdMode };
@@ -200,10 +188,6 @@ export class EarlyStopping {
    *
    * @param stateDict - a state made by {@link EarlyStopping.stateDict}.
    * @throws TypeError when it is not an object; RangeError when `counter` or `bestScore` is missing.
-   * @example
-   * ```ts
-   * earlyStopping.loadStateDict({ counter: 1, bestScore: 0.9 });
-   * ```
    */
   loadStateDict(stateDict: Record<string, unknown>): void {
     if (stateDict === null || typeof stateDict !== 'object') {

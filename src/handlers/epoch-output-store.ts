@@ -46,10 +46,6 @@ export class EpochOutputStore<T = unknown> {
   /**
    * Empties {@link EpochOutputStore.data}.
    *
-   * @example
-   * ```ts
-   * store.reset();
-   * ```
    */
   reset(): void {
     this.data = [];
@@ -59,10 +55,6 @@ export class EpochOutputStore<T = unknown> {
    * Appends the transformed `engine.state.output`.
    *
    * @param engine - the engine.
-   * @example
-   * ```ts
-   * engine.on(Events.ITERATION_COMPLETED, (e) => store.update(e));
-   * ```
    */
   update(engine: EngineLike): void {
     this.data.push(this.#outputTransform(engine.state.output));
@@ -72,10 +64,6 @@ export class EpochOutputStore<T = unknown> {
    * Copies the list to `engine.state[name]`.
    *
    * @param engine - the engine.
-   * @example
-   * ```ts
-   * store.store(engine);
-   * ```
    */
   store(engine: EngineLike): void {
     if (this.name !== null) engine.state[this.name] = this.data;
@@ -88,10 +76,6 @@ export class EpochOutputStore<T = unknown> {
    * @param engine - the engine.
    * @param name - optional state attribute receiving the list at each epoch end.
    * @returns the handles of the registrations.
-   * @example
-   * ```ts
-   * store.attach(evaluator, 'predictions');
-   * ```
    */
   attach(engine: EngineLike, name?: string): RemovableEventHandle[] {
     const handles = [

@@ -94,10 +94,6 @@ export class TerminateOnNan {
    *
    * @param engine - the engine.
    * @returns nothing when the output has no tensors, else a promise settled once the tensors were checked.
-   * @example
-   * ```ts
-   * trainer.on(Events.ITERATION_COMPLETED, terminateOnNan);
-   * ```
    */
   handle(engine: EngineLike): void | Promise<void> {
     const output = this.#outputTransform(engine.state.output);

@@ -19,10 +19,6 @@ export interface TimeLimitOptions {
  * Terminates the run once the wall time since the handler's creation exceeds `limitSec`, for environments with a
  * limited session time. Attach it to `ITERATION_COMPLETED` (or `EPOCH_COMPLETED` for a coarser check).
  *
- * @example
- * ```ts
- * trainer.on(Events.ITERATION_COMPLETED, new TimeLimit({ limitSec: 3600 }));
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.handlers.time_limit.TimeLimit.html
  */
 export class TimeLimit {
@@ -52,10 +48,6 @@ export class TimeLimit {
    * The event handler: terminates the engine when the limit is exceeded.
    *
    * @param engine - the engine.
-   * @example
-   * ```ts
-   * trainer.on(Events.ITERATION_COMPLETED, timeLimit);
-   * ```
    */
   handle(engine: EngineLike): void {
     if (this.#now() - this.startTime > this.limitSec) {

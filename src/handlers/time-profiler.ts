@@ -118,10 +118,6 @@ export class BasicTimeProfiler {
    * event must run before them. Attaching twice to the same engine does nothing.
    *
    * @param engine - the engine.
-   * @example
-   * ```ts
-   * new BasicTimeProfiler().attach(trainer);
-   * ```
    */
   attach(engine: EngineLike): void {
     if (this.#first.size === 0) {
@@ -175,10 +171,6 @@ export class BasicTimeProfiler {
    * Aggregates the measurements of the current (or last) run.
    *
    * @returns processing, dataflow and per-event handler statistics.
-   * @example
-   * ```ts
-   * const { processingStats } = profiler.getResults();
-   * ```
    */
   getResults(): BasicTimeProfilerResults {
     const stats = Object.fromEntries(PROFILED.map((e) => [e, computeStats(this.eventHandlersTimes[e])])) as Record<
@@ -198,10 +190,6 @@ export class BasicTimeProfiler {
    *
    * @param results - the output of {@link BasicTimeProfiler.getResults}.
    * @returns the text (not printed).
-   * @example
-   * ```ts
-   * logger.info(BasicTimeProfiler.printResults(profiler.getResults()));
-   * ```
    */
   static printResults(results: BasicTimeProfilerResults): string {
     const eh = results.eventHandlersStats;

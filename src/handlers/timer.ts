@@ -73,10 +73,6 @@ export class Timer {
    * @param engine - the engine.
    * @param options - the events for start, pause, resume and step.
    * @returns this timer.
-   * @example
-   * ```ts
-   * const epochTimer = new Timer().attach(trainer, { start: Events.EPOCH_STARTED, pause: Events.EPOCH_COMPLETED });
-   * ```
    */
   attach(engine: EngineLike, options: TimerAttachOptions = {}): this {
     const { start = Events.STARTED, pause = Events.COMPLETED, resume, step } = options;
@@ -91,10 +87,6 @@ export class Timer {
    * Restarts the timer from zero (running, no steps).
    *
    * @returns this timer.
-   * @example
-   * ```ts
-   * timer.reset();
-   * ```
    */
   reset(): this {
     this.total = 0;
@@ -107,10 +99,6 @@ export class Timer {
   /**
    * Stops measuring; the elapsed time since the last start/resume is added to `total`.
    *
-   * @example
-   * ```ts
-   * timer.pause();
-   * ```
    */
   pause(): void {
     if (this.isRunning) {
@@ -122,10 +110,6 @@ export class Timer {
   /**
    * Starts measuring again after a pause.
    *
-   * @example
-   * ```ts
-   * timer.resume();
-   * ```
    */
   resume(): void {
     if (!this.isRunning) {
@@ -137,10 +121,6 @@ export class Timer {
   /**
    * Counts one step (the denominator of the average).
    *
-   * @example
-   * ```ts
-   * timer.step();
-   * ```
    */
   step(): void {
     this.stepCount += 1;
@@ -151,10 +131,6 @@ export class Timer {
    * `average` is set.
    *
    * @returns seconds.
-   * @example
-   * ```ts
-   * console.log(timer.value());
-   * ```
    */
   value(): number {
     let total = this.total;

@@ -63,10 +63,6 @@ const EPOCH_EVENTS = new Set(['started', 'epoch_started', 'epoch_completed', 'co
  * @param engine - the engine that fired.
  * @param event - the event name.
  * @returns the step.
- * @example
- * ```ts
- * defaultGlobalStep(trainer, 'epoch_completed'); // trainer.state.epoch
- * ```
  */
 export function defaultGlobalStep(engine: Engine<unknown, unknown>, event: string): number {
   return EPOCH_EVENTS.has(event) ? engine.state.epoch : engine.state.iteration;
@@ -117,10 +113,6 @@ export abstract class BaseLogger {
    * records enqueued on other ranks are dropped (not counted in `droppedRecords`).
    *
    * @param records - records, or a promise of records (values still being read from a device).
-   * @example
-   * ```ts
-   * logger.enqueue([{ kind: 'scalar', tag: 'x', step: 1, value: 2, wallTime: Date.now() / 1000 }]);
-   * ```
    */
   enqueue(records: readonly LogRecord[] | Promise<readonly LogRecord[]>): void {
     if (this.#closed || getRank() !== 0) return;
@@ -150,10 +142,6 @@ export abstract class BaseLogger {
    * @param handler - called as `handler(engine, logger, eventName)`, or an object with such a `handle` method.
    * @param event - the event(s).
    * @returns the registration handle.
-   * @example
-   * ```ts
-   * logger.attach(trainer, (e, lg) => lg.logScalar('custom/x', 1, e.state.iteration), Events.EPOCH_COMPLETED);
-   * ```
    */
   attach(
     engine: Engine<unknown, unknown>,
@@ -174,10 +162,6 @@ export abstract class BaseLogger {
    * @param tag - the tag.
    * @param value - the value.
    * @param step - the global step.
-   * @example
-   * ```ts
-   * logger.logScalar('validation/accuracy', 0.97, 3);
-   * ```
    */
   logScalar(tag: string, value: number, step: number): void {
     this.enqueue([{ kind: 'scalar', tag, value, step, wallTime: Date.now() / 1000 }]);
@@ -189,10 +173,6 @@ export abstract class BaseLogger {
    * @param tag - the tag.
    * @param text - the text.
    * @param step - the global step.
-   * @example
-   * ```ts
-   * logger.logText('config', JSON.stringify(config), 0);
-   * ```
    */
   logText(tag: string, text: string, step: number): void {
     this.enqueue([{ kind: 'text', tag, text, step, wallTime: Date.now() / 1000 }]);
@@ -247,10 +227,6 @@ export abstract class BaseLogger {
    * @param engine - the engine.
    * @param options - optimizer, parameter name, tag, event.
    * @returns the registration handle.
-   * @example
-   * ```ts
-   * logger.attachOptParamsHandler(trainer, { optimizer });
-   * ```
    */
   attachOptParamsHandler(engine: Engine<unknown, unknown>, options: OptParamsHandlerOptions): RemovableEventHandle {
     const param = options.paramName ?? 'lr';
@@ -269,10 +245,6 @@ export abstract class BaseLogger {
   /**
    * Waits until every queued record is written.
    *
-   * @example
-   * ```ts
-   * await logger.flush();
-   * ```
    */
   async flush(): Promise<void> {
     await this.#queue;
@@ -281,10 +253,6 @@ export abstract class BaseLogger {
   /**
    * Flushes and releases the sink; later records are ignored.
    *
-   * @example
-   * ```ts
-   * await logger.close();
-   * ```
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -304,10 +272,6 @@ export abstract class BaseLogger {
  * @param values - tag to value.
  * @param step - the global step.
  * @returns the records.
- * @example
- * ```ts
- * scalarRecords(new Map([['training/loss', 0.3]]), 10);
- * ```
  */
 export function scalarRecords(values: ReadonlyMap<string, number>, step: number): ScalarRecord[] {
   const wallTime = Date.now() / 1000;

@@ -181,10 +181,6 @@ abstract class HistTensorHandler extends TensorHandler {
 /**
  * Logs a reduction (norm by default) of each trainable weight as `weights_norm/<name>`.
  *
- * @example
- * ```ts
- * logger.attach(trainer, new WeightsScalarHandler(model), Events.ITERATION_COMPLETED({ every: 100 }));
- * ```
  */
 export class WeightsScalarHandler extends ScalarTensorHandler {
   /**
@@ -199,10 +195,6 @@ export class WeightsScalarHandler extends ScalarTensorHandler {
 /**
  * Logs a histogram of each trainable weight as `weights/<name>`.
  *
- * @example
- * ```ts
- * tb.attach(trainer, new WeightsHistHandler(model), Events.EPOCH_COMPLETED);
- * ```
  */
 export class WeightsHistHandler extends HistTensorHandler {
   /**
@@ -218,10 +210,6 @@ export class WeightsHistHandler extends HistTensorHandler {
  * Logs a reduction (norm by default) of each gradient as `grads_norm/<name>`. Given the model, as in Ignite, it reads
  * the gradients the supervised trainer captured in the current window, so attach it at ITERATION_COMPLETED.
  *
- * @example
- * ```ts
- * logger.attach(trainer, new GradsScalarHandler(model, { whitelist: ['fc1'] }), Events.ITERATION_COMPLETED({ every: 100 }));
- * ```
  */
 export class GradsScalarHandler extends ScalarTensorHandler {
   /**
@@ -238,10 +226,6 @@ export class GradsScalarHandler extends ScalarTensorHandler {
  * Logs a histogram of each gradient as `grads/<name>` (the model's gradients captured by the supervised trainer, or
  * those of a source function).
  *
- * @example
- * ```ts
- * tb.attach(trainer, new GradsHistHandler(model), Events.ITERATION_COMPLETED({ every: 500 }));
- * ```
  */
 export class GradsHistHandler extends HistTensorHandler {
   /**

@@ -36,10 +36,6 @@ const MASK_DELTA = 0xa282ead8;
  *
  * @param data - the bytes.
  * @returns the masked checksum.
- * @example
- * ```ts
- * maskedCrc32c(new TextEncoder().encode('123456789'));
- * ```
  */
 export function maskedCrc32c(data: Uint8Array): number {
   const crc = CRC32C.buf(data) >>> 0;
@@ -51,10 +47,6 @@ export function maskedCrc32c(data: Uint8Array): number {
  *
  * @param data - the serialized record.
  * @returns the framed bytes.
- * @example
- * ```ts
- * const bytes = frameRecord(encodeEvent({ wallTime: 0, step: 0, fileVersion: 'brain.Event:2' }));
- * ```
  */
 export function frameRecord(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length + 4);
@@ -73,10 +65,6 @@ export function frameRecord(data: Uint8Array): Uint8Array {
  * @param bytes - the file contents.
  * @returns the record payloads.
  * @throws Error naming the offset when a length or data checksum does not match, or the file is truncated.
- * @example
- * ```ts
- * const events = unframeRecords(bytes).map((r) => EventType.decode(r));
- * ```
  */
 export function unframeRecords(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -103,10 +91,6 @@ export function unframeRecords(bytes: Uint8Array): Uint8Array[] {
  * TensorBoard's default histogram bucket limits: geometric, ±1e-12 .. ±1e20 with ratio 1.1, plus 0.
  *
  * @returns the sorted upper limits.
- * @example
- * ```ts
- * defaultBucketLimits().length; // 1549
- * ```
  */
 export function defaultBucketLimits(): number[] {
   const pos: number[] = [];
@@ -172,10 +156,6 @@ function summaryValue(record: LogRecord): Record<string, unknown> {
  *
  * @param event - `{ wallTime, step, fileVersion }` or `{ wallTime, step, records }`.
  * @returns the serialized protocol buffer.
- * @example
- * ```ts
- * encodeEvent({ wallTime: Date.now() / 1000, step: 3, records: [{ kind: 'scalar', tag: 'loss', step: 3, value: 0.1, wallTime: 0 }] });
- * ```
  */
 export function encodeEvent(
   event: { wallTime: number; step: number; fileVersion: string } | { wallTime: number; step: number; records: readonly LogRecord[] },
@@ -191,10 +171,6 @@ export function encodeEvent(
  *
  * @param records - the records.
  * @returns the bytes to append to an event file.
- * @example
- * ```ts
- * appendFileSync(path, recordsToEventBytes(records));
- * ```
  */
 export function recordsToEventBytes(records: readonly LogRecord[]): Uint8Array {
   const chunks: Uint8Array[] = [];

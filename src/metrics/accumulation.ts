@@ -13,10 +13,6 @@ import { syncedNumber, type SyncedState } from './internal/sync.js';
 /**
  * An accumulation step: returns the new accumulator from the old one and a batch output.
  *
- * @example
- * ```ts
- * const op: AccumulationOp = (acc, x) => tf.add(acc, tf.sum(x));
- * ```
  */
 export type AccumulationOp = (accumulator: tf.Tensor, output: tf.Tensor) => tf.Tensor;
 
@@ -24,10 +20,6 @@ export type AccumulationOp = (accumulator: tf.Tensor, output: tf.Tensor) => tf.T
  * Shared machinery of the accumulation metrics: `accumulator = op(accumulator, output)` on the device, starting
  * from 0, and an example count (a tensor with rank > 1 counts `shape[0]` examples; anything else counts one).
  *
- * @example
- * ```ts
- * class Max extends Accumulation<number> { ... }
- * ```
  */
 export abstract class Accumulation<TResult> extends Metric<TResult> {
   override requiredOutputKeys: readonly string[] | null = null;
@@ -138,10 +130,6 @@ export class VariableAccumulation extends Accumulation<[number | NestedNumbers, 
  * Arithmetic mean of the outputs: numbers, or tensors (rank > 1 tensors are summed over their first axis and count
  * `shape[0]` examples, so the result is per feature; a rank-1 tensor counts as one example).
  *
- * @example
- * ```ts
- * new Average({ outputTransform: (o) => (o as { loss: number }).loss }).attach(trainer, 'avg_loss');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.Average.html
  */
 export class Average extends Accumulation<number | NestedNumbers> {
@@ -162,10 +150,6 @@ export class Average extends Accumulation<number | NestedNumbers> {
 /**
  * Geometric mean of the outputs: `exp(mean(log(x)))`, with the same example counting as {@link Average}.
  *
- * @example
- * ```ts
- * new GeometricAverage({ outputTransform: (o) => (o as { ratio: number }).ratio }).attach(trainer, 'gm_ratio');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.GeometricAverage.html
  */
 export class GeometricAverage extends Accumulation<number | NestedNumbers> {

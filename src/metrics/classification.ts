@@ -13,20 +13,12 @@ import { DeferredChecks, describeValue, fmtShape, isIntegerTensor, toTensor } fr
 /**
  * The kind of classification data, detected from shapes on the first update.
  *
- * @example
- * ```ts
- * const t: ClassificationType = 'multiclass';
- * ```
  */
 export type ClassificationType = 'binary' | 'multiclass' | 'multilabel';
 
 /**
  * Options of classification metrics.
  *
- * @example
- * ```ts
- * new Accuracy({ isMultilabel: true, outputTransform: (o) => o });
- * ```
  */
 export interface ClassificationOptions extends MetricOptions {
   /** Inputs are multilabel: `yPred` and `y` both `(N, C, ...)` of 0/1. @defaultValue false */
@@ -36,10 +28,6 @@ export interface ClassificationOptions extends MetricOptions {
 /**
  * Base of classification metrics: validates `[yPred, y]`, detects the data type, and keeps it fixed between resets.
  *
- * @example
- * ```ts
- * class Support extends ClassificationMetric<number> { ... }
- * ```
  */
 export abstract class ClassificationMetric<TResult> extends Metric<TResult> {
   /** Whether inputs are multilabel. */

@@ -17,20 +17,12 @@ import { meanOf } from './internal/numeric.js';
 /**
  * Normalisation of the confusion matrix.
  *
- * @example
- * ```ts
- * new ConfusionMatrix(3, { average: 'recall' satisfies ConfusionMatrixAverage });
- * ```
  */
 export type ConfusionMatrixAverage = 'samples' | 'recall' | 'precision';
 
 /**
  * Options of {@link ConfusionMatrix}.
  *
- * @example
- * ```ts
- * new ConfusionMatrix(3, { average: 'samples' });
- * ```
  */
 export interface ConfusionMatrixOptions extends MetricOptions {
   /** `'samples'`: divide by the number of samples; `'recall'`: rows sum to 1; `'precision'`: columns sum to 1. */
@@ -166,10 +158,6 @@ export class ConfusionMatrix extends Metric<number[][]> {
 /**
  * Options of the confusion-matrix helpers.
  *
- * @example
- * ```ts
- * mIoU(cm, { ignoreIndex: 0 });
- * ```
  */
 export interface IgnoreIndexOptions {
   /** A class index in `[0, C)` left out of the result. */
@@ -202,10 +190,6 @@ const dropIndex = (v: number[], idx: number | undefined): number[] => (idx === u
  * @param options - `ignoreIndex` to drop one class from the result.
  * @returns a MetricsLambda producing one number per class.
  * @throws TypeError / RangeError for an invalid `cm` or `ignoreIndex`.
- * @example
- * ```ts
- * IoU(new ConfusionMatrix(21), { ignoreIndex: 0 }).attach(evaluator, 'iou');
- * ```
  */
 export function IoU(cm: ConfusionMatrix, options: IgnoreIndexOptions = {}): MetricsLambda<number[]> {
   checkCm(cm, options);
@@ -223,10 +207,6 @@ export function IoU(cm: ConfusionMatrix, options: IgnoreIndexOptions = {}): Metr
  * @param cm - a ConfusionMatrix with `average` undefined or 'samples'.
  * @param options - `ignoreIndex`.
  * @returns a MetricsLambda producing a number.
- * @example
- * ```ts
- * mIoU(new ConfusionMatrix(21)).attach(evaluator, 'miou');
- * ```
  */
 export function mIoU(cm: ConfusionMatrix, options: IgnoreIndexOptions = {}): MetricsLambda<number> {
   return new MetricsLambda((v: number[]) => meanOf(v), IoU(cm, options));
@@ -238,10 +218,6 @@ export function mIoU(cm: ConfusionMatrix, options: IgnoreIndexOptions = {}): Met
  * @param cm - a ConfusionMatrix.
  * @param options - `ignoreIndex`.
  * @returns a MetricsLambda producing one number per class.
- * @example
- * ```ts
- * JaccardIndex(new ConfusionMatrix(3)).attach(evaluator, 'jaccard');
- * ```
  */
 export function JaccardIndex(cm: ConfusionMatrix, options: IgnoreIndexOptions = {}): MetricsLambda<number[]> {
   return IoU(cm, options);
@@ -253,10 +229,6 @@ export function JaccardIndex(cm: ConfusionMatrix, options: IgnoreIndexOptions = 
  * @param cm - a ConfusionMatrix with `average` undefined or 'samples'.
  * @param options - `ignoreIndex`.
  * @returns a MetricsLambda producing one number per class.
- * @example
- * ```ts
- * DiceCoefficient(new ConfusionMatrix(2)).attach(evaluator, 'dice');
- * ```
  */
 export function DiceCoefficient(cm: ConfusionMatrix, options: IgnoreIndexOptions = {}): MetricsLambda<number[]> {
   checkCm(cm, options);
@@ -273,10 +245,6 @@ export function DiceCoefficient(cm: ConfusionMatrix, options: IgnoreIndexOptions
  *
  * @param cm - a ConfusionMatrix.
  * @returns a MetricsLambda producing a number.
- * @example
- * ```ts
- * cmAccuracy(new ConfusionMatrix(3)).attach(evaluator, 'acc');
- * ```
  */
 export function cmAccuracy(cm: ConfusionMatrix): MetricsLambda<number> {
   checkCm(cm, {});
@@ -292,10 +260,6 @@ export function cmAccuracy(cm: ConfusionMatrix): MetricsLambda<number> {
  * @param cm - a ConfusionMatrix.
  * @param average - return the mean over classes. @defaultValue true
  * @returns a MetricsLambda.
- * @example
- * ```ts
- * cmPrecision(new ConfusionMatrix(3), false).attach(evaluator, 'precision_per_class');
- * ```
  */
 export function cmPrecision(cm: ConfusionMatrix, average = true): MetricsLambda<number | number[]> {
   checkCm(cm, {});
@@ -312,10 +276,6 @@ export function cmPrecision(cm: ConfusionMatrix, average = true): MetricsLambda<
  * @param cm - a ConfusionMatrix.
  * @param average - return the mean over classes. @defaultValue true
  * @returns a MetricsLambda.
- * @example
- * ```ts
- * cmRecall(new ConfusionMatrix(3)).attach(evaluator, 'mean_recall');
- * ```
  */
 export function cmRecall(cm: ConfusionMatrix, average = true): MetricsLambda<number | number[]> {
   checkCm(cm, {});

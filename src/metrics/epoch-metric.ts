@@ -17,20 +17,12 @@ import { describeValue, fmtShape, readTensor, toTensor } from './internal/tensor
 /**
  * The function applied to all predictions and targets of the epoch.
  *
- * @example
- * ```ts
- * const fn: EpochComputeFn<number> = (p, t) => tf.mean(tf.abs(tf.sub(p, t)));
- * ```
  */
 export type EpochComputeFn<T> = (yPred: tf.Tensor, y: tf.Tensor) => T | tf.Tensor;
 
 /**
  * Options of {@link EpochMetric}.
  *
- * @example
- * ```ts
- * new EpochMetric(fn, { checkComputeFn: false });
- * ```
  */
 export interface EpochMetricOptions extends MetricOptions {
   /** Run `computeFn` on the first batch and warn (engine logger) if it throws. @defaultValue true */
@@ -216,10 +208,6 @@ function columns(yPred: tf.Tensor, y: tf.Tensor, metric: string): { scores: numb
  * @param labels - 0/1 targets.
  * @returns the AUC.
  * @throws RangeError when only one class is present.
- * @example
- * ```ts
- * rocAucScore([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]); // 0.75
- * ```
  */
 export function rocAucScore(scores: readonly number[], labels: readonly number[]): number {
   const pos = labels.filter((l) => l === 1).length;
@@ -245,10 +233,6 @@ export function rocAucScore(scores: readonly number[], labels: readonly number[]
  * @param scores - predicted scores.
  * @param labels - 0/1 targets.
  * @returns the average precision (0 when there is no positive sample).
- * @example
- * ```ts
- * averagePrecisionScore([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]); // 0.8333...
- * ```
  */
 export function averagePrecisionScore(scores: readonly number[], labels: readonly number[]): number {
   const pos = labels.filter((l) => l === 1).length;
@@ -275,10 +259,6 @@ export function averagePrecisionScore(scores: readonly number[], labels: readonl
  * Area under the ROC curve over the epoch: binary `(N,)` scores and 0/1 targets, or `(N, L)` multilabel
  * (macro-averaged over labels).
  *
- * @example
- * ```ts
- * new ROC_AUC({ outputTransform: (o) => { const [p, y] = o as tf.Tensor[]; return [tf.sigmoid(p!), y]; } }).attach(evaluator, 'roc_auc');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.ROC_AUC.html
  */
 export class ROC_AUC extends EpochMetric<number> {
@@ -294,10 +274,6 @@ export class ROC_AUC extends EpochMetric<number> {
 /**
  * Average precision over the epoch: binary `(N,)` scores and 0/1 targets, or `(N, L)` multilabel (macro).
  *
- * @example
- * ```ts
- * new AveragePrecision().attach(evaluator, 'ap');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.AveragePrecision.html
  */
 export class AveragePrecision extends EpochMetric<number> {

@@ -15,10 +15,6 @@ import { MetricUsage, SingleEpochRunningBatchWise, type UsageLike } from './usag
 /**
  * Options of {@link Frequency}.
  *
- * @example
- * ```ts
- * new Frequency({ outputTransform: (o) => o as number, now: () => Date.now() / 1000 });
- * ```
  */
 export interface FrequencyOptions extends MetricOptions {
   /** Clock in seconds. @defaultValue `() => performance.now() / 1000` */
@@ -28,10 +24,6 @@ export interface FrequencyOptions extends MetricOptions {
 /**
  * Attach options of {@link Frequency}.
  *
- * @example
- * ```ts
- * frequency.attach(trainer, 'ips', { eventName: Events.ITERATION_COMPLETED({ every: 10 }) });
- * ```
  */
 export interface FrequencyAttachOptions extends AttachOptions {
   /** Event on which the frequency is updated and computed (Ignite's `event_name`). */
@@ -42,10 +34,6 @@ export interface FrequencyAttachOptions extends AttachOptions {
  * Number of items processed per second since the epoch started; the output (via `outputTransform`) is the number
  * of items in the batch.
  *
- * @example
- * ```ts
- * new Frequency({ outputTransform: (out) => (out as { nTokens: number }).nTokens }).attach(trainer, 'tokens_per_s');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.Frequency.html
  */
 export class Frequency extends Metric<number> {

@@ -13,20 +13,12 @@ import { syncedNumber, syncedSum, type SyncedState } from './internal/sync.js';
 /**
  * A loss function: returns the batch's average loss as a scalar tensor.
  *
- * @example
- * ```ts
- * const mse: LossFunction = (p, t) => tf.losses.meanSquaredError(t, p);
- * ```
  */
 export type LossFunction = (yPred: tf.Tensor, y: tf.Tensor, kwargs?: Record<string, unknown>) => tf.Tensor;
 
 /**
  * Options of {@link Loss}.
  *
- * @example
- * ```ts
- * new Loss(mse, { batchSize: (y) => y.shape[0] ?? 0 });
- * ```
  */
 export interface LossOptions extends MetricOptions {
   /** Number of examples in a batch, from `y`. @defaultValue `(y) => y.shape[0]` */
@@ -37,10 +29,6 @@ export interface LossOptions extends MetricOptions {
  * The average loss over all examples: each batch's average loss is weighted by its batch size.
  * Output: `[yPred, y]`, `[yPred, y, kwargs]`, or `{ yPred, y, criterionKwargs? }`.
  *
- * @example
- * ```ts
- * new Loss((p, t) => tf.losses.softmaxCrossEntropy(t, p)).attach(evaluator, 'loss');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.Loss.html
  */
 export class Loss extends Metric<number> {

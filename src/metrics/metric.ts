@@ -57,20 +57,12 @@ export function deserialise(v: SerialisedValue): number | tf.Tensor | null {
 /**
  * How an object result is written into `state.metrics` (Ignite's `metrics_result_mode`).
  *
- * @example
- * ```ts
- * new MyDictMetric({ metricsResultMode: 'flatten' });
- * ```
  */
 export type MetricsResultMode = 'flatten' | 'named' | 'both';
 
 /**
  * Options shared by every metric.
  *
- * @example
- * ```ts
- * new Accuracy({ outputTransform: (out) => [(out as Out).logits, (out as Out).labels] });
- * ```
  */
 export interface MetricOptions {
   /**
@@ -99,20 +91,12 @@ export interface MetricOptions {
 /**
  * The last argument of `attach`, `detach` and `isAttached`: an options object, or the usage itself.
  *
- * @example
- * ```ts
- * metric.isAttached(engine, 'batch_wise'); // same as { usage: 'batch_wise' }
- * ```
  */
 export type AttachArg = AttachOptions | UsageLike;
 
 /**
  * Options of `attach`, `detach` and `isAttached`.
  *
- * @example
- * ```ts
- * metric.attach(engine, 'acc', { usage: 'batch_wise' });
- * ```
  */
 export interface AttachOptions {
   /** When the metric is reset, updated and computed. @defaultValue `new EpochWise()` (metric-specific) */
@@ -211,10 +195,6 @@ export abstract class Metric<TResult = unknown> {
    *
    * @returns a JSON-serialisable object for {@link Metric.loadStateDict}.
    * @throws TypeError when the metric declares no serialisable state.
-   * @example
-   * ```ts
-   * const checkpointer = new Checkpoint({ toSave: { trainer, model, accuracy }, saveHandler });
-   * ```
    */
   stateDict(): MetricStateDict {
     const fields = this.syncedState();
@@ -424,10 +404,6 @@ export abstract class Metric<TResult = unknown> {
    * @param engine - the engine to detach from.
    * @param options - `usage` (must match the one given to `attach`).
    * @returns nothing.
-   * @example
-   * ```ts
-   * metric.detach(engine);
-   * ```
    */
   detach(engine: MetricEngine, options: AttachArg = {}): void {
     const usage = this.#usage(options);
@@ -442,10 +418,6 @@ export abstract class Metric<TResult = unknown> {
    * @param engine - the engine.
    * @param options - `usage` (default as in `attach`).
    * @returns true when the COMPLETED handler is registered.
-   * @example
-   * ```ts
-   * metric.isAttached(engine, { usage: 'batch_wise' });
-   * ```
    */
   isAttached(engine: MetricEngine, options: AttachArg = {}): boolean {
     return engine.hasEventHandler(this.completed, this.#usage(options).COMPLETED);

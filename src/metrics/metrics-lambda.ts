@@ -125,10 +125,6 @@ export class MetricsLambda<TResult = unknown> extends Metric<TResult> {
    * @param options - `usage`.
    * @returns nothing.
    * @throws Error when the dependencies were already updated through `update()`.
-   * @example
-   * ```ts
-   * div(new Accuracy(), 2).attach(evaluator, 'half_acc');
-   * ```
    */
   override attach(engine: MetricEngine, name: string, options: AttachArg = {}): void {
     if (this.#updated) {
@@ -169,10 +165,6 @@ export class MetricsLambda<TResult = unknown> extends Metric<TResult> {
 /**
  * An operand of the arithmetic helpers: a metric or a constant.
  *
- * @example
- * ```ts
- * const half: Operand = 0.5; mul(half, new Accuracy());
- * ```
  */
 export type Operand = Metric | Numeric;
 
@@ -186,10 +178,6 @@ function binary(a: Operand, b: Operand, op: (x: number, y: number) => number, na
  * @param a - metric or constant.
  * @param b - metric or constant.
  * @returns a {@link MetricsLambda}.
- * @example
- * ```ts
- * add(new Precision(), new Recall()).attach(evaluator, 'p_plus_r');
- * ```
  */
 export function add(a: Operand, b: Operand): MetricsLambda<Numeric> {
   return binary(a, b, (x, y) => x + y, 'add');
@@ -201,10 +189,6 @@ export function add(a: Operand, b: Operand): MetricsLambda<Numeric> {
  * @param a - metric or constant.
  * @param b - metric or constant.
  * @returns a {@link MetricsLambda}.
- * @example
- * ```ts
- * const error = sub(1, new Accuracy());
- * ```
  */
 export function sub(a: Operand, b: Operand): MetricsLambda<Numeric> {
   return binary(a, b, (x, y) => x - y, 'sub');
@@ -216,10 +200,6 @@ export function sub(a: Operand, b: Operand): MetricsLambda<Numeric> {
  * @param a - metric or constant.
  * @param b - metric or constant.
  * @returns a {@link MetricsLambda}.
- * @example
- * ```ts
- * const pct = mul(new Accuracy(), 100);
- * ```
  */
 export function mul(a: Operand, b: Operand): MetricsLambda<Numeric> {
   return binary(a, b, (x, y) => x * y, 'mul');
@@ -247,10 +227,6 @@ export function div(a: Operand, b: Operand): MetricsLambda<Numeric> {
  * @param a - metric or constant.
  * @param b - metric or constant.
  * @returns a {@link MetricsLambda}.
- * @example
- * ```ts
- * const rmse = pow(new MeanSquaredError(), 0.5);
- * ```
  */
 export function pow(a: Operand, b: Operand): MetricsLambda<Numeric> {
   return binary(a, b, (x, y) => x ** y, 'pow');
@@ -261,10 +237,6 @@ export function pow(a: Operand, b: Operand): MetricsLambda<Numeric> {
  *
  * @param a - a metric with a numeric result.
  * @returns a {@link MetricsLambda} producing a number.
- * @example
- * ```ts
- * const macroF1 = mean(new Fbeta(1, { average: false }));
- * ```
  */
 export function mean(a: Metric): MetricsLambda<number> {
   return new MetricsLambda((x: unknown) => meanOf(x), a);

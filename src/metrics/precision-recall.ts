@@ -18,20 +18,12 @@ import { MetricsLambda } from './metrics-lambda.js';
 /**
  * The `average` argument of Precision / Recall.
  *
- * @example
- * ```ts
- * new Precision({ average: 'weighted' satisfies AverageMode });
- * ```
  */
 export type AverageMode = false | null | true | 'micro' | 'macro' | 'weighted' | 'samples';
 
 /**
  * Options of Precision and Recall.
  *
- * @example
- * ```ts
- * new Recall({ average: 'samples', isMultilabel: true });
- * ```
  */
 export interface PrecisionRecallOptions extends ClassificationOptions {
   /**
@@ -49,10 +41,6 @@ const AVERAGES: readonly unknown[] = [false, null, true, 'micro', 'macro', 'weig
 /**
  * Shared implementation of Precision and Recall (Ignite's `_BasePrecisionRecall`).
  *
- * @example
- * ```ts
- * const p: PrecisionRecallBase = new Precision();
- * ```
  */
 export abstract class PrecisionRecallBase extends ClassificationMetric<number | number[]> {
   /** The averaging mode (`true` is stored as `'macro'`). */
@@ -227,10 +215,6 @@ export class Recall extends PrecisionRecallBase {
 /**
  * Options of {@link Fbeta}.
  *
- * @example
- * ```ts
- * new Fbeta(2, { average: false, precision: new Precision(), recall: new Recall() });
- * ```
  */
 export interface FbetaOptions {
   /** Average the per-class scores into one number. @defaultValue true */

@@ -41,10 +41,6 @@ function regressionPair(output: unknown, metric: string, sameShape = false): [tf
 /**
  * Base of metrics that sum a per-batch quantity and divide by the number of samples (`y.shape[0]`).
  *
- * @example
- * ```ts
- * const m: SampleAverage = new MeanAbsoluteError();
- * ```
  */
 export abstract class SampleAverage extends Metric<number> {
   readonly #sum = new DeviceSum();
@@ -124,10 +120,6 @@ export class MeanSquaredError extends SampleAverage {
 /**
  * Root mean squared error: `sqrt(MeanSquaredError)`.
  *
- * @example
- * ```ts
- * new RootMeanSquaredError().attach(evaluator, 'rmse');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.RootMeanSquaredError.html
  */
 export class RootMeanSquaredError extends MeanSquaredError {
@@ -143,10 +135,6 @@ export class RootMeanSquaredError extends MeanSquaredError {
 /**
  * Mean absolute error: sum of absolute errors divided by the number of samples.
  *
- * @example
- * ```ts
- * new MeanAbsoluteError().attach(evaluator, 'mae');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.MeanAbsoluteError.html
  */
 export class MeanAbsoluteError extends SampleAverage {
@@ -163,10 +151,6 @@ export class MeanAbsoluteError extends SampleAverage {
 /**
  * Options of {@link MeanPairwiseDistance}.
  *
- * @example
- * ```ts
- * new MeanPairwiseDistance({ p: 1, eps: 0 });
- * ```
  */
 export interface MeanPairwiseDistanceOptions extends MetricOptions {
   /** The norm degree. @defaultValue 2 */
@@ -178,10 +162,6 @@ export interface MeanPairwiseDistanceOptions extends MetricOptions {
 /**
  * Mean over samples of the p-norm of `yPred - y + eps` along the last axis (torch `pairwise_distance`).
  *
- * @example
- * ```ts
- * new MeanPairwiseDistance({ p: 1 }).attach(evaluator, 'mpd');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.MeanPairwiseDistance.html
  */
 export class MeanPairwiseDistance extends SampleAverage {
@@ -218,10 +198,6 @@ export class MeanPairwiseDistance extends SampleAverage {
 /**
  * Coefficient of determination: `1 - SSE / (Σy² - (Σy)² / N)`, for `(N,)` or `(N, 1)` inputs.
  *
- * @example
- * ```ts
- * new R2Score().attach(evaluator, 'r2');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.regression.R2Score.html
  */
 export class R2Score extends Metric<number> {

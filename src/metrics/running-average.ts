@@ -18,10 +18,6 @@ import { RunningBatchWise, type MetricUsage } from './usage.js';
 /**
  * Options of {@link RunningAverage}.
  *
- * @example
- * ```ts
- * new RunningAverage({ outputTransform: (o) => o as number, alpha: 0.9 });
- * ```
  */
 export interface RunningAverageOptions extends MetricOptions {
   /** A metric whose value is averaged; omit to average the (transformed) engine output. */
@@ -136,10 +132,6 @@ export class RunningAverage extends Metric<Numeric> {
    * @param name - the key in `state.metrics`.
    * @param options - `usage`.
    * @returns nothing.
-   * @example
-   * ```ts
-   * new RunningAverage({ outputTransform: (o) => o as number, alpha: 0.9 }).attach(trainer, 'loss', { usage: new SingleEpochRunningBatchWise() });
-   * ```
    */
   override attach(engine: MetricEngine, name: string, options: AttachArg = {}): void {
     const usage = this.resolveAttachUsage(options);

@@ -12,10 +12,6 @@ import { syncedNumber, syncedSum, type SyncedState } from './internal/sync.js';
 /**
  * Options of {@link TopKCategoricalAccuracy}.
  *
- * @example
- * ```ts
- * new TopKCategoricalAccuracy({ k: 3 });
- * ```
  */
 export interface TopKOptions extends MetricOptions {
   /** How many top predictions may contain the target. @defaultValue 5 */
@@ -26,10 +22,6 @@ export interface TopKOptions extends MetricOptions {
  * Top-k categorical accuracy: the fraction of samples whose target is among the `k` highest scores.
  * `yPred` `(N, C)` scores, `y` `(N,)` int32 labels.
  *
- * @example
- * ```ts
- * new TopKCategoricalAccuracy({ k: 3 }).attach(evaluator, 'top3');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.TopKCategoricalAccuracy.html
  */
 export class TopKCategoricalAccuracy extends Metric<number> {

@@ -36,10 +36,6 @@ export class MetricUsage {
 /**
  * Default usage: reset on EPOCH_STARTED, update on ITERATION_COMPLETED, compute on EPOCH_COMPLETED.
  *
- * @example
- * ```ts
- * new Accuracy().attach(evaluator, 'acc', { usage: new EpochWise() });
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.metric.EpochWise.html
  */
 export class EpochWise extends MetricUsage {
@@ -53,10 +49,6 @@ export class EpochWise extends MetricUsage {
 /**
  * Running epoch-wise usage: reset on STARTED, update and compute on EPOCH_COMPLETED.
  *
- * @example
- * ```ts
- * new RunningAverage(new Accuracy()).attach(trainer, 'acc_ema', { usage: new RunningEpochWise() });
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.metric.RunningEpochWise.html
  */
 export class RunningEpochWise extends EpochWise {
@@ -76,10 +68,6 @@ export class RunningEpochWise extends EpochWise {
 /**
  * Batch-wise usage: reset on ITERATION_STARTED, update and compute on ITERATION_COMPLETED.
  *
- * @example
- * ```ts
- * new Accuracy().attach(trainer, 'batch_acc', { usage: 'batch_wise' });
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.metric.BatchWise.html
  */
 export class BatchWise extends MetricUsage {
@@ -93,10 +81,6 @@ export class BatchWise extends MetricUsage {
 /**
  * Running batch-wise usage: reset on STARTED, update and compute on every ITERATION_COMPLETED.
  *
- * @example
- * ```ts
- * new Accuracy().attach(trainer, 'running_acc', { usage: new RunningBatchWise() });
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.metric.RunningBatchWise.html
  */
 export class RunningBatchWise extends BatchWise {
@@ -112,10 +96,6 @@ export class RunningBatchWise extends BatchWise {
 /**
  * Running batch-wise usage within one epoch: reset on EPOCH_STARTED, update and compute on ITERATION_COMPLETED.
  *
- * @example
- * ```ts
- * new RunningAverage({ outputTransform: (x) => x as number }).attach(trainer, 'loss', { usage: new SingleEpochRunningBatchWise() });
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.metric.SingleEpochRunningBatchWise.html
  */
 export class SingleEpochRunningBatchWise extends BatchWise {
@@ -132,10 +112,6 @@ export class SingleEpochRunningBatchWise extends BatchWise {
  * Epoch-wise usage whose updates are filtered: reset on EPOCH_STARTED, update on the filtered
  * ITERATION_COMPLETED, compute on EPOCH_COMPLETED.
  *
- * @example
- * ```ts
- * new Accuracy().attach(evaluator, 'acc_every_2nd_batch', { usage: new BatchFiltered({ every: 2 }) });
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.metric.BatchFiltered.html
  */
 export class BatchFiltered extends MetricUsage {
@@ -152,10 +128,6 @@ export class BatchFiltered extends MetricUsage {
 /**
  * A usage given as an object or as one of Ignite's usage names.
  *
- * @example
- * ```ts
- * metric.attach(engine, 'acc', { usage: 'running_batch_wise' satisfies UsageLike });
- * ```
  */
 export type UsageLike =
   | MetricUsage
@@ -179,10 +151,6 @@ const BY_NAME: Record<string, () => MetricUsage> = {
  * @param usage - a usage object or name.
  * @returns the usage object.
  * @throws RangeError for an unknown name; TypeError for anything else.
- * @example
- * ```ts
- * resolveUsage('batch_wise') instanceof BatchWise; // true
- * ```
  */
 export function resolveUsage(usage: unknown): MetricUsage {
   if (usage instanceof MetricUsage) return usage;

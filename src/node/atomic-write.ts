@@ -12,30 +12,18 @@ import { CheckpointError } from '../errors.js';
 /**
  * The file-system functions used by checkpoints; inject a wrapper to simulate failures in tests.
  *
- * @example
- * ```ts
- * const fs: CheckpointFs = { ...(await import('node:fs/promises')) };
- * ```
  */
 export type CheckpointFs = Pick<typeof nodeFs, 'open' | 'rename' | 'unlink' | 'readFile'>;
 
 /**
  * Suffix of temporary files; they start with `.` and never end in `.ckpt`.
  *
- * @example
- * ```ts
- * readdirSync(dir).filter((f) => f.endsWith(TEMP_SUFFIX)); // interrupted writes
- * ```
  */
 export const TEMP_SUFFIX = '.kindling-tmp';
 
 /**
  * Matches temporary file names: `.<final name>.<pid>-<random>.kindling-tmp`.
  *
- * @example
- * ```ts
- * TEMP_PATTERN.test('.model_3.ckpt.4242-a1b2c3.kindling-tmp'); // true
- * ```
  */
 export const TEMP_PATTERN = /^\.(.+)\.(\d+)-[0-9a-f]+\.kindling-tmp$/;
 
@@ -60,10 +48,6 @@ function describeFsError(e: unknown): string {
  * @param path - the file.
  * @param e - the original error (kept as `cause`).
  * @returns the error to throw.
- * @example
- * ```ts
- * throw checkpointFsError('write', '/tmp/run/model_3.ckpt', err);
- * ```
  */
 export function checkpointFsError(action: string, path: string, e: unknown): CheckpointError {
   const keep = action === 'write' ? ' The previous checkpoint files are untouched.' : '';
@@ -93,10 +77,6 @@ async function fsyncDirectory(fs: CheckpointFs, dir: string): Promise<void> {
  * @returns a promise resolved once the new file is durable under its final name.
  * @throws {@link CheckpointError} naming the file when any step fails; the temporary file is removed and a
  *   previous file at `path` is left intact.
- * @example
- * ```ts
- * await writeFileAtomic('/tmp/run/model_3.ckpt', await encodeCheckpoint(state));
- * ```
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array, fs: CheckpointFs = nodeFs): Promise<void> {
   const dir = dirname(path);

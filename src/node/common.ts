@@ -140,10 +140,6 @@ function isSingleObject(models: object): boolean {
  * @param metricName - the metric.
  * @param options - `nSaved` (3), `trainer`, `tag` (`'val'`) and other `Checkpoint` options.
  * @returns the `Checkpoint` handler attached to `evaluator` on COMPLETED.
- * @example
- * ```ts
- * genSaveBestModelsByValScore(new IndexedDbSaver('best'), evaluator, { model, ema: ema.emaModel }, 'accuracy', { trainer });
- * ```
  */
 export function genSaveBestModelsByValScore(
   saveHandler: SaveHandler,

@@ -18,10 +18,6 @@ import { checkpointFsError, TEMP_PATTERN, writeFileAtomic, type CheckpointFs } f
 /**
  * Options of {@link DiskSaver}.
  *
- * @example
- * ```ts
- * new DiskSaver('/tmp/run', { createDir: true, requireEmpty: false });
- * ```
  */
 export interface DiskSaverOptions {
   /** Create `dirname` (recursively) if it does not exist. @defaultValue true */
@@ -122,10 +118,6 @@ export class DiskSaver implements BaseSaveHandler {
    * @returns a promise resolved when the file is durable under its final name.
    * @throws {@link CheckpointError} naming the file on any failure (disk full, permission, ...); the previous
    *   file with that name, if any, is left intact.
-   * @example
-   * ```ts
-   * await saver.save({ w: new Float32Array([1, 2]) }, 'w_1.ckpt', { basename: 'w', scoreName: null, priority: 1 });
-   * ```
    */
   async save(checkpoint: unknown, filename: string, metadata?: CheckpointMetadata): Promise<void> {
     if (getRank() !== this.saveOnRank) return;
@@ -139,10 +131,6 @@ export class DiskSaver implements BaseSaveHandler {
    * @param filename - the file name.
    * @returns a promise resolved when the file is gone.
    * @throws {@link CheckpointError} when the file exists but cannot be removed.
-   * @example
-   * ```ts
-   * await saver.remove('model_1.ckpt');
-   * ```
    */
   async remove(filename: string): Promise<void> {
     if (getRank() !== this.saveOnRank) return;
@@ -161,10 +149,6 @@ export class DiskSaver implements BaseSaveHandler {
    * @param filename - file name or path.
    * @returns the checkpoint object.
    * @throws {@link CheckpointError} naming the file when it is missing, corrupted or truncated.
-   * @example
-   * ```ts
-   * const ckpt = await saver.load('checkpoint_3.ckpt');
-   * ```
    */
   async load(filename: string): Promise<unknown> {
     const path = isAbsolute(filename) || filename.includes(sep) || filename.includes('/') ? filename : join(this.dirname, filename);
@@ -182,10 +166,6 @@ export class DiskSaver implements BaseSaveHandler {
    *
    * @param filename - the file name.
    * @returns `join(dirname, filename)`.
-   * @example
-   * ```ts
-   * saver.resolvePath('model_3.ckpt'); // '/tmp/run/model_3.ckpt'
-   * ```
    */
   resolvePath(filename: string): string {
     return join(this.dirname, filename);

@@ -13,10 +13,6 @@ import { checkpointFsError, writeFileAtomic, type CheckpointFs } from './atomic-
 /**
  * Options of {@link kindlingFileHandler}.
  *
- * @example
- * ```ts
- * await tf.loadLayersModel(kindlingFileHandler('checkpoint_3.ckpt', { key: 'generator' }));
- * ```
  */
 export interface KindlingFileHandlerOptions {
   /** Key of the model in a multi-object checkpoint; by default the single `tf.LayersModel` entry is used. */
@@ -37,10 +33,6 @@ function isModelState(v: unknown): v is LayersModelState {
  * @param key - the model's key in a multi-object checkpoint.
  * @returns the model state.
  * @throws {@link CheckpointError} when there is no model, or several and no `key`.
- * @example
- * ```ts
- * const state = findModelState(await readCheckpointFile('checkpoint_3.ckpt'), 'checkpoint_3.ckpt', 'model');
- * ```
  */
 export function findModelState(checkpoint: unknown, source: string, key?: string): LayersModelState {
   if (isModelState(checkpoint)) return checkpoint;
@@ -65,10 +57,6 @@ export function findModelState(checkpoint: unknown, source: string, key?: string
  * @param fs - file-system functions. @defaultValue node:fs/promises
  * @returns the checkpoint object (pass it to `Checkpoint.loadObjects`).
  * @throws {@link CheckpointError} naming the file when it is missing, corrupted or truncated.
- * @example
- * ```ts
- * await Checkpoint.loadObjects({ toLoad: { model, optimizer }, checkpoint: await readCheckpointFile(path) });
- * ```
  */
 export async function readCheckpointFile(path: string, fs: CheckpointFs = nodeFs): Promise<unknown> {
   let bytes: Uint8Array;

@@ -39,10 +39,6 @@ async function move(from: string, to: string): Promise<void> {
  * @param outputDir - the destination directory (created when missing).
  * @returns the new path and the file's SHA-256.
  * @throws Error (ENOENT) when the checkpoint does not exist, with the file and folder named.
- * @example
- * ```ts
- * const { path, sha256 } = await hashCheckpoint('runs/best_model_3_accuracy=0.9600.ckpt', 'release');
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.utils.hash_checkpoint.html
  */
 export async function hashCheckpoint(checkpointPath: string, outputDir: string): Promise<HashedCheckpoint> {

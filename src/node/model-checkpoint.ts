@@ -11,10 +11,6 @@ import { DiskSaver, type DiskSaverOptions } from './disk-saver.js';
 /**
  * Options of {@link ModelCheckpoint}: the `Checkpoint` options except `toSave`/`saveHandler`/`filenamePrefix`, plus the `DiskSaver` ones.
  *
- * @example
- * ```ts
- * new ModelCheckpoint('/tmp/models', 'best', { scoreName: 'acc', nSaved: 3, requireEmpty: false });
- * ```
  */
 export type ModelCheckpointOptions = Omit<CheckpointOptions, 'toSave' | 'saveHandler' | 'filenamePrefix'> & DiskSaverOptions;
 
@@ -61,10 +57,6 @@ export class ModelCheckpoint extends Checkpoint {
    * @returns a promise resolved when the checkpoint is saved.
    * @throws RangeError `No objects to checkpoint found.` when `toSave` is empty; TypeError for objects without
    *   `stateDict`.
-   * @example
-   * ```ts
-   * trainer.on(Events.EPOCH_COMPLETED, modelCheckpoint, { model, optimizer }); // handle(trainer, toSave)
-   * ```
    */
   override async handle(engine: CheckpointEngine, toSave?: Record<string, unknown>): Promise<void> {
     if (toSave === undefined || toSave === null || Object.keys(toSave).length === 0) {

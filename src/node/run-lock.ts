@@ -127,10 +127,6 @@ export function acquireRunLock(dir: string, command: string): RunLock {
  *
  * @param dir - the directory.
  * @returns true when `dir` was removed.
- * @example
- * ```ts
- * if (lock.createdDir) removeEmptyTree(runDir);
- * ```
  */
 export function removeEmptyTree(dir: string): boolean {
   let entries;

@@ -59,10 +59,6 @@ const HINTS: Record<string, string> = {
  * @param named - [name, value] pairs: `x`, `y`, `yPred`, `loss`, then `gradient of <variable>` entries.
  * @param iteration - the engine's iteration, for the message.
  * @throws {@link NonFiniteError} naming the tensor, the position and the likely cause.
- * @example
- * ```ts
- * assertFinite([['x', x], ['y', y], ['loss', loss]], engine.state.iteration);
- * ```
  */
 export function assertFinite(named: [string, unknown][], iteration: number): void {
   const tensors: [string, tf.Tensor][] = [];
@@ -93,10 +89,6 @@ export function assertFinite(named: [string, unknown][], iteration: number): voi
  * @param parts - the step's tensors.
  * @param iteration - the engine's iteration.
  * @throws {@link NonFiniteError} for the first non-finite tensor.
- * @example
- * ```ts
- * assertStepFinite({ x, y, yPred, loss, grads, checkGrads: true }, engine.state.iteration);
- * ```
  */
 export function assertStepFinite(
   parts: { x: unknown; y: unknown; yPred: unknown; loss: unknown; grads: tf.NamedTensorMap; checkGrads: boolean },

@@ -40,10 +40,6 @@ function isIntegerNested(v: unknown): boolean {
  * @param nonBlocking - accepted for parity; conversion never reads device memory.
  * @returns the converted structure.
  * @throws TypeError for values that cannot be converted (strings, null, functions), naming the path.
- * @example
- * ```ts
- * const [x, y] = convertTensor([[[1, 2], [3, 4]], [0, 1]]) as tf.Tensor[]; // x float32 [2, 2], y int32 [2]
- * ```
  */
 export function convertTensor(input: unknown, device?: string | null, nonBlocking = false): Converted {
   void device;
@@ -92,10 +88,6 @@ function describe(batch: unknown): string {
  * @param nonBlocking - passed to `convertTensor`.
  * @returns `[x, y]`.
  * @throws TypeError when the batch is not a pair, saying what was received.
- * @example
- * ```ts
- * const [x, y] = prepareBatch([xs, ys], 'cpu', false);
- * ```
  */
 export function prepareBatch(batch: unknown, device: string | null = null, nonBlocking = false): PreparedBatch {
   let x: unknown;

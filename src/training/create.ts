@@ -196,10 +196,6 @@ export function createSupervisedEvaluator<M extends TrainableModel>(
  * @param lossFn - the loss.
  * @param options - step options.
  * @returns a process function.
- * @example
- * ```ts
- * const trainer = new Engine(supervisedTrainingStep(model, optimizer, mseLoss, { gradientAccumulationSteps: 2 }));
- * ```
  */
 export function supervisedTrainingStep<M extends TrainableModel>(model: M, optimizer: tf.Optimizer, lossFn: (yPred: never, y: never) => tf.Tensor, options: TrainingStepOptions<M> = {}): ReturnType<typeof makeTrainingStep<M>> {
   return makeTrainingStep('plain', model, optimizer, lossFn, options);
@@ -213,10 +209,6 @@ export function supervisedTrainingStep<M extends TrainableModel>(model: M, optim
  * @param lossFn - the loss.
  * @param options - step options, `ampDtype`, `scaler`.
  * @returns a process function.
- * @example
- * ```ts
- * const trainer = new Engine(supervisedTrainingStepAmp(model, optimizer, crossEntropyLoss, { scaler: new GradScaler() }));
- * ```
  */
 export function supervisedTrainingStepAmp<M extends TrainableModel>(model: M, optimizer: tf.Optimizer, lossFn: (yPred: never, y: never) => tf.Tensor, options: TrainingStepOptions<M> = {}): ReturnType<typeof makeTrainingStep<M>> {
   return makeTrainingStep('amp', model, optimizer, lossFn, options);
@@ -230,10 +222,6 @@ export function supervisedTrainingStepAmp<M extends TrainableModel>(model: M, op
  * @param lossFn - the loss.
  * @param options - step options (a `scaler` is ignored, as apex ignores it).
  * @returns a process function.
- * @example
- * ```ts
- * const trainer = new Engine(supervisedTrainingStepApex(model, optimizer, crossEntropyLoss));
- * ```
  */
 export function supervisedTrainingStepApex<M extends TrainableModel>(model: M, optimizer: tf.Optimizer, lossFn: (yPred: never, y: never) => tf.Tensor, options: TrainingStepOptions<M> = {}): ReturnType<typeof makeTrainingStep<M>> {
   return makeTrainingStep('apex', model, optimizer, lossFn, { ...options, scaler: null });
@@ -245,10 +233,6 @@ export function supervisedTrainingStepApex<M extends TrainableModel>(model: M, o
  * @param model - the model.
  * @param options - step options and output transform.
  * @returns a process function.
- * @example
- * ```ts
- * const evaluator = new Engine(supervisedEvaluationStep(model));
- * ```
  */
 export function supervisedEvaluationStep<M extends TrainableModel>(model: M, options: StepOptions<M> & { outputTransform?: EvalOutputTransform } = {}): ReturnType<typeof makeEvaluationStep<M>> {
   return makeEvaluationStep('plain', model, options);
@@ -260,10 +244,6 @@ export function supervisedEvaluationStep<M extends TrainableModel>(model: M, opt
  * @param model - the model.
  * @param options - step options, `ampDtype`, output transform.
  * @returns a process function.
- * @example
- * ```ts
- * const evaluator = new Engine(supervisedEvaluationStepAmp(model, { ampDtype: 'bfloat16' }));
- * ```
  */
 export function supervisedEvaluationStepAmp<M extends TrainableModel>(model: M, options: StepOptions<M> & { outputTransform?: EvalOutputTransform; ampDtype?: AmpDtype } = {}): ReturnType<typeof makeEvaluationStep<M>> {
   return makeEvaluationStep('amp', model, options);

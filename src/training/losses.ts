@@ -116,10 +116,6 @@ function reduceWeighted(perSample: tf.Tensor, weight: tf.Tensor | null, reductio
  * @param options - reduction.
  * @returns the loss (a scalar unless `reduction: 'none'`).
  * @throws RangeError / TypeError naming expected and received shapes and dtypes.
- * @example
- * ```ts
- * const loss = crossEntropyLoss(model.apply(x) as tf.Tensor, y); // y: int32 labels
- * ```
  */
 export function crossEntropyLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   checkTensors('crossEntropyLoss', input, target);
@@ -144,10 +140,6 @@ export function crossEntropyLoss(input: tf.Tensor, target: tf.Tensor, options: L
  * @param options - reduction.
  * @returns the loss.
  * @throws RangeError / TypeError for wrong shapes or dtypes.
- * @example
- * ```ts
- * const loss = nllLoss(tf.logSoftmax(logits), y);
- * ```
  */
 export function nllLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   checkTensors('nllLoss', input, target);
@@ -172,10 +164,6 @@ function sameShape(name: string, input: tf.Tensor, target: tf.Tensor): void {
  * @param options - reduction.
  * @returns the loss.
  * @throws RangeError when the shapes differ.
- * @example
- * ```ts
- * const loss = binaryCrossEntropyWithLogits(logits, tf.cast(labels, 'float32'));
- * ```
  */
 export function binaryCrossEntropyWithLogits(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   checkTensors('binaryCrossEntropyWithLogits', input, target);
@@ -195,10 +183,6 @@ export function binaryCrossEntropyWithLogits(input: tf.Tensor, target: tf.Tensor
  * @param options - reduction.
  * @returns the loss.
  * @throws RangeError when the shapes differ.
- * @example
- * ```ts
- * const loss = mseLoss(yPred, y);
- * ```
  */
 export function mseLoss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   checkTensors('mseLoss', input, target);
@@ -214,10 +198,6 @@ export function mseLoss(input: tf.Tensor, target: tf.Tensor, options: LossOption
  * @param options - reduction.
  * @returns the loss.
  * @throws RangeError when the shapes differ.
- * @example
- * ```ts
- * const loss = l1Loss(yPred, y);
- * ```
  */
 export function l1Loss(input: tf.Tensor, target: tf.Tensor, options: LossOptions = {}): tf.Tensor {
   checkTensors('l1Loss', input, target);

@@ -180,10 +180,6 @@ export interface TrainingStep<M> extends ProcessFunction<unknown, unknown> {
  * @param options - step options.
  * @returns the process function.
  * @throws RangeError when `gradientAccumulationSteps <= 0` (Ignite's message).
- * @example
- * ```ts
- * const trainer = new Engine(makeTrainingStep('plain', model, optimizer, crossEntropyLoss));
- * ```
  */
 export function makeTrainingStep<M extends TrainableModel>(
   mode: StepMode,
@@ -255,10 +251,6 @@ export function makeTrainingStep<M extends TrainableModel>(
  * @param model - the model.
  * @param options - step options and the output transform.
  * @returns the process function.
- * @example
- * ```ts
- * const evaluator = new Engine(makeEvaluationStep('plain', model));
- * ```
  */
 export function makeEvaluationStep<M extends TrainableModel>(
   mode: 'plain' | 'amp',

@@ -16,10 +16,6 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * @param v - anything.
  * @returns true for a tf.Tensor (including variables).
- * @example
- * ```ts
- * isTensor(tf.scalar(1)); // true
- * ```
  */
 export function isTensor(v: unknown): v is tf.Tensor {
   return v instanceof tf.Tensor;
@@ -31,10 +27,6 @@ export function isTensor(v: unknown): v is tf.Tensor {
  * @param value - anything.
  * @param out - the set receiving the tensors.
  * @returns `out`.
- * @example
- * ```ts
- * collectTensors([x, { y }], new Set()).size; // 2
- * ```
  */
 export function collectTensors(value: unknown, out: Set<tf.Tensor> = new Set()): Set<tf.Tensor> {
   if (isTensor(value)) out.add(value);
@@ -50,10 +42,6 @@ export function collectTensors(value: unknown, out: Set<tf.Tensor> = new Set()):
  *
  * @param created - tensors the step created.
  * @param keep - tensors to leave alone (the batch's own, the output's).
- * @example
- * ```ts
- * disposeExcept(collectTensors([x, y, yPred]), collectTensors(batch));
- * ```
  */
 export function disposeExcept(created: Iterable<tf.Tensor>, keep: ReadonlySet<tf.Tensor>): void {
   for (const t of created) if (!keep.has(t) && !t.isDisposed) t.dispose();

@@ -31,10 +31,6 @@ function matcher<T>(type: TypeSelector<T>): (v: unknown) => v is T {
  * @param fn - the function applied to each matching value.
  * @returns a copy with the same structure.
  * @throws TypeError when a leaf is neither of the type, a string, an array nor a plain object.
- * @example
- * ```ts
- * applyToType({ a: [1, 2], b: 3 }, (v): v is number => typeof v === 'number', (n) => n * 10); // { a: [10, 20], b: 30 }
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.utils.apply_to_type.html
  */
 export function applyToType<T>(input: unknown, type: TypeSelector<T>, fn: (value: T) => unknown): unknown {
@@ -57,10 +53,6 @@ export function applyToType<T>(input: unknown, type: TypeSelector<T>, fn: (value
  * @param fn - the function applied to each tensor.
  * @returns a copy with the same structure.
  * @throws TypeError when a leaf is not a tensor, string, array or plain object.
- * @example
- * ```ts
- * const [x, y] = applyToTensor([xs, ys], (t) => t.toFloat()) as tf.Tensor[];
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.utils.apply_to_tensor.html
  */
 export function applyToTensor(input: unknown, fn: (tensor: tf.Tensor) => unknown): unknown {
@@ -75,10 +67,6 @@ export function applyToTensor(input: unknown, fn: (tensor: tf.Tensor) => unknown
  * @param numClasses - the number of classes.
  * @returns an int32 tensor of 0 and 1 (the caller owns it).
  * @throws RangeError when `numClasses` is not a positive integer.
- * @example
- * ```ts
- * toOnehot(tf.tensor2d([[0, 2]], [1, 2], 'int32'), 3).shape; // [1, 3, 2]
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.utils.to_onehot.html
  */
 export function toOnehot(indices: tf.Tensor, numClasses: number): tf.Tensor {

@@ -21,30 +21,18 @@ import { captureState, checkObjects, restoreState } from './tf-state.js';
 /**
  * `(engine) => score`; higher is better.
  *
- * @example
- * ```ts
- * const scoreFunction: ScoreFunction = (engine) => -(engine.state.metrics['loss'] as number);
- * ```
  */
 export type ScoreFunction = (engine: CheckpointEngine) => number | Promise<number>;
 
 /**
  * One saved checkpoint: `[priority, filename]`, Ignite's `Checkpoint.Item`.
  *
- * @example
- * ```ts
- * const item: SavedItem = [0.91, 'best_model_acc=0.9100.ckpt'];
- * ```
  */
 export type SavedItem = [priority: number, filename: string];
 
 /**
  * The serialisable state of a {@link Checkpoint}: `{ saved: [[priority, filename], ...] }`.
  *
- * @example
- * ```ts
- * const sd: CheckpointStateDict = { saved: [[3, 'checkpoint_3.ckpt']] };
- * ```
  */
 export interface CheckpointStateDict {
   saved: SavedItem[];
@@ -53,10 +41,6 @@ export interface CheckpointStateDict {
 /**
  * Options of {@link Checkpoint}.
  *
- * @example
- * ```ts
- * const options: CheckpointOptions = { toSave: { model }, saveHandler: new DiskSaver('/tmp/run'), nSaved: 2 };
- * ```
  */
 export interface CheckpointOptions {
   /** Objects to save: engines, models, optimizers, schedulers, anything with `stateDict()`. */
@@ -84,10 +68,6 @@ export interface CheckpointOptions {
 /**
  * Options of {@link Checkpoint.loadObjects}.
  *
- * @example
- * ```ts
- * await Checkpoint.loadObjects({ toLoad: { model }, checkpoint: 'model_3.ckpt', handler: saver });
- * ```
  */
 export interface LoadObjectsOptions {
   /** Objects to restore, keyed like the saved `toSave`. */
@@ -189,10 +169,6 @@ export class Checkpoint {
    * path with `DiskSaver`); `null` before the first save.
    *
    * @returns the filename or path.
-   * @example
-   * ```ts
-   * console.log(checkpointer.lastCheckpoint); // '/tmp/run/checkpoint_3000.ckpt' with a DiskSaver
-   * ```
    */
   get lastCheckpoint(): string | null {
     const last = this.#saved.at(-1);
@@ -204,10 +180,6 @@ export class Checkpoint {
   /**
    * Forgets the saved checkpoints (files are kept), for independent runs with the same checkpointer.
    *
-   * @example
-   * ```ts
-   * trainer.on(Events.STARTED, () => checkpointer.reset());
-   * ```
    */
   reset(): void {
     this.#saved = [];
@@ -219,10 +191,6 @@ export class Checkpoint {
    * @param engine - the engine the handler is attached to.
    * @returns a promise resolved after the save, the removal of the replaced checkpoint and `SAVED_CHECKPOINT`.
    * @throws TypeError when `scoreFunction` does not return a number; {@link CheckpointError} when saving fails.
-   * @example
-   * ```ts
-   * trainer.on(Events.EPOCH_COMPLETED, checkpointer); // the engine calls checkpointer.handle(trainer)
-   * ```
    */
   handle(engine: CheckpointEngine): Promise<void> {
     const run = this.#queue.then(() => this.#handle(engine));
@@ -309,10 +277,6 @@ export class Checkpoint {
    * Returns `{ saved: [[priority, filename], ...] }` (lowest priority first).
    *
    * @returns the state dict.
-   * @example
-   * ```ts
-   * checkpointer.stateDict(); // { saved: [[4, 'checkpoint_4.ckpt']] }
-   * ```
    */
   stateDict(): CheckpointStateDict {
     return { saved: this.#saved.map(([p, f]) => [p, f]) };
@@ -323,10 +287,6 @@ export class Checkpoint {
    *
    * @param stateDict - `{ saved: [[priority, filename], ...] }`.
    * @throws TypeError when it is not such an object, with Ignite's wording.
-   * @example
-   * ```ts
-   * checkpointer.loadStateDict({ saved: [[3, 'checkpoint_3.ckpt']] });
-   * ```
    */
   loadStateDict(stateDict: CheckpointStateDict): void {
     const sd = stateDict as unknown;
@@ -350,10 +310,6 @@ export class Checkpoint {
    * @param scoreSign - `1` (higher is better) or `-1` (lower is better, e.g. a loss). @defaultValue 1
    * @returns the score function.
    * @throws RangeError when `scoreSign` is not 1 or -1.
-   * @example
-   * ```ts
-   * const scoreFunction = Checkpoint.getDefaultScoreFn('loss', -1); // keeps the lowest losses
-   * ```
    */
   static getDefaultScoreFn(metricName: string, scoreSign = 1): ScoreFunction {
     if (scoreSign !== 1 && scoreSign !== -1) throw new RangeError('Argument scoreSign should be 1 or -1');
@@ -365,10 +321,6 @@ export class Checkpoint {
    *
    * @param options - which parts to include.
    * @returns the pattern.
-   * @example
-   * ```ts
-   * Checkpoint.setupFilenamePattern(); // '{filename_prefix}_{name}_{global_step}_{score_name}={score}.{ext}'
-   * ```
    */
   static setupFilenamePattern(options: Parameters<typeof setupFilenamePattern>[0] = {}): string {
     return setupFilenamePattern(options);

@@ -29,20 +29,12 @@ const BUILTIN_ATTR: Readonly<Record<string, 'epoch' | 'iteration'>> = {
 /**
  * The part of an engine checkpoints use (any `Engine<B, O>` fits).
  *
- * @example
- * ```ts
- * const engine: CheckpointEngine = new Engine(() => null);
- * ```
  */
 export type CheckpointEngine = Pick<Engine, 'state' | 'lastEventName' | 'hasRegisteredEvents' | 'registerEvents' | 'fireEvent'>;
 
 /**
  * A `globalStepTransform`: `(engine, eventName) => step`, called with the engine's `lastEventName`.
  *
- * @example
- * ```ts
- * const gst: GlobalStepTransform = () => trainer.state.epoch;
- * ```
  */
 export type GlobalStepTransform = (engine: CheckpointEngine, eventName: Engine['lastEventName']) => number;
 

@@ -9,20 +9,12 @@
 /**
  * The extension of every checkpoint file kindling writes (the `{ext}` placeholder).
  *
- * @example
- * ```ts
- * `model_3.${CHECKPOINT_EXTENSION}`; // 'model_3.ckpt'
- * ```
  */
 export const CHECKPOINT_EXTENSION = 'ckpt';
 
 /**
  * Values available to a filename pattern; keys keep Ignite's spelling so patterns are portable.
  *
- * @example
- * ```ts
- * renderFilename('{name}_{global_step}.{ext}', { filename_prefix: '', ext: 'ckpt', name: 'model', score_name: null, score: null, global_step: 3 });
- * ```
  */
 export interface FilenameFields {
   filename_prefix: string;
@@ -36,10 +28,6 @@ export interface FilenameFields {
 /**
  * Options of {@link setupFilenamePattern}.
  *
- * @example
- * ```ts
- * setupFilenamePattern({ withPrefix: false, withScore: false, withScoreName: false }); // '{name}_{global_step}.{ext}'
- * ```
  */
 export interface FilenamePatternOptions {
   /** Add `{filename_prefix}_` in front. @defaultValue true */

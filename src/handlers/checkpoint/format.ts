@@ -25,10 +25,6 @@ const MAGIC = 'KNDLCKPT';
 /**
  * Current version of the checkpoint file format.
  *
- * @example
- * ```ts
- * const { version } = await decodeCheckpointWithMetadata(bytes, 'x.ckpt'); // <= CHECKPOINT_FORMAT_VERSION
- * ```
  */
 export const CHECKPOINT_FORMAT_VERSION = 1;
 const PREFIX_BYTES = 56;
@@ -107,10 +103,6 @@ export async function encodeCheckpoint(checkpoint: unknown, metadata: unknown = 
  * @returns the checkpoint object; tensors come back as new `tf.Tensor`s owned by the caller, typed arrays and
  *   `ArrayBuffer`s as fresh copies.
  * @throws {@link CheckpointError} when the bytes are not a kindling checkpoint, are truncated, or fail the checksum.
- * @example
- * ```ts
- * const ckpt = await decodeCheckpoint(await readFile('model_10.ckpt'), 'model_10.ckpt');
- * ```
  */
 export async function decodeCheckpoint(bytes: Uint8Array | ArrayBuffer, source: string): Promise<unknown> {
   return (await decodeCheckpointWithMetadata(bytes, source)).checkpoint;
@@ -123,10 +115,6 @@ export async function decodeCheckpoint(bytes: Uint8Array | ArrayBuffer, source: 
  * @param source - the file name or key, used in error messages.
  * @returns `{ checkpoint, metadata, version }`.
  * @throws {@link CheckpointError} when the bytes are not a valid, complete kindling checkpoint.
- * @example
- * ```ts
- * const { metadata } = await decodeCheckpointWithMetadata(bytes, 'model_10.ckpt');
- * ```
  */
 export async function decodeCheckpointWithMetadata(
   bytes: Uint8Array | ArrayBuffer, source: string,

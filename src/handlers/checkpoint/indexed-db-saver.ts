@@ -11,10 +11,6 @@ import type { BaseSaveHandler, CheckpointMetadata } from './save-handler.js';
 /**
  * Options of {@link IndexedDbSaver}.
  *
- * @example
- * ```ts
- * new IndexedDbSaver({ databaseName: 'my-app', namespace: 'run-1' });
- * ```
  */
 export interface IndexedDbSaverOptions {
   /** Database name. @defaultValue 'kindling-checkpoints' */
@@ -129,10 +125,6 @@ export class IndexedDbSaver implements BaseSaveHandler {
    * @param metadata - stored with the record and in the file header.
    * @returns a promise resolved when the transaction has committed.
    * @throws {@link CheckpointError} when the write fails (e.g. quota exceeded); earlier records are untouched.
-   * @example
-   * ```ts
-   * await saver.save({ w: new Float32Array([1]) }, 'w_1.ckpt', { basename: 'w', scoreName: null, priority: 1 });
-   * ```
    */
   async save(checkpoint: unknown, filename: string, metadata?: CheckpointMetadata): Promise<void> {
     const bytes = await encodeCheckpoint(checkpoint, metadata ?? null);
@@ -146,10 +138,6 @@ export class IndexedDbSaver implements BaseSaveHandler {
    * @param filename - the record's file name.
    * @returns a promise resolved when the transaction has committed.
    * @throws {@link CheckpointError} when IndexedDB fails.
-   * @example
-   * ```ts
-   * await saver.remove('w_1.ckpt');
-   * ```
    */
   async remove(filename: string): Promise<void> {
     await this.#run('readwrite', 'remove', filename, (store) => store.delete(this.#key(filename)));
@@ -161,10 +149,6 @@ export class IndexedDbSaver implements BaseSaveHandler {
    * @param filename - the record's file name.
    * @returns the checkpoint object.
    * @throws {@link CheckpointError} naming the record when it is missing, corrupted or truncated.
-   * @example
-   * ```ts
-   * const ckpt = await saver.load('checkpoint_300.ckpt');
-   * ```
    */
   async load(filename: string): Promise<unknown> {
     const record = await this.#run('readonly', 'read', filename, (store) => store.get(this.#key(filename)) as IDBRequest<unknown>);
@@ -180,10 +164,6 @@ export class IndexedDbSaver implements BaseSaveHandler {
    *
    * @returns the file names, sorted.
    * @throws {@link CheckpointError} when IndexedDB fails.
-   * @example
-   * ```ts
-   * await saver.list(); // ['checkpoint_200.ckpt', 'checkpoint_300.ckpt']
-   * ```
    */
   async list(): Promise<string[]> {
     const keys = await this.#run('readonly', 'list', '*', (store) => store.getAllKeys());

@@ -9,10 +9,6 @@
 /**
  * Metadata passed with every save, exactly Ignite's `{basename, score_name, priority}` in camelCase.
  *
- * @example
- * ```ts
- * const metadata: CheckpointMetadata = { basename: 'best_model', scoreName: 'acc', priority: 0.91 };
- * ```
  */
 export interface CheckpointMetadata {
   /** File prefix (if any) joined with the checkpoint name, e.g. `best_model`. */
@@ -56,20 +52,12 @@ export abstract class BaseSaveHandler {
 /**
  * A plain function save handler: called with the checkpoint, the filename and the metadata; never removes files.
  *
- * @example
- * ```ts
- * const log: SaveFunction = (checkpoint, filename) => { console.log('would save', filename); };
- * ```
  */
 export type SaveFunction = (checkpoint: unknown, filename: string, metadata: CheckpointMetadata) => Promise<void> | void;
 
 /**
  * What `Checkpoint` accepts as `saveHandler`: a {@link BaseSaveHandler}, an object with only `save`, or a function.
  *
- * @example
- * ```ts
- * const saveHandler: SaveHandler = new DiskSaver('/tmp/run');
- * ```
  */
 export type SaveHandler = BaseSaveHandler | (Omit<BaseSaveHandler, 'remove'> & Partial<Pick<BaseSaveHandler, 'remove'>>) | SaveFunction;
 
@@ -78,10 +66,6 @@ export type SaveHandler = BaseSaveHandler | (Omit<BaseSaveHandler, 'remove'> & P
  *
  * @param value - any value.
  * @returns true for save-handler objects.
- * @example
- * ```ts
- * isBaseSaveHandler(new DiskSaver('/tmp/ckpt')); // true
- * ```
  */
 export function isBaseSaveHandler(value: unknown): value is Exclude<SaveHandler, SaveFunction> {
   const v = value as Record<string, unknown> | null;

@@ -15,10 +15,6 @@ type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
 /**
  * An object that can describe and restore its own state, as in Ignite's `Serializable`.
  *
- * @example
- * ```ts
- * const counter: Stateful = { stateDict: () => ({ n: 1 }), loadStateDict: (s: { n: number }) => { void s; } };
- * ```
  */
 export interface Stateful {
   /** Returns the state as plain data (may be async). */
@@ -30,10 +26,6 @@ export interface Stateful {
 /**
  * The duck type of `tf.LayersModel` used by checkpoints (kindling does not import tfjs-layers here).
  *
- * @example
- * ```ts
- * const model: LayersModelLike = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
- * ```
  */
 export interface LayersModelLike {
   readonly weights: ReadonlyArray<{ readonly originalName: string; readonly shape: readonly (number | null)[]; readonly dtype: string }>;
@@ -45,10 +37,6 @@ export interface LayersModelLike {
 /**
  * The state kindling stores for a `tf.LayersModel`: TF.js model artifacts with the weights joined in one buffer.
  *
- * @example
- * ```ts
- * const state = (await captureState(model)) as LayersModelState; // state.weightData: ArrayBuffer
- * ```
  */
 export interface LayersModelState {
   kind: 'tf.LayersModel';
@@ -64,10 +52,6 @@ export interface LayersModelState {
 /**
  * The state kindling stores for a `tf.train` optimizer.
  *
- * @example
- * ```ts
- * const state = (await captureState(tf.train.adam())) as OptimizerState; // state.iterations === 0
- * ```
  */
 export interface OptimizerState {
   kind: 'tf.Optimizer';
@@ -80,10 +64,6 @@ export interface OptimizerState {
 /**
  * Anything a checkpoint's `toSave` may contain.
  *
- * @example
- * ```ts
- * const toSave: Record<string, Checkpointable> = { trainer, model, optimizer };
- * ```
  */
 export type Checkpointable = Stateful | LayersModelLike | tf.Optimizer;
 
@@ -92,10 +72,6 @@ export type Checkpointable = Stateful | LayersModelLike | tf.Optimizer;
  *
  * @param obj - any value.
  * @returns true for `tf.LayersModel` / `tf.Sequential` instances.
- * @example
- * ```ts
- * isLayersModel(tf.sequential()); // true
- * ```
  */
 export function isLayersModel(obj: unknown): obj is LayersModelLike {
   const o = obj as Record<string, unknown> | null;
@@ -108,10 +84,6 @@ export function isLayersModel(obj: unknown): obj is LayersModelLike {
  *
  * @param obj - any value.
  * @returns true for optimizers (anything with `minimize`, `applyGradients`, `getWeights` and `setWeights`).
- * @example
- * ```ts
- * isOptimizer(tf.train.adam()); // true
- * ```
  */
 export function isOptimizer(obj: unknown): obj is tf.Optimizer {
   const o = obj as Record<string, unknown> | null;
@@ -156,10 +128,6 @@ function checkOptimizerSupported(opt: tf.Optimizer, key: string): void {
  * @param objs - the mapping.
  * @param method - `'stateDict'` when saving, `'loadStateDict'` when loading.
  * @throws TypeError with Ignite's wording (`Object ... should have `stateDict` method`) for other objects.
- * @example
- * ```ts
- * checkObjects({ trainer, model, optimizer }, 'stateDict');
- * ```
  */
 export function checkObjects(objs: Record<string, unknown>, method: 'stateDict' | 'loadStateDict'): void {
   for (const [key, obj] of Object.entries(objs)) {
@@ -180,10 +148,6 @@ export function checkObjects(objs: Record<string, unknown>, method: 'stateDict' 
  * @param obj - an object with `stateDict()`, a `tf.LayersModel` or a `tf.train` optimizer.
  * @returns its state (a `LayersModelState`, an `OptimizerState`, or whatever `stateDict()` returned).
  * @throws {@link CheckpointError} when TF.js fails to export the weights.
- * @example
- * ```ts
- * const state = await captureState(model); // { kind: 'tf.LayersModel', modelTopology, weightSpecs, weightData }
- * ```
  */
 export async function captureState(obj: unknown): Promise<unknown> {
   if (hasMethod(obj, 'stateDict')) return await (obj as Stateful).stateDict();
@@ -200,10 +164,6 @@ export async function captureState(obj: unknown): Promise<unknown> {
  * @param key - the object's key, used in error messages.
  * @returns a promise resolved when the state is applied.
  * @throws {@link CheckpointError} when the state does not fit the object (other kind, other shapes).
- * @example
- * ```ts
- * await restoreState(model, state, 'model');
- * ```
  */
 export async function restoreState(obj: unknown, state: unknown, key: string): Promise<void> {
   if (hasMethod(obj, 'loadStateDict')) {
@@ -241,10 +201,6 @@ async function captureModelState(model: LayersModelLike): Promise<LayersModelSta
  *
  * @param artifacts - artifacts from `model.save()` / an IOHandler.
  * @returns the state.
- * @example
- * ```ts
- * const state = modelStateFromArtifacts(artifacts);
- * ```
  */
 export function modelStateFromArtifacts(artifacts: tf.io.ModelArtifacts): LayersModelState {
   const state: LayersModelState = {
@@ -265,10 +221,6 @@ export function modelStateFromArtifacts(artifacts: tf.io.ModelArtifacts): Layers
  *
  * @param state - the stored state.
  * @returns TF.js `ModelArtifacts`.
- * @example
- * ```ts
- * const model = await tf.loadLayersModel(tf.io.fromMemory(artifactsFromModelState(state)));
- * ```
  */
 export function artifactsFromModelState(state: LayersModelState): tf.io.ModelArtifacts {
   const artifacts: tf.io.ModelArtifacts = { weightSpecs: state.weightSpecs, weightData: state.weightData };

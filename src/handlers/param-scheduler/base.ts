@@ -27,10 +27,6 @@ export interface SchedulerOptions {
  * @param state - the engine state.
  * @param name - the history key.
  * @param value - the value to append.
- * @example
- * ```ts
- * recordHistory(trainer.state, 'lr', 0.1); // trainer.state.paramHistory = { lr: [0.1] }
- * ```
  */
 export function recordHistory(state: State, name: string, value: number): void {
   let history = state['paramHistory'] as Record<string, number[]> | null | undefined;
@@ -114,10 +110,6 @@ export abstract class BaseParamScheduler {
    * @param stateDict - the saved state.
    * @throws TypeError when it is not an object.
    * @throws RangeError when a required attribute is missing.
-   * @example
-   * ```ts
-   * scheduler.loadStateDict(JSON.parse(saved));
-   * ```
    */
   loadStateDict(stateDict: Record<string, unknown>): void {
     if (stateDict === null || typeof stateDict !== 'object' || Array.isArray(stateDict)) {
@@ -177,10 +169,6 @@ export abstract class ParamScheduler extends BaseParamScheduler {
    * @param engine - the trainer.
    * @param event - the triggering event. @defaultValue Events.ITERATION_STARTED
    * @returns the handle of the registration.
-   * @example
-   * ```ts
-   * scheduler.attach(trainer, Events.EPOCH_STARTED);
-   * ```
    */
   attach(engine: EngineLike, event: EventKey | readonly EventKey[] = Events.ITERATION_STARTED): RemovableEventHandle {
     return engine.on(event, this);
@@ -192,10 +180,6 @@ export abstract class ParamScheduler extends BaseParamScheduler {
    *
    * @param engine - the engine firing the event, or `null` (simulation).
    * @param name - the history key. @defaultValue the scheduler's `paramName`
-   * @example
-   * ```ts
-   * trainer.on(Events.ITERATION_STARTED, scheduler, 'lr (head)');
-   * ```
    */
   handle(engine: EngineLike | null, name: string | null = null): void {
     this.target.set(this.computeParam());
@@ -222,10 +206,6 @@ export abstract class ParamScheduler extends BaseParamScheduler {
  * @param scheduler - a fresh scheduler writing to a scratch target.
  * @param numEvents - number of events.
  * @returns `[eventIndex, value]` pairs.
- * @example
- * ```ts
- * simulate(new PiecewiseLinear(objectParam({ lr: 0 }, 'lr'), 'lr', { milestonesValues: [[0, 1], [4, 0]] }), 5);
- * ```
  */
 export function simulate(scheduler: ParamScheduler, numEvents: number): SimulatedValue[] {
   checkNumEvents(numEvents);
@@ -242,10 +222,6 @@ export function simulate(scheduler: ParamScheduler, numEvents: number): Simulate
  *
  * @param numEvents - the value to check.
  * @throws RangeError when it is not a non-negative integer.
- * @example
- * ```ts
- * checkNumEvents(10);
- * ```
  */
 export function checkNumEvents(numEvents: number): void {
   if (!Number.isInteger(numEvents) || numEvents < 0) {
@@ -258,10 +234,6 @@ export function checkNumEvents(numEvents: number): void {
  *
  * @param initial - the initial value.
  * @returns a fresh target.
- * @example
- * ```ts
- * scratchTarget().get(); // 0.01
- * ```
  */
 export function scratchTarget(initial = 0.01): ParamTarget {
   const owner = { value: initial };

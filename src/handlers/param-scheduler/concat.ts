@@ -88,10 +88,6 @@ export class ConcatScheduler extends ParamScheduler {
    *
    * @param engine - the engine, or `null` when simulating.
    * @param name - the history key.
-   * @example
-   * ```ts
-   * trainer.on(Events.ITERATION_STARTED, concat);
-   * ```
    */
   override handle(engine: EngineLike | null, name: string | null = null): void {
     if (this.currentDuration === 0) {
@@ -106,10 +102,6 @@ export class ConcatScheduler extends ParamScheduler {
    * The running scheduler's current value.
    *
    * @returns the value.
-   * @example
-   * ```ts
-   * concat.getParam();
-   * ```
    */
   getParam(): number {
     return this.#current.getParam();
@@ -119,10 +111,6 @@ export class ConcatScheduler extends ParamScheduler {
    * Propagates `saveHistory` to every concatenated scheduler.
    *
    * @param value - whether to record history.
-   * @example
-   * ```ts
-   * concat.setSaveHistory(true);
-   * ```
    */
   setSaveHistory(value: boolean): void {
     this.saveHistory = value;
@@ -133,10 +121,6 @@ export class ConcatScheduler extends ParamScheduler {
    * The state of the concatenation and of every scheduler (`schedulers: [...]`).
    *
    * @returns a JSON-serialisable object.
-   * @example
-   * ```ts
-   * const sd = concat.stateDict();
-   * ```
    */
   override stateDict(): Record<string, unknown> {
     return { ...super.stateDict(), schedulers: this.schedulers.map((s) => s.stateDict()) };
@@ -147,10 +131,6 @@ export class ConcatScheduler extends ParamScheduler {
    *
    * @param stateDict - the saved state.
    * @throws TypeError when it is not an object; RangeError when `schedulers` is missing or has the wrong length.
-   * @example
-   * ```ts
-   * concat.loadStateDict(sd);
-   * ```
    */
   override loadStateDict(stateDict: Record<string, unknown>): void {
     if (stateDict === null || typeof stateDict !== 'object') {
@@ -178,10 +158,6 @@ export class ConcatScheduler extends ParamScheduler {
    * @param numEvents - number of events.
    * @param options - `schedulers` and `durations` as for the constructor.
    * @returns `[eventIndex, value]` pairs.
-   * @example
-   * ```ts
-   * ConcatScheduler.simulateValues(8, { schedulers: [warmup, anneal], durations: [4] });
-   * ```
    */
   static simulateValues(
     numEvents: number,

@@ -40,10 +40,6 @@ export interface LinearCyclicalSchedulerOptions extends CyclicalSchedulerOptions
  *
  * @remarks
  * When bound to an `ITERATION_*` event, `cycleSize` is usually the number of batches in an epoch.
- * @example
- * ```ts
- * class Square extends CyclicalScheduler { getParam(): number { return this.eventIndex < this.cycleSize / 2 ? this.startValue : this.endValue; } }
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.handlers.param_scheduler.CyclicalScheduler.html
  */
 export abstract class CyclicalScheduler extends ParamScheduler {
@@ -111,10 +107,6 @@ export abstract class CyclicalScheduler extends ParamScheduler {
    *
    * @param engine - the engine, or `null` when simulating.
    * @param name - the history key.
-   * @example
-   * ```ts
-   * trainer.on(Events.ITERATION_STARTED, scheduler);
-   * ```
    */
   override handle(engine: Parameters<ParamScheduler['handle']>[0], name: string | null = null): void {
     if (this.eventIndex !== 0 && this.eventIndex === this.cycleSize) {
@@ -183,10 +175,6 @@ export class LinearCyclicalScheduler extends CyclicalScheduler {
    * The value at the current position in the cycle.
    *
    * @returns the value.
-   * @example
-   * ```ts
-   * scheduler.getParam();
-   * ```
    */
   getParam(): number {
     const progress = this.eventIndex / this.cycleSize;
@@ -200,10 +188,6 @@ export class LinearCyclicalScheduler extends CyclicalScheduler {
    * @param numEvents - number of events.
    * @param options - the scheduler's options (`paramName` defaults to `'lr'`).
    * @returns `[eventIndex, value]` pairs.
-   * @example
-   * ```ts
-   * LinearCyclicalScheduler.simulateValues(50, { startValue: 1e-1, endValue: 1e-3, cycleSize: 10 });
-   * ```
    */
   static simulateValues(numEvents: number, options: LinearCyclicalSchedulerOptions & { paramName?: string }): SimulatedValue[] {
     const { paramName = 'lr', ...rest } = options;
@@ -229,10 +213,6 @@ export class CosineAnnealingScheduler extends CyclicalScheduler {
    * The value at the current position in the cycle.
    *
    * @returns the value.
-   * @example
-   * ```ts
-   * scheduler.getParam();
-   * ```
    */
   getParam(): number {
     const progress = this.eventIndex / this.cycleSize;
@@ -245,10 +225,6 @@ export class CosineAnnealingScheduler extends CyclicalScheduler {
    * @param numEvents - number of events.
    * @param options - the scheduler's options (`paramName` defaults to `'lr'`).
    * @returns `[eventIndex, value]` pairs.
-   * @example
-   * ```ts
-   * CosineAnnealingScheduler.simulateValues(75, { startValue: 1e-1, endValue: 2e-2, cycleSize: 20, cycleMult: 1.3 });
-   * ```
    */
   static simulateValues(numEvents: number, options: CyclicalSchedulerOptions & { paramName?: string }): SimulatedValue[] {
     const { paramName = 'lr', ...rest } = options;

@@ -47,10 +47,6 @@ export class ExpStateScheduler extends StateParamScheduler {
    * The value at the current event index.
    *
    * @returns `initialValue * gamma ** eventIndex`.
-   * @example
-   * ```ts
-   * scheduler.getParam();
-   * ```
    */
   getParam(): number {
     return this.initialValue * this.gamma ** this.eventIndex;
@@ -62,10 +58,6 @@ export class ExpStateScheduler extends StateParamScheduler {
    * @param numEvents - number of events.
    * @param options - `paramName`, `initialValue`, `gamma`.
    * @returns `[eventIndex, value]` pairs.
-   * @example
-   * ```ts
-   * ExpStateScheduler.simulateValues(4, { paramName: 'p', initialValue: 1, gamma: 0.9 });
-   * ```
    */
   static simulateValues(numEvents: number, options: DecayOptions & { paramName: string }): SimulatedValue[] {
     return simulateState(new ExpStateScheduler(options.paramName, { ...options, saveHistory: false }), numEvents);
@@ -75,10 +67,6 @@ export class ExpStateScheduler extends StateParamScheduler {
 /**
  * `initialValue * gamma ** floor(eventIndex / stepSize)` (PyTorch's `StepLR`).
  *
- * @example
- * ```ts
- * new StepStateScheduler('param', { initialValue: 1, gamma: 0.9, stepSize: 5, createNew: true }).attach(trainer, Events.EPOCH_COMPLETED);
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.handlers.state_param_scheduler.StepStateScheduler.html
  */
 export class StepStateScheduler extends StateParamScheduler {
@@ -109,10 +97,6 @@ export class StepStateScheduler extends StateParamScheduler {
    * The value at the current event index.
    *
    * @returns `initialValue * gamma ** floor(eventIndex / stepSize)`.
-   * @example
-   * ```ts
-   * scheduler.getParam();
-   * ```
    */
   getParam(): number {
     return this.initialValue * this.gamma ** Math.floor(this.eventIndex / this.stepSize);
@@ -124,10 +108,6 @@ export class StepStateScheduler extends StateParamScheduler {
    * @param numEvents - number of events.
    * @param options - `paramName`, `initialValue`, `gamma`, `stepSize`.
    * @returns `[eventIndex, value]` pairs.
-   * @example
-   * ```ts
-   * StepStateScheduler.simulateValues(20, { paramName: 'p', initialValue: 10, gamma: 0.99, stepSize: 5 });
-   * ```
    */
   static simulateValues(numEvents: number, options: DecayOptions & { paramName: string; stepSize: number }): SimulatedValue[] {
     return simulateState(new StepStateScheduler(options.paramName, { ...options, saveHistory: false }), numEvents);
@@ -137,10 +117,6 @@ export class StepStateScheduler extends StateParamScheduler {
 /**
  * `initialValue * gamma ** (number of milestones <= eventIndex)` (PyTorch's `MultiStepLR`).
  *
- * @example
- * ```ts
- * new MultiStepStateScheduler('param', { initialValue: 10, gamma: 0.99, milestones: [3, 6] }).attach(engine, Events.EPOCH_COMPLETED);
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.handlers.state_param_scheduler.MultiStepStateScheduler.html
  */
 export class MultiStepStateScheduler extends StateParamScheduler {
@@ -172,10 +148,6 @@ export class MultiStepStateScheduler extends StateParamScheduler {
    * The value at the current event index.
    *
    * @returns `initialValue * gamma ** bisectRight(milestones, eventIndex)`.
-   * @example
-   * ```ts
-   * scheduler.getParam();
-   * ```
    */
   getParam(): number {
     const passed = this.milestones.filter((m) => m <= this.eventIndex).length;
@@ -188,10 +160,6 @@ export class MultiStepStateScheduler extends StateParamScheduler {
    * @param numEvents - number of events.
    * @param options - `paramName`, `initialValue`, `gamma`, `milestones`.
    * @returns `[eventIndex, value]` pairs.
-   * @example
-   * ```ts
-   * MultiStepStateScheduler.simulateValues(10, { paramName: 'p', initialValue: 10, gamma: 0.99, milestones: [3, 6] });
-   * ```
    */
   static simulateValues(
     numEvents: number,

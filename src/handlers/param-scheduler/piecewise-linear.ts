@@ -26,10 +26,6 @@ export interface PiecewiseLinearOptions extends SchedulerOptions {
  * @returns `{ milestones, values }`.
  * @throws TypeError when the argument is not a list of `[integer, number]` pairs.
  * @throws RangeError when it is empty or the event indices decrease.
- * @example
- * ```ts
- * parseMilestones([[0, 1], [10, 0.1]]); // { milestones: [0, 10], values: [1, 0.1] }
- * ```
  */
 export function parseMilestones(milestonesValues: readonly Milestone[]): { milestones: number[]; values: number[] } {
   if (!Array.isArray(milestonesValues)) {
@@ -69,10 +65,6 @@ export function parseMilestones(milestonesValues: readonly Milestone[]): { miles
  * @param values - the value at each milestone.
  * @param eventIndex - the event index.
  * @returns the interpolated value.
- * @example
- * ```ts
- * piecewiseLinearValue([1, 3, 5], [1, 0.8, 0.2], 2); // 0.9
- * ```
  */
 export function piecewiseLinearValue(milestones: readonly number[], values: readonly number[], eventIndex: number): number {
   const n = milestones.length;
@@ -122,10 +114,6 @@ export class PiecewiseLinear extends ParamScheduler {
    * The value at the current event index.
    *
    * @returns the value.
-   * @example
-   * ```ts
-   * scheduler.getParam();
-   * ```
    */
   getParam(): number {
     return piecewiseLinearValue(this.milestones, this.values, this.eventIndex);
@@ -137,10 +125,6 @@ export class PiecewiseLinear extends ParamScheduler {
    * @param numEvents - number of events.
    * @param options - the milestones (`paramName` defaults to `'lr'`).
    * @returns `[eventIndex, value]` pairs.
-   * @example
-   * ```ts
-   * PiecewiseLinear.simulateValues(6, { milestonesValues: [[1, 1.0], [3, 0.8], [5, 0.2]] });
-   * ```
    */
   static simulateValues(numEvents: number, options: PiecewiseLinearOptions & { paramName?: string }): SimulatedValue[] {
     const { paramName = 'lr', ...rest } = options;

@@ -91,10 +91,6 @@ export class ReduceLROnPlateauScheduler extends ParamScheduler {
    * @param engine - the engine holding the metric (usually an evaluator).
    * @param name - the history key.
    * @throws RangeError when `engine.state.metrics` has no `metricName`.
-   * @example
-   * ```ts
-   * evaluator.on(Events.COMPLETED, scheduler);
-   * ```
    */
   override handle(engine: EngineLike | null, name: string | null = null): void {
     const metrics = engine?.state.metrics;
@@ -111,10 +107,6 @@ export class ReduceLROnPlateauScheduler extends ParamScheduler {
    * The current learning rate (this scheduler only changes it on a plateau).
    *
    * @returns the target's value.
-   * @example
-   * ```ts
-   * scheduler.getParam();
-   * ```
    */
   getParam(): number {
     return this.target.get();
@@ -124,10 +116,6 @@ export class ReduceLROnPlateauScheduler extends ParamScheduler {
    * One plateau-detector step with a metric value (PyTorch's `ReduceLROnPlateau.step`).
    *
    * @param metric - the metric value.
-   * @example
-   * ```ts
-   * scheduler.step(0.42);
-   * ```
    */
   step(metric: number): void {
     const p = this.plateau;
@@ -165,10 +153,6 @@ export class ReduceLROnPlateauScheduler extends ParamScheduler {
    * @param options - `metricValues`, `initLr` and the plateau options.
    * @returns `[eventIndex, lr]` pairs.
    * @throws RangeError when the lengths differ.
-   * @example
-   * ```ts
-   * ReduceLROnPlateauScheduler.simulateValues(4, { metricValues: [1, 1, 1, 1], initLr: 0.1, patience: 1, factor: 0.5 });
-   * ```
    */
   static simulateValues(
     numEvents: number,

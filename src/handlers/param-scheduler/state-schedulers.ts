@@ -20,10 +20,6 @@ export interface StateSchedulerOptions extends SchedulerOptions {
  * Base of the schedulers that write `engine.state[paramName]`. Unlike optimizer schedulers, the event index is
  * advanced before the value is computed, so the first event yields the value at index 1.
  *
- * @example
- * ```ts
- * new ExpStateScheduler('alpha', { initialValue: 1, gamma: 0.9, createNew: true }).attach(trainer, Events.EPOCH_COMPLETED);
- * ```
  * @see https://pytorch.org/ignite/generated/ignite.handlers.state_param_scheduler.StateParamScheduler.html
  */
 export abstract class StateParamScheduler extends BaseParamScheduler {
@@ -46,10 +42,6 @@ export abstract class StateParamScheduler extends BaseParamScheduler {
    * @param event - the triggering event. @defaultValue Events.ITERATION_COMPLETED
    * @returns the handle of the registration.
    * @throws RangeError when `createNew` is set and the attribute already exists.
-   * @example
-   * ```ts
-   * scheduler.attach(trainer, Events.EPOCH_COMPLETED);
-   * ```
    */
   attach(engine: EngineLike, event: EventKey | readonly EventKey[] = Events.ITERATION_COMPLETED): RemovableEventHandle {
     if (this.paramName in engine.state) {
@@ -75,10 +67,6 @@ export abstract class StateParamScheduler extends BaseParamScheduler {
    * The event handler: advances the event index, then writes the value to `engine.state[paramName]`.
    *
    * @param engine - the engine.
-   * @example
-   * ```ts
-   * trainer.on(Events.EPOCH_COMPLETED, scheduler);
-   * ```
    */
   handle(engine: StateHolder): void {
     this.eventIndex += 1;
@@ -95,10 +83,6 @@ export abstract class StateParamScheduler extends BaseParamScheduler {
  * @param scheduler - a fresh scheduler.
  * @param numEvents - number of events.
  * @returns `[eventIndex, value]` pairs.
- * @example
- * ```ts
- * simulateState(new ExpStateScheduler('p', { initialValue: 1, gamma: 0.5 }), 3);
- * ```
  */
 export function simulateState(scheduler: StateParamScheduler, numEvents: number): SimulatedValue[] {
   checkNumEvents(numEvents);
@@ -147,10 +131,6 @@ export class LambdaStateScheduler extends StateParamScheduler {
    * The value at the current event index.
    *
    * @returns `lambdaObj(eventIndex)`.
-   * @example
-   * ```ts
-   * scheduler.getParam();
-   * ```
    */
   getParam(): number {
     return this.lambdaObj(this.eventIndex);
@@ -162,10 +142,6 @@ export class LambdaStateScheduler extends StateParamScheduler {
    * @param numEvents - number of events.
    * @param options - `paramName` and `lambdaObj`.
    * @returns `[eventIndex, value]` pairs.
-   * @example
-   * ```ts
-   * LambdaStateScheduler.simulateValues(5, { paramName: 'p', lambdaObj: (i) => i * 2 });
-   * ```
    */
   static simulateValues(numEvents: number, options: { paramName: string; lambdaObj: LambdaObj }): SimulatedValue[] {
     return simulateState(new LambdaStateScheduler(options.paramName, { lambdaObj: options.lambdaObj }), numEvents);
@@ -206,10 +182,6 @@ export class PiecewiseLinearStateScheduler extends StateParamScheduler {
    * The value at the current event index.
    *
    * @returns the interpolated value at the current event index.
-   * @example
-   * ```ts
-   * scheduler.getParam();
-   * ```
    */
   getParam(): number {
     return piecewiseLinearValue(this.milestones, this.values, this.eventIndex);
@@ -221,10 +193,6 @@ export class PiecewiseLinearStateScheduler extends StateParamScheduler {
    * @param numEvents - number of events.
    * @param options - `paramName` and `milestonesValues`.
    * @returns `[eventIndex, value]` pairs.
-   * @example
-   * ```ts
-   * PiecewiseLinearStateScheduler.simulateValues(15, { paramName: 'p', milestonesValues: [[5, 1], [15, 0.6]] });
-   * ```
    */
   static simulateValues(numEvents: number, options: { paramName: string; milestonesValues: readonly Milestone[] }): SimulatedValue[] {
     return simulateState(new PiecewiseLinearStateScheduler(options.paramName, options), numEvents);

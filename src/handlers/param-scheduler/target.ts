@@ -169,10 +169,6 @@ export function stateParam(engine: { readonly state: object }, name: string): Pa
  * @param paramName - the scheduled parameter's name (for optimizers: `'lr'`).
  * @returns the target.
  * @throws TypeError / RangeError as {@link optimizerParam}.
- * @example
- * ```ts
- * toParamTarget(tf.train.sgd(0.1), 'lr').get(); // 0.1
- * ```
  */
 export function toParamTarget(target: ParamTargetLike, paramName: string): ParamTarget {
   return isParamTarget(target) ? target : optimizerParam(target, paramName);

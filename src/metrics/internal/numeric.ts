@@ -6,10 +6,6 @@
 /**
  * A metric result that arithmetic helpers accept: a number or nested arrays of numbers.
  *
- * @example
- * ```ts
- * const v: Numeric = [[1, 2], [3, 4]];
- * ```
  */
 export type Numeric = number | readonly Numeric[];
 
@@ -22,10 +18,6 @@ export type Numeric = number | readonly Numeric[];
  * @param opName - operator name for errors.
  * @returns the result, shaped like the array operand(s).
  * @throws TypeError when an operand is not numeric; RangeError when two arrays differ in length.
- * @example
- * ```ts
- * elementwise([1, 2], 2, (x, y) => x * y, 'mul'); // [2, 4]
- * ```
  */
 export function elementwise(a: unknown, b: unknown, op: (x: number, y: number) => number, opName: string): Numeric {
   if (typeof a === 'number' && typeof b === 'number') return op(a, b);
@@ -48,10 +40,6 @@ export function elementwise(a: unknown, b: unknown, op: (x: number, y: number) =
  * @param v - a number or nested arrays.
  * @returns the mean; NaN for an empty array.
  * @throws TypeError when `v` is not numeric.
- * @example
- * ```ts
- * meanOf([1, 2, 3]); // 2
- * ```
  */
 export function meanOf(v: unknown): number {
   const flat: number[] = [];

@@ -12,10 +12,6 @@ import type { DeviceSum } from './tensors.js';
 /**
  * One piece of a metric's state that `compute()` reduces across ranks when the world size is above 1.
  *
- * @example
- * ```ts
- * const count: SyncedState = { op: 'SUM', get: () => this.#n, set: (v) => { this.#n = v as number; } };
- * ```
  */
 export interface SyncedState {
   /** How the ranks' values combine. */
@@ -33,10 +29,6 @@ export interface SyncedState {
  * @param set - writes the field.
  * @param op - the reduction (default SUM).
  * @returns the declaration.
- * @example
- * ```ts
- * syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; });
- * ```
  */
 export function syncedNumber(get: () => number, set: (v: number) => void, op: ReduceOp = 'SUM'): SyncedState {
   return { op, get, set: (v) => set(typeof v === 'number' ? v : 0) };
@@ -48,10 +40,6 @@ export function syncedNumber(get: () => number, set: (v: number) => void, op: Re
  * @param sum - the running sum.
  * @param op - the reduction (default SUM).
  * @returns the declaration.
- * @example
- * ```ts
- * syncedSum(this.#numCorrect);
- * ```
  */
 export function syncedSum(sum: DeviceSum, op: ReduceOp = 'SUM'): SyncedState {
   return { op, get: () => sum.tensor, set: (v) => sum.swap(v instanceof tf.Tensor ? v : null) };

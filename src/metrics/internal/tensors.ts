@@ -9,19 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * A value a metric accepts as input: a tensor, a number, or nested arrays of numbers.
  *
- * @example
- * ```ts
- * const y: TensorLike = [[1], [0]];
- * ```
  */
 export type TensorLike = tf.Tensor | number | boolean | TensorLikeArray;
 /**
  * Nested arrays of numbers (converted with `tf.tensor`).
  *
- * @example
- * ```ts
- * const ys: TensorLikeArray = [1, [2, 3]];
- * ```
  */
 export type TensorLikeArray = readonly TensorLike[];
 
@@ -30,10 +22,6 @@ export type TensorLikeArray = readonly TensorLike[];
  *
  * @param v - anything.
  * @returns true for a tf.Tensor.
- * @example
- * ```ts
- * isTensor(tf.scalar(1)); // true
- * ```
  */
 export function isTensor(v: unknown): v is tf.Tensor {
   return v instanceof tf.Tensor;
@@ -47,10 +35,6 @@ export function isTensor(v: unknown): v is tf.Tensor {
  * @param role - the argument's name for error messages (`'y_pred'`, `'y'`).
  * @returns the tensor; nested arrays of whole numbers become int32, others float32.
  * @throws TypeError when the value is not tensor-like.
- * @example
- * ```ts
- * const y = tf.tidy(() => toTensor([[1], [2]], 'y')); // int32 tensor of shape [2, 1]
- * ```
  */
 export function toTensor(value: unknown, role: string): tf.Tensor {
   if (isTensor(value)) return value;
@@ -81,10 +65,6 @@ function flatten(value: readonly unknown[], role: string): number[] {
  *
  * @param value - anything.
  * @returns e.g. `'tf.Tensor float32 [2,3]'`, `'string'`, `'null'`.
- * @example
- * ```ts
- * describeValue('a'); // 'string'
- * ```
  */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -98,10 +78,6 @@ export function describeValue(value: unknown): string {
  *
  * @param shape - the shape.
  * @returns the formatted shape.
- * @example
- * ```ts
- * fmtShape([2, 3]); // '[2,3]'
- * ```
  */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
@@ -112,10 +88,6 @@ export function fmtShape(shape: readonly number[]): string {
  *
  * @param t - the tensor.
  * @returns true for int32 and bool.
- * @example
- * ```ts
- * isIntegerTensor(tf.tensor([1, 2], undefined, 'int32')); // true
- * ```
  */
 export function isIntegerTensor(t: tf.Tensor): boolean {
   return t.dtype === 'int32' || t.dtype === 'bool';
@@ -213,10 +185,6 @@ export class DeviceSum {
 /**
  * Nested arrays of numbers (what `arraySync` returns for rank >= 1).
  *
- * @example
- * ```ts
- * const m: NestedNumbers = [[1, 0], [0, 1]];
- * ```
  */
 export type NestedNumbers = number[] | NestedNumbers[];
 
@@ -225,10 +193,6 @@ export type NestedNumbers = number[] | NestedNumbers[];
  *
  * @param t - the tensor (not disposed).
  * @returns a number or nested arrays.
- * @example
- * ```ts
- * readTensor(tf.scalar(2)); // 2
- * ```
  */
 export function readTensor(t: tf.Tensor): number | NestedNumbers {
   if (t.rank === 0) return t.dataSync()[0] ?? Number.NaN;
@@ -296,10 +260,6 @@ export class DeferredChecks {
  *
  * @param t - a tensor of rank >= 2.
  * @returns the reshaped tensor.
- * @example
- * ```ts
- * classesLast(tf.zeros([2, 3, 4])).shape; // [8, 3]
- * ```
  */
 export function classesLast(t: tf.Tensor): tf.Tensor2D {
   const c = t.shape[1] ?? 1;

@@ -70,10 +70,6 @@ export class DashboardLogger extends JsonlLogger {
    * @param options - log directory, run name, port.
    * @returns the logger; `url` is the dashboard address.
    * @throws Error when the port is in use.
-   * @example
-   * ```ts
-   * const dash = await DashboardLogger.start({ logDir: 'runs', runName: 'mlp-lr0.1', port: 8080 });
-   * ```
    */
   static async start(options: DashboardLoggerOptions = {}): Promise<DashboardLogger> {
     const logDir = options.logDir ?? 'runs';
@@ -103,10 +99,6 @@ export class DashboardLogger extends JsonlLogger {
    * @param engine - the trainer.
    * @param options - batch size function and throttling interval.
    * @returns the registration handle.
-   * @example
-   * ```ts
-   * dash.attachProgressHandler(trainer, { batchSize: (b) => (b as [tf.Tensor, tf.Tensor])[0].shape[0] });
-   * ```
    */
   attachProgressHandler(engine: Engine<unknown, unknown>, options: ProgressHandlerOptions = {}): RemovableEventHandle {
     const batchSize = options.batchSize ?? guessBatchSize;

@@ -124,10 +124,6 @@ source.onerror = () => { document.getElementById('status').textContent = 'discon
  * Returns the dashboard page.
  *
  * @returns the HTML document.
- * @example
- * ```ts
- * res.end(dashboardPage());
- * ```
  */
 export function dashboardPage(): string {
   return `<!doctype html>

@@ -11,20 +11,12 @@ import { formatFixed, formatGeneral, formatInterval, formatNum, pyStr } from './
 /**
  * Ignite's default `bar_format`, the default of `ProgressBar`'s `barFormat` option.
  *
- * @example
- * ```ts
- * new ProgressBar({ barFormat: IGNITE_BAR_FORMAT.replace(' [{elapsed}<{remaining}]', '') });
- * ```
  */
 export const IGNITE_BAR_FORMAT = '{desc}[{n_fmt}/{total_fmt}] {percentage:3.0f}%|{bar}{postfix} [{elapsed}<{remaining}]';
 
 /**
  * tqdm's own default format, used when `barFormat` is `null`.
  *
- * @example
- * ```ts
- * new ProgressBar({ barFormat: null }); // Epoch [1/2]:  50%|█████     | 1/2 [00:00<00:00, 50.00it/s]
- * ```
  */
 export const TQDM_BAR_FORMAT = '{l_bar}{bar}{r_bar}';
 
@@ -58,10 +50,6 @@ export interface MeterState {
  * @param width - number of characters.
  * @param charset - characters from empty to full (tqdm's `Bar.UTF` by default).
  * @returns the bar, exactly `width` characters long.
- * @example
- * ```ts
- * drawBar(0.5, 41); // '████████████████████▌' followed by 20 spaces
- * ```
  * @internal
  */
 export function drawBar(frac: number, width: number, charset: string = UTF_CHARSET): string {
@@ -166,10 +154,6 @@ function applySpec(value: FieldValue, spec: string, field: string): string {
  *
  * @param template - the template.
  * @throws RangeError naming the first unknown field or invalid spec.
- * @example
- * ```ts
- * validateBarFormat('{desc}{bar}{nope}'); // throws: unknown field {nope}
- * ```
  * @internal
  */
 export function validateBarFormat(template: string): void {
@@ -238,10 +222,6 @@ export function formatMeter(template: string, m: MeterState): string {
  *
  * @param entries - ordered `[key, value]` pairs; numbers carry their Python kind.
  * @returns the postfix text (without the leading `', '`).
- * @example
- * ```ts
- * formatPostfix([['batchloss', { value: 0.5 }], ['alpha', { value: 3.899 }]]); // 'batchloss=0.5, alpha=3.9'
- * ```
  * @internal
  */
 export function formatPostfix(entries: Iterable<[string, PostfixValue]>): string {

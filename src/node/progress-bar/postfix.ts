@@ -40,10 +40,6 @@ interface StateLike {
  *
  * @param value - anything.
  * @returns true for tensors.
- * @example
- * ```ts
- * isTensorLike(tf.scalar(1)); // true
- * ```
  * @internal
  */
 export function isTensorLike(value: unknown): value is TensorLike {
@@ -154,10 +150,6 @@ function selectedMetrics(state: StateLike, names: readonly string[] | 'all', war
  * @param sources - what to collect.
  * @param warn - called with each warning (missing metric, value that cannot be shown).
  * @returns the ordered values.
- * @example
- * ```ts
- * collectPostfix(engine.state, { metricNames: ['loss'], outputTransform: undefined, stateAttributes: ['lr'] }, log.warn);
- * ```
  * @internal
  */
 export function collectPostfix(state: StateLike, sources: PostfixSources, warn: (message: string) => void): Map<string, PostfixValue> {

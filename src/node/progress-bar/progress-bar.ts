@@ -26,10 +26,6 @@ import type { SingleBar } from 'cli-progress';
 /**
  * Options of {@link ProgressBar} (Ignite's `persist`, `bar_format` and the tqdm keyword arguments it forwards).
  *
- * @example
- * ```ts
- * const options: ProgressBarOptions = { persist: true, desc: 'Train', ncols: 100, stream: process.stdout };
- * ```
  */
 export interface ProgressBarOptions {
   /**
@@ -72,10 +68,6 @@ export interface ProgressBarOptions {
 /**
  * Options of {@link ProgressBar.attach} (Ignite's `attach` arguments).
  *
- * @example
- * ```ts
- * const options: ProgressBarAttachOptions<number> = { metricNames: ['acc'], outputTransform: (loss) => ({ loss }) };
- * ```
  */
 export interface ProgressBarAttachOptions<TOutput = unknown> {
   /** Metrics to show: a list of names, or `'all'`. */
@@ -233,10 +225,6 @@ export class ProgressBar {
    * @throws {@link InvalidEventError} `"Logging event {name} is not in allowed events for this engine"`, `"Closing
    *   Event should not be a filtered event"`, or `"Logging event {e} should be called before closing event {c}"`.
    * @throws TypeError when `metricNames` is a string other than `'all'`, or `outputTransform` is not a function.
-   * @example
-   * ```ts
-   * new ProgressBar().attach(trainer, { eventName: Events.ITERATION_COMPLETED({ every: 10 }), metricNames: ['loss'] });
-   * ```
    */
   attach<TBatch, TOutput>(engine: Engine<TBatch, TOutput>, options: ProgressBarAttachOptions<TOutput> = {}): void {
     const eventKey = options.eventName ?? Events.ITERATION_COMPLETED;
@@ -288,10 +276,6 @@ export class ProgressBar {
    * Prints a message without breaking the bars on the same stream (Ignite's `log_message`, tqdm's `write`).
    *
    * @param message - the text.
-   * @example
-   * ```ts
-   * trainer.on(Events.EPOCH_COMPLETED, (e) => pbar.logMessage(`epoch ${e.state.epoch} done`));
-   * ```
    */
   logMessage(message: string): void {
     if (getRank() !== 0) return;
@@ -302,10 +286,6 @@ export class ProgressBar {
   /**
    * Closes the current bar, if any, at its current position (for example after a run that threw).
    *
-   * @example
-   * ```ts
-   * try { await trainer.run(data); } finally { pbar.close(); }
-   * ```
    */
   close(): void {
     this.#finish(false);

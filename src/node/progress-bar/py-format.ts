@@ -197,10 +197,6 @@ export function formatNum(x: number | bigint | boolean, kind?: NumberKind): stri
  *
  * @param seconds - the duration in seconds (≥ 0).
  * @returns e.g. `'00:05'`, `'01:02:03'`.
- * @example
- * ```ts
- * formatInterval(3723.9); // '1:02:03'
- * ```
  * @internal
  */
 export function formatInterval(seconds: number): string {

@@ -75,10 +75,6 @@ export class TerminalScreen {
    *
    * @param stream - a TTY stream.
    * @returns the shared screen.
-   * @example
-   * ```ts
-   * TerminalScreen.for(process.stderr) === TerminalScreen.for(process.stderr); // true
-   * ```
    */
   static for(stream: ProgressStream): TerminalScreen {
     let screen = TerminalScreen.#screens.get(stream);
@@ -118,10 +114,6 @@ export class TerminalScreen {
    *
    * @param render - returns the line's current text; called on every redraw.
    * @returns the line's handle.
-   * @example
-   * ```ts
-   * const line = screen.open(() => 'Epoch [1/2]: [1/10] ...');
-   * ```
    */
   open(render: () => string): SingleBar {
     const multi = this.#ensureMulti();
@@ -136,10 +128,6 @@ export class TerminalScreen {
   /**
    * Redraws every live line (and flushes pending log lines above them).
    *
-   * @example
-   * ```ts
-   * screen.redraw();
-   * ```
    */
   redraw(): void {
     this.#multi?.update();
@@ -150,10 +138,6 @@ export class TerminalScreen {
    *
    * @param bar - the handle from {@link TerminalScreen.open}.
    * @param finalText - the line to leave behind, or `null` to clear it.
-   * @example
-   * ```ts
-   * screen.close(line, null);
-   * ```
    */
   close(bar: SingleBar, finalText: string | null): void {
     const multi = this.#multi;
@@ -171,10 +155,6 @@ export class TerminalScreen {
    * Prints a message above the live lines without breaking them (tqdm's `tqdm.write`).
    *
    * @param message - the text; may contain newlines.
-   * @example
-   * ```ts
-   * screen.log('Validation accuracy: 0.93');
-   * ```
    */
   log(message: string): void {
     if (this.#multi === null) {
