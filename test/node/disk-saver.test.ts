@@ -4,13 +4,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, Events } from '../../../src/engine/index.js';
-import { CheckpointError } from '../../../src/errors.js';
-import { Checkpoint } from '../../../src/handlers/checkpoint/checkpoint.js';
-import type { CheckpointFs } from '../../../src/node/atomic-write.js';
-import { DiskSaver } from '../../../src/node/disk-saver.js';
-import { readCheckpointFile } from '../../../src/node/file-io-handler.js';
-import { ModelCheckpoint } from '../../../src/node/model-checkpoint.js';
+import { Engine, Events } from '../../src/engine/index.js';
+import { CheckpointError } from '../../src/errors.js';
+import { Checkpoint } from '../../src/handlers/checkpoint/checkpoint.js';
+import type { CheckpointFs } from '../../src/node/atomic-write.js';
+import { DiskSaver } from '../../src/node/disk-saver.js';
+import { readCheckpointFile } from '../../src/node/file-io-handler.js';
+import { ModelCheckpoint } from '../../src/node/model-checkpoint.js';
 
 class DummyModel {
   w: Float32Array = new Float32Array([1, 2, 3]);

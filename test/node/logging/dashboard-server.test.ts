@@ -7,7 +7,7 @@ import { get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDashboard, type Dashboard } from '../../src/logging/node/dashboard-server.js';
+import { startDashboard, type Dashboard } from '../../../src/node/logging/dashboard-server.js';
 
 /** Sends raw bytes (then half-closes) and resolves with the reply's head, or what came before the server closed. */
 function raw(port: number, bytes: string | Buffer, ms = 2000): Promise<string> {

@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { Engine, Events } from '../../src/index.js';
-import { DashboardLogger } from '../../src/logging/node/dashboard-logger.js';
-import { JsonlLogger } from '../../src/logging/node/file-loggers.js';
+import { Engine, Events } from '../../../src/index.js';
+import { DashboardLogger } from '../../../src/node/logging/dashboard-logger.js';
+import { JsonlLogger } from '../../../src/node/logging/file-loggers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
