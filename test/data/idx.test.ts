@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decodeIdx, parseIdx } from '../../src/data/index.js';
-import { readIdx } from '../../src/data/idx-node.js';
+import { readIdx } from '../../src/node/idx.js';
 
 /** Independent IDX writer: magic 0x0000TTDD, big-endian uint32 dims, big-endian values. */
 function writeIdx(type: number, shape: number[], values: number[]): Uint8Array {

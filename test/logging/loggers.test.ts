@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Engine, Events, silentLogger } from '../../src/index.js';
-import { CsvLogger, JsonlLogger } from '../../src/logging/node/file-loggers.js';
+import { CsvLogger, JsonlLogger } from '../../src/node/logging/file-loggers.js';
 import { GradsScalarHandler, WeightsHistHandler, WeightsScalarHandler, igniteWeightName } from '../../src/logging/model-handlers.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createSupervisedTrainer, mseLoss } from '../../src/training/index.js';

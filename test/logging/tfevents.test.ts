@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { Engine, Events } from '../../src/index.js';
-import { TensorboardLogger } from '../../src/logging/node/file-loggers.js';
+import { TensorboardLogger } from '../../src/node/logging/file-loggers.js';
 import { frameRecord, maskedCrc32c, unframeRecords } from '../../src/logging/tfevents.js';
 
 // Independent CRC32C (Castagnoli, reflected polynomial 0x82F63B78), bit by bit.
