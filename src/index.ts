@@ -2,7 +2,7 @@
  * @module kindling: PyTorch-Ignite's event-driven training engine on TensorFlow.js. The root entry (browser-safe)
  * is every subpath entry at once, nothing else: `kindling/engine`, `/amp`, `/metrics`, `/handlers`, `/logging`,
  * `/data`, `/random`, `/deterministic`, `/training`, `/backends`, `/distributed` (also as Ignite's `idist`
- * namespace), `/utils`, `/errors`. Node-only parts (files, the dashboard, the terminal progress bar, IDX reading, the native
+ * namespace), `/transforms`, `/utils`, `/errors`. Node-only parts (files, the dashboard, the terminal progress bar, IDX reading, the native
  * backend) are in `kindling/node`. test/api/exports.test.ts checks that this list and package.json's subpaths agree,
  * and api/kindling.api.md records every public name for review.
  */
@@ -17,6 +17,7 @@ export * from './deterministic/index.js';
 export * from './training/index.js';
 export * from './backends/index.js';
 export * from './distributed/index.js';
+export * from './transforms/index.js';
 export * from './utils/index.js';
 export * from './errors.js';
 export * as idist from './distributed/index.js';
