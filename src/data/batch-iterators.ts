@@ -10,10 +10,6 @@ import * as tf from '@tensorflow/tfjs-core';
  * Disposes every tensor inside arrays and plain objects (typed arrays and other objects are not walked).
  *
  * @param batch - a batch as produced by a collate function.
- * @example
- * ```ts
- * disposeBatch([x, { mask }]); // disposes x and mask
- * ```
  */
 export function disposeBatch(batch: unknown): void {
   if (batch instanceof tf.Tensor) {
@@ -49,10 +45,6 @@ const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true
 /**
  * Synchronous batch iterator: fetches a batch on each `next()` and disposes the previous one.
  *
- * @example
- * ```ts
- * for (const [x, y] of loader) { ... } // each batch is disposed when the next is requested or the loop exits
- * ```
  */
 export class SyncBatchIterator<TBatch> implements IterableIterator<TBatch>, LoaderIterator {
   readonly #host: IteratorHost<TBatch>;
@@ -122,10 +114,6 @@ export class SyncBatchIterator<TBatch> implements IterableIterator<TBatch>, Load
 /**
  * Asynchronous batch iterator with read-ahead: `prefetch` batches beyond the one being consumed are in flight.
  *
- * @example
- * ```ts
- * for await (const batch of asyncLoader) { ... }
- * ```
  */
 export class AsyncBatchIterator<TBatch> implements AsyncIterableIterator<TBatch>, LoaderIterator {
   readonly #host: IteratorHost<TBatch>;

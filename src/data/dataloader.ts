@@ -1,15 +1,22 @@
 /**
  * @module data/dataloader `DataLoader`: batches a map-style dataset through a sampler and a collate function.
- * Port of torch/utils/data/dataloader.py `DataLoader` (single process).
- * Deviations: no worker processes (async datasets are read ahead instead, `prefetch` batches); a loader over an
- * async dataset is only async-iterable; batches are owned by the loader and disposed when the next batch is
+ * Port of torch/utils/data/dataloader.py `DataLoader`.
+ * Deviations: workers (`numWorkers > 0`) are threads that rebuild the dataset from a module reference
+ * (`workerDataset`), since closures cannot cross threads; each sample's random generator is derived from the
+ * epoch's seed and the sample index (not the worker id), so results are identical for any `numWorkers`; without
+ * workers, async datasets are read ahead (`prefetch` batches); a loader over an async dataset (or with workers) is
+ * only async-iterable; batches are owned by the loader and disposed when the next batch is
  * requested, when the iteration ends early (`return()`), or when a new iteration of the same loader starts.
  * `seed`/`generator` replace torch's `generator`; `collate` replaces `collate_fn`.
  */
-import type { RandomGenerator } from '../random/generator.js';
+import { RandomGenerator } from '../random/generator.js';
+import { globalGenerator } from '../random/global.js';
 import { AsyncBatchIterator, SyncBatchIterator, disposeBatch, type IteratorHost, type LoaderIterator } from './batch-iterators.js';
 import { defaultCollate, type CollateFn, type Collated } from './collate.js';
 import { describeValue } from './nd-array.js';
+import { WorkerLoader, workerConfig, type WorkerOptions } from './worker-loader.js';
+import type { WorkerPool } from './worker-pool.js';
+import { sampleGenerator } from './worker-protocol.js';
 import {
   BatchSampler,
   RandomSampler,
@@ -19,12 +26,16 @@ import {
   type Sampler,
 } from './samplers.js';
 
-/** A map-style dataset: a `length` and `get(i)` (sync or async); `getBatch(indices)` is an optional fast path. */
+/**
+ * A map-style dataset: a `length` and `get(i)` (sync or async); `getBatch(indices)` is an optional fast path. A
+ * dataset whose samples are random (augmentation) declares `get(index, rng)` and draws only from `rng`: the loader
+ * passes each sample a generator derived from the epoch's seed and the index, the same in every worker.
+ */
 export interface MapDataset<TSample> {
   /** The number of samples. */
   readonly length: number;
-  /** Returns sample `index` (or a promise of it). */
-  get(index: number): TSample | Promise<TSample>;
+  /** Returns sample `index` (or a promise of it); `rng` is the sample's generator when the loader gives one. */
+  get(index: number, rng?: RandomGenerator): TSample | Promise<TSample>;
   /** Returns an already collated batch; used instead of `get` + collate when no `collate` option is given. */
   getBatch?(indices: readonly number[]): unknown;
 }
@@ -33,7 +44,7 @@ export interface MapDataset<TSample> {
 export type DatasetLike<TSample> = MapDataset<TSample> | readonly TSample[];
 
 /** Options of {@link DataLoader}. */
-export interface DataLoaderOptions<TSample, TBatch> {
+export interface DataLoaderOptions<TSample, TBatch> extends WorkerOptions {
   /** Samples per batch (default 1). Exclusive with `batchSampler`. */
   batchSize?: number;
   /** Reshuffle the order at every epoch (default false). Exclusive with `sampler`. */
@@ -56,6 +67,11 @@ export interface DataLoaderOptions<TSample, TBatch> {
   async?: boolean;
   /** Dispose each batch when the next one is requested (default true). Set false if `collate` returns tensors you own. */
   disposeBatches?: boolean;
+  /**
+   * Pass each sample its own generator, `get(index, rng)` (default: when `dataset.get` declares two parameters). The
+   * epoch's seed is drawn from `generator` (or `seed`, or the global generator) when each iteration starts.
+   */
+  sampleRng?: boolean;
 }
 
 function isAsyncFunction(fn: unknown): boolean {
@@ -131,25 +147,40 @@ export class DataLoader<TSample = unknown, TBatch = Collated<TSample>> implement
   readonly isAsync: boolean;
   /** Whether batches are disposed by the loader. */
   readonly disposeBatches: boolean;
+  /** Worker threads loading batches (0: in the calling thread). */
+  readonly numWorkers: number;
+  /** Whether each sample gets its own generator (`get(index, rng)`). */
+  readonly sampleRng: boolean;
   #live = new Set<LoaderIterator>();
   readonly #options: DataLoaderOptions<TSample, TBatch>;
+  #workers: WorkerLoader | null;
+  #seedSource: RandomGenerator | null;
 
   /**
    * @param dataset - an array of samples or a map-style dataset (`length` + `get(i)`, sync or async).
    * @param options - batching, sampling, collate and read-ahead options.
-   * @throws TypeError for a wrong dataset or incompatible options.
+   * @throws TypeError for a wrong dataset or incompatible options (e.g. `numWorkers` without `workerDataset`).
    * @throws RangeError for an empty dataset, `batchSize < 1`, or a configuration that yields no batch.
    */
   constructor(dataset: DatasetLike<TSample>, options: DataLoaderOptions<TSample, TBatch> = {}) {
     checkDataset(dataset);
     checkExclusive(options);
+    const workers = workerConfig(options, options.collate !== undefined);
+    if (workers !== null && options.async === false) {
+      throw new TypeError('A DataLoader with workers iterates asynchronously; remove async: false or set numWorkers: 0.');
+    }
     this.dataset = dataset;
     this.#options = options;
     this.collate = options.collate ?? null;
-    this.prefetch = options.prefetch ?? 2;
+    this.#workers = workers !== null ? new WorkerLoader(workers) : null;
+    this.numWorkers = workers?.numWorkers ?? 0;
+    this.prefetch = this.#workers?.readAhead ?? options.prefetch ?? 2;
     this.disposeBatches = options.disposeBatches ?? true;
     const d = dataset as Partial<MapDataset<TSample>>;
-    this.isAsync = options.async ?? (!Array.isArray(dataset) && (isAsyncFunction(d.get) || isAsyncFunction(d.getBatch)));
+    this.sampleRng = options.sampleRng ?? (!Array.isArray(dataset) && typeof d.get === 'function' && d.get.length >= 2);
+    this.#seedSource = options.generator ?? (options.seed !== undefined ? new RandomGenerator(options.seed, 1) : null);
+    this.isAsync =
+      workers !== null || (options.async ?? (!Array.isArray(dataset) && (isAsyncFunction(d.get) || isAsyncFunction(d.getBatch))));
     if (options.batchSampler !== undefined) {
       const bs = options.batchSampler as Partial<BatchSamplerLike>;
       if (typeof bs.length !== 'number' || typeof bs[Symbol.iterator] !== 'function') {
@@ -189,21 +220,19 @@ export class DataLoader<TSample = unknown, TBatch = Collated<TSample>> implement
    *
    * @param batchSampler - the new batch sampler.
    * @returns the new loader.
-   * @example
-   * ```ts
-   * const rl = loader.withBatchSampler(new ReproducibleBatchSampler(loader.batchSampler as BatchSampler));
-   * ```
    */
   withBatchSampler(batchSampler: BatchSamplerLike): DataLoader<TSample, TBatch> {
     const o = this.#options;
     const copy = new DataLoader<TSample, TBatch>(this.dataset, {
       batchSampler,
       ...(o.collate ? { collate: o.collate } : {}),
-      prefetch: this.prefetch,
-      async: this.isAsync,
+      ...(this.#workers === null ? { prefetch: this.prefetch, async: this.isAsync } : workerOptionsOf(o)),
       disposeBatches: this.disposeBatches,
+      sampleRng: this.sampleRng,
     });
     copy.#live = this.#live;
+    copy.#workers = this.#workers; // shares persistent workers
+    copy.#seedSource = this.#seedSource;
     return copy;
   }
 
@@ -214,7 +243,8 @@ export class DataLoader<TSample = unknown, TBatch = Collated<TSample>> implement
    * @throws TypeError (on `next()`) if the dataset returns promises; use `for await` or `{ async: true }`.
    */
   [Symbol.iterator](): IterableIterator<TBatch> {
-    return this.#track(new SyncBatchIterator(this.#host(false), this.batchSampler[Symbol.iterator]()));
+    const indices = this.batchSampler[Symbol.iterator]();
+    return this.#track(new SyncBatchIterator(this.#host(false, this.#epochSeed(), null), indices));
   }
 
   /**
@@ -224,7 +254,9 @@ export class DataLoader<TSample = unknown, TBatch = Collated<TSample>> implement
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<TBatch> {
     const indices = this.batchSampler[Symbol.iterator]();
-    return this.#track(new AsyncBatchIterator(this.#host(true), indices, this.isAsync ? this.prefetch : 0));
+    const seed = this.#epochSeed();
+    const host = this.#host(true, seed, this.#workers?.acquire() ?? null);
+    return this.#track(new AsyncBatchIterator(host, indices, this.isAsync ? this.prefetch : 0));
   }
 
   /**
@@ -239,6 +271,13 @@ export class DataLoader<TSample = unknown, TBatch = Collated<TSample>> implement
    */
   dispose(): void {
     for (const it of [...this.#live]) it.close();
+    this.#workers?.dispose();
+  }
+
+  /** Draws the epoch's per-sample seed (only when samples take a generator, so other loaders draw nothing). */
+  #epochSeed(): number | null {
+    if (!this.sampleRng) return null;
+    return (this.#seedSource ?? globalGenerator).nextUint32();
   }
 
   #track<T extends LoaderIterator>(it: T): T {
@@ -247,32 +286,50 @@ export class DataLoader<TSample = unknown, TBatch = Collated<TSample>> implement
     return it;
   }
 
-  #host(async: boolean): IteratorHost<TBatch> {
+  #host(async: boolean, epochSeed: number | null, pool: WorkerPool | null): IteratorHost<TBatch> {
+    const workers = this.#workers;
     return {
-      fetch: (indices) => this.#fetch(indices, async),
+      fetch: (indices) =>
+        workers !== null && pool !== null
+          ? (workers.fetch(pool, indices, epochSeed) as Promise<TBatch>)
+          : this.#fetch(indices, async, epochSeed),
       release: (batch) => {
         if (this.disposeBatches) disposeBatch(batch);
       },
       finished: (it) => {
         this.#live.delete(it);
+        if (pool !== null) workers?.release(pool);
       },
     };
   }
 
-  #fetch(indices: number[], async: boolean): TBatch | Promise<TBatch> {
+  #fetch(indices: number[], async: boolean, epochSeed: number | null): TBatch | Promise<TBatch> {
     const ds = this.dataset;
-    if (this.collate === null && !Array.isArray(ds) && typeof (ds as MapDataset<TSample>).getBatch === 'function') {
+    const getBatch = epochSeed === null && this.collate === null && !Array.isArray(ds);
+    if (getBatch && typeof (ds as MapDataset<TSample>).getBatch === 'function') {
       const batch = (ds as MapDataset<TSample>).getBatch?.(indices);
       if (!async && isThenable(batch)) throw syncPromiseError('getBatch');
       return batch as TBatch | Promise<TBatch>;
     }
-    const samples = indices.map((i) => (Array.isArray(ds) ? (ds as readonly TSample[])[i] : (ds as MapDataset<TSample>).get(i)));
+    const get = (i: number): TSample | Promise<TSample> =>
+      Array.isArray(ds)
+        ? ((ds as readonly TSample[])[i] as TSample)
+        : epochSeed === null
+          ? (ds as MapDataset<TSample>).get(i)
+          : (ds as MapDataset<TSample>).get(i, sampleGenerator(epochSeed, i));
+    const samples = indices.map(get);
     const collate = this.collate ?? (defaultCollate as unknown as CollateFn<TSample, TBatch>);
     const k = samples.findIndex(isThenable);
     if (k < 0) return collate(samples as TSample[], indices);
     if (!async) throw syncPromiseError(`get(${String(indices[k])})`);
-    return Promise.all(samples as (TSample | Promise<TSample>)[]).then((s) => collate(s, indices));
+    return Promise.all(samples).then((s) => collate(s, indices));
   }
+}
+
+function workerOptionsOf(o: WorkerOptions): WorkerOptions {
+  const { numWorkers, prefetchFactor, persistentWorkers, workerInit, workerDataset, workerSpawner } = o;
+  const all = { numWorkers, prefetchFactor, persistentWorkers, workerInit, workerDataset, workerSpawner };
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 }
 
 function syncPromiseError(call: string): TypeError {

@@ -29,10 +29,6 @@ const IDX_TYPES: Readonly<Record<number, IdxType>> = {
  *
  * @param bytes - file contents.
  * @returns true for gzip data.
- * @example
- * ```ts
- * isGzip(new Uint8Array([0x1f, 0x8b, 8])); // true
- * ```
  */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;

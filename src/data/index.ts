@@ -22,6 +22,7 @@ export { DataLoaderWorkerError, WorkerPool, type WorkerExit, type WorkerPort, ty
 export { sampleGenerator, type ModuleRef, type ModuleRefData, type WorkerInfo, type WorkerRequest, type WorkerResponse, type WorkerErrorData } from './worker-protocol.js';
 export { runWorker, type WorkerEndpoint } from './worker-runtime.js';
 export { setDefaultWorkerSpawner, getDefaultWorkerSpawner } from './worker-defaults.js';
+export { webWorkerSpawner, webWorkerEndpoint, type WebWorkerLike, type WorkerScopeLike } from './web-workers.js';
 export type { WorkerOptions } from './worker-loader.js';
 export { parseIdx, decodeIdx, isGzip } from './idx.js';
 export { mnist, MNIST_IMAGE_SIZE, type MnistOptions, type MnistSplits, type DigitLoader } from './mnist.js';

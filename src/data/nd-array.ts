@@ -24,10 +24,6 @@ export type NumericDtype = 'float32' | 'int32';
  *
  * @param data - a typed array.
  * @returns `'float32'` or `'int32'`.
- * @example
- * ```ts
- * dtypeOf(new Uint8Array(3)); // 'int32'
- * ```
  */
 export function dtypeOf(data: NumericArray): NumericDtype {
   return data instanceof Float32Array || data instanceof Float64Array ? 'float32' : 'int32';
@@ -38,10 +34,6 @@ export function dtypeOf(data: NumericArray): NumericDtype {
  *
  * @param value - any value.
  * @returns true for typed arrays (not DataView, not BigInt arrays).
- * @example
- * ```ts
- * isNumericArray(new Float32Array(2)); // true
- * ```
  */
 export function isNumericArray(value: unknown): value is NumericArray {
   return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
@@ -100,10 +92,6 @@ export class NdArray<TData extends NumericArray = NumericArray> {
    * @param i - an index in `[0, shape[0])`.
    * @returns the view.
    * @throws RangeError if the array is a scalar or `i` is out of range.
-   * @example
-   * ```ts
-   * const row = matrix.at(0);
-   * ```
    */
   at(i: number): NdArray<TData> {
     const n = this.shape[0];
@@ -121,10 +109,6 @@ export class NdArray<TData extends NumericArray = NumericArray> {
  *
  * @param value - any value.
  * @returns a short description.
- * @example
- * ```ts
- * describeValue([1, 2]); // 'an array of length 2'
- * ```
  */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

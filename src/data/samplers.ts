@@ -43,10 +43,6 @@ function hasLength(value: unknown): value is { length: number } {
 /**
  * Yields `0, 1, ..., n-1` in order.
  *
- * @example
- * ```ts
- * [...new SequentialSampler([10, 20, 30])]; // [0, 1, 2]
- * ```
  */
 export class SequentialSampler implements Sampler {
   readonly #source: { length: number };
@@ -165,10 +161,6 @@ export class RandomSampler implements Sampler {
 /**
  * Groups the indices of a sampler into batches of `batchSize` (the last one may be smaller unless `dropLast`).
  *
- * @example
- * ```ts
- * [...new BatchSampler(new SequentialSampler([1, 2, 3, 4, 5]), 2, false)]; // [[0, 1], [2, 3], [4]]
- * ```
  */
 export class BatchSampler implements BatchSamplerLike {
   /** The index sampler. */
@@ -238,10 +230,6 @@ export class BatchSampler implements BatchSamplerLike {
  *
  * @param batchSize - the value.
  * @throws TypeError if it is not a number; RangeError if it is not a positive integer.
- * @example
- * ```ts
- * checkBatchSize(0); // RangeError: batchSize should be a positive integer value, but got batchSize=0
- * ```
  */
 export function checkBatchSize(batchSize: unknown): asserts batchSize is number {
   if (typeof batchSize !== 'number') {

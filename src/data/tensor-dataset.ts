@@ -86,10 +86,6 @@ export class TensorDataset {
    * @param i - an index in `[0, length)`.
    * @returns the sample.
    * @throws RangeError if `i` is out of range.
-   * @example
-   * ```ts
-   * const [x, y] = ds.get(0);
-   * ```
    */
   get(i: number): TensorDatasetSample {
     this.#check(i);
