@@ -15,10 +15,6 @@ const PAD = 2;
  *
  * @param images - a batch of grey images `[n, h, w]`.
  * @returns the shifted batch (a new tensor).
- * @example
- * ```ts
- * const shifted = randomShift(x);
- * ```
  */
 export function randomShift(images: tf.Tensor): tf.Tensor {
   const [n, h, w] = images.shape as [number, number, number];
@@ -44,10 +40,6 @@ export function randomShift(images: tf.Tensor): tf.Tensor {
  * The default `prepareBatch` followed by {@link randomShift} of the images.
  *
  * @returns a `prepareBatch` function for the trainer.
- * @example
- * ```ts
- * createSupervisedTrainer(model, optimizer, crossEntropyLoss, { prepareBatch: shiftingPrepareBatch() });
- * ```
  */
 export function shiftingPrepareBatch(): PrepareBatchFn {
   return (batch, device, nonBlocking) => {

@@ -31,10 +31,6 @@ async function tryImport(specifier: string): Promise<string | null> {
  * Registers the optional backends (wasm, tensorflow) and reports which can be used.
  *
  * @returns one status per backend, in the order `auto` prefers them.
- * @example
- * ```ts
- * for (const b of await probeBackends()) console.log(b.name, b.available, b.note);
- * ```
  */
 export async function probeBackends(): Promise<BackendStatus[]> {
   const out: BackendStatus[] = [];
@@ -81,10 +77,6 @@ function threadsPlan(): string {
  * @param wasmThreads - threads to start the wasm backend with (default: `KINDLING_WASM_THREADS` or all cores).
  * @returns the backend in use.
  * @throws {@link CliError} naming the available backends when the requested one cannot be used.
- * @example
- * ```ts
- * const backend = await setupBackend('auto'); // 'wasm' here
- * ```
  */
 export async function setupBackend(requested: string, needs: readonly string[] = [], wasmThreads?: number): Promise<string> {
   const statuses = await probeBackends();

@@ -15,10 +15,6 @@ import { CliError } from './errors.js';
  *
  * @returns when the build script finished (it never fails for a missing system library: it records the reason).
  * @throws {@link CliError} when the build script is missing or cannot be started.
- * @example
- * ```ts
- * await buildNativeCommand(); // same as `npx kindling build-native`
- * ```
  */
 export async function buildNativeCommand(): Promise<void> {
   // src/cli/ and dist/cli/ are both two levels below the package root.

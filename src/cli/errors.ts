@@ -1,14 +1,10 @@
-/** @module CLI errors: printed as one line without a stack trace, exit code 2 (usage) or 1 (failure). */
+/** @module CLI errors: printed as one line without a stack trace, exit code 2 (usage), 1 (failure) or 130 (Ctrl-C). */
 
 import { KindlingError } from '../errors.js';
 
 /**
  * An error the CLI reports as a single line (bad flags, missing files).
  *
- * @example
- * ```ts
- * throw new CliError("checkpoint 'x.ckpt' not found");
- * ```
  */
 export class CliError extends KindlingError {
   /**
@@ -17,5 +13,16 @@ export class CliError extends KindlingError {
    */
   constructor(message: string, readonly exitCode = 2) {
     super(message);
+  }
+}
+
+/**
+ * Ends a command that was interrupted by Ctrl-C after it saved its state and printed how to continue: exit code
+ * 130, nothing more printed.
+ *
+ */
+export class CliInterrupted extends CliError {
+  constructor() {
+    super('interrupted (Ctrl-C)', 130);
   }
 }

@@ -14,24 +14,20 @@ import { CliError } from './errors.js';
  * Loads the model of a checkpoint (its topology and weights) and evaluates it on the test split.
  *
  * @param checkpoint - a `.ckpt` file written by `kindling train` (best or last).
- * @param opts - backend, batch size, data directory.
+ * @param opts - backend, batch size, data path, label column (tables), image size (ImageFolder trees).
  * @param out - where the result is printed.
  * @returns accuracy and loss.
  * @throws {@link CliError} when the file is missing or holds no model.
- * @example
- * ```ts
- * await evaluateCommand('runs/mlp/checkpoints/best_model_3_accuracy=0.9712.ckpt', { backend: 'auto', batchSize: 256 }, process.stdout);
- * ```
  */
 export async function evaluateCommand(
   checkpoint: string,
-  opts: { backend: string; batchSize: number; data?: string },
+  opts: { backend: string; batchSize: number; data?: string; label?: string; imageSize?: number },
   out: NodeJS.WritableStream,
 ): Promise<{ accuracy: number; loss: number }> {
-  if (!existsSync(checkpoint)) throw new CliError(`checkpoint '${checkpoint}' not found.`);
+  if (!existsSync(checkpoint)) throw new CliError(`checkpoint '${checkpoint}' not found.`, 1);
   const backend = await setupBackend(opts.backend);
   const model = await tfl.loadLayersModel(kindlingFileHandler(checkpoint));
-  const data = await loadCliData(opts.data);
+  const data = await loadCliData(opts.data, { ...(opts.label !== undefined ? { label: opts.label } : {}), ...(opts.imageSize !== undefined ? { imageSize: opts.imageSize } : {}) });
   const evaluator = createSupervisedEvaluator(model, {
     device: backend,
     metrics: { accuracy: new Accuracy(), loss: new Loss(crossEntropyLoss) },

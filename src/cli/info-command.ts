@@ -6,10 +6,6 @@ import { probeBackends } from './backends.js';
  * Prints the backend table.
  *
  * @param out - where to print.
- * @example
- * ```ts
- * await infoCommand(process.stdout);
- * ```
  */
 export async function infoCommand(out: NodeJS.WritableStream): Promise<void> {
   const statuses = await probeBackends();

@@ -13,7 +13,8 @@ import { createSupervisedEvaluator, createSupervisedTrainer, crossEntropyLoss } 
 import type { CliData } from './data.js';
 import { shiftingPrepareBatch } from './augment.js';
 import { buildModel } from './models.js';
-import { makeOptimizer, type TrainOptions } from './options.js';
+import { installWorkerThreads } from '../node/workers/thread-spawner.js';
+import { DEFAULT_LR, makeOptimizer, type TrainOptions } from './options.js';
 
 /** Everything a CLI run works with. */
 export interface Session {
@@ -45,8 +46,8 @@ export interface Session {
  * ```
  */
 export function buildSession(opts: TrainOptions, backend: string, data: CliData): Session {
-  const model = buildModel(opts.model);
-  const optimizer = makeOptimizer(opts.optimizer, opts.lr);
+  const model = buildModel(opts.model, { inputShape: data.inputShape, numClasses: data.numClasses });
+  const optimizer = makeOptimizer(opts.optimizer, opts.lr ?? DEFAULT_LR[opts.optimizer]);
   const amp = opts.amp === undefined ? {} : { ampMode: 'amp' as const, ...(opts.amp === true ? {} : { ampDtype: opts.amp }) };
   const scaler = opts.scaler ? new GradScaler() : null;
   const trainer = createSupervisedTrainer(model, optimizer, crossEntropyLoss, {
@@ -54,7 +55,8 @@ export function buildSession(opts: TrainOptions, backend: string, data: CliData)
     deterministic: opts.deterministic,
     detectAnomaly: opts.detectAnomaly === true,
     gradientAccumulationSteps: opts.accumulationSteps,
-    ...(opts.augment ? { prepareBatch: shiftingPrepareBatch() } : {}),
+    // Digit images get the batch-wise shifts; CIFAR/ImageFolder images are augmented per sample by their dataset.
+    ...(opts.augment && !data.augmented && data.inputShape.length === 2 ? { prepareBatch: shiftingPrepareBatch() } : {}),
     ...amp,
     ...(scaler !== null ? { scaler } : {}),
   });
@@ -65,8 +67,13 @@ export function buildSession(opts: TrainOptions, backend: string, data: CliData)
       ...amp,
     });
   const evaluator = makeEvaluator();
-  const trainLoader = new DataLoader(data.train, { batchSize: opts.batchSize, shuffle: true });
-  const valLoader = new DataLoader(data.val, { batchSize: 256 });
+  const workers = (split: 'train' | 'val'): { numWorkers?: number; workerDataset?: NonNullable<CliData['workerDataset']>['train']; persistentWorkers?: boolean } => {
+    if ((opts.workers ?? 0) === 0 || data.workerDataset === null) return {};
+    installWorkerThreads();
+    return { numWorkers: opts.workers ?? 0, workerDataset: data.workerDataset[split], persistentWorkers: true };
+  };
+  const trainLoader = new DataLoader(data.train, { batchSize: opts.batchSize, shuffle: true, ...workers('train') });
+  const valLoader = new DataLoader(data.val, { batchSize: 256, ...workers('val') });
   return {
     model,
     optimizer,

@@ -3,7 +3,7 @@
  * and evaluator, metrics, progress bars, checkpoints, early stopping, logging) and prints a summary.
  */
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NATIVE_BACKEND_NAME, setNativeBackendThreads } from '@kindling/kernels/node';
@@ -22,8 +22,10 @@ import { manualSeed } from '../random/index.js';
 import { setupBackend } from './backends.js';
 import { loadCliData } from './data.js';
 import { CliError } from './errors.js';
+import { findLr } from './find-lr.js';
+import { checkResumable, installSigint, openRunDir, runDirectory } from './run-dir.js';
 import { buildSession, type Session } from './session.js';
-import type { TrainOptions } from './options.js';
+import { DEFAULT_LR, type TrainOptions } from './options.js';
 
 /** What `kindling train` reports at the end (also returned for tests). */
 export interface TrainSummary {
@@ -32,7 +34,12 @@ export interface TrainSummary {
   seconds: number;
   samplesPerSecond: number;
   epochs: number;
+  /** The trainer's iteration at the end (counting iterations before a resume). */
   iterations: number;
+  /** Iterations run by this command (the time and samples/s are about these). */
+  runIterations: number;
+  /** Set when early stopping ended the run: its message. */
+  earlyStopped: string | null;
   bestCheckpoint: string | null;
   resumeCheckpoint: string | null;
   logDir: string;
@@ -44,13 +51,12 @@ function validate(opts: TrainOptions): void {
   if (opts.scaler && opts.amp === undefined) {
     throw new CliError('--scaler requires --amp (dynamic loss scaling is part of mixed precision).');
   }
-  if (opts.resume !== undefined && !existsSync(opts.resume)) {
-    throw new CliError(`checkpoint '${opts.resume}' not found (--resume expects a .ckpt file written by kindling train).`);
+  if (opts.findLr === true && opts.resume !== undefined) throw new CliError('--find-lr starts a new run: it cannot be combined with --resume.', 2);
+  if (opts.resume !== undefined) {
+    if (!existsSync(opts.resume)) throw new CliError(`checkpoint '${opts.resume}' not found (--resume expects a .ckpt file written by kindling train).`, 1);
+    checkResumable(opts.resume);
   }
-}
-
-function stamp(): string {
-  return new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  if (opts.data !== undefined && !existsSync(opts.data)) throw new CliError(`--data directory '${opts.data}' does not exist.`, 1);
 }
 
 interface Handlers {
@@ -58,10 +64,11 @@ interface Handlers {
   saver: DiskSaver;
   best: Checkpoint;
   resumable: Checkpoint;
+  stopper: EarlyStopping;
   toSave: Record<string, unknown>;
 }
 
-function attachHandlers(s: Session, opts: TrainOptions, output: string, logger: BaseLogger): Handlers {
+function attachHandlers(s: Session, opts: TrainOptions & { lr: number }, output: string, logger: BaseLogger): Handlers {
   const { trainer, evaluator } = s;
   new RunningAverage({ outputTransform: (loss: unknown) => loss }).attach(trainer, 'loss');
   new ProgressBar({ persist: true }).attach(trainer, { metricNames: ['loss'] });
@@ -86,7 +93,8 @@ function attachHandlers(s: Session, opts: TrainOptions, output: string, logger: 
   });
   scheduler.attach(trainer, Events.ITERATION_STARTED);
   toSave['lrScheduler'] = scheduler;
-  const resumable = new Checkpoint({ toSave, saveHandler: saver, filenamePrefix: 'last', nSaved: 1 });
+  // The best-model checkpointer's state goes with the resumable one, so a resumed run keeps comparing to its best.
+  const resumable = new Checkpoint({ toSave: { ...toSave, bestCheckpoint: best }, saveHandler: saver, filenamePrefix: 'last', nSaved: 1, includeSelf: true });
   trainer.on(Events.EPOCH_COMPLETED, async () => {
     await evaluator.run(s.valLoader);
   });
@@ -101,30 +109,18 @@ function attachHandlers(s: Session, opts: TrainOptions, output: string, logger: 
     globalStepTransform: () => trainer.state.iteration,
   });
   logger.attachOptParamsHandler(trainer, { optimizer: s.optimizer, event: Events.EPOCH_STARTED });
-  return { logger, saver, best, resumable, toSave };
+  return { logger, saver, best, resumable, stopper, toSave };
 }
 
 function printEpoch(s: Session, out: NodeJS.WritableStream): void {
   s.trainer.on(Events.EPOCH_COMPLETED, (e) => {
+    if (s.evaluator.shouldTerminate === 'skip_completed') return; // validation cut short by Ctrl-C
     const m = s.evaluator.state.metrics;
     out.write(
       `Epoch ${e.state.epoch}/${String(e.state.maxEpochs)}: validation accuracy ${(m['accuracy'] as number).toFixed(4)}, ` +
         `loss ${(m['loss'] as number).toFixed(4)}\n`,
     );
   });
-}
-
-function installSigint(s: Session, out: NodeJS.WritableStream): { interrupted: () => boolean; dispose: () => void } {
-  let interrupted = false;
-  const onSigint = (): void => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    out.write('\nCtrl-C: stopping after this iteration and saving a checkpoint (Ctrl-C again to quit now)...\n');
-    s.trainer.terminate();
-    s.evaluator.terminate();
-  };
-  process.on('SIGINT', onSigint);
-  return { interrupted: () => interrupted, dispose: () => process.off('SIGINT', onSigint) };
 }
 
 async function finalTest(s: Session, best: Checkpoint, saver: DiskSaver, batchSize: number): Promise<{ accuracy: number; loss: number }> {
@@ -145,75 +141,156 @@ async function finalTest(s: Session, best: Checkpoint, saver: DiskSaver, batchSi
  * @param out - where the summary is printed (progress bars go to stderr).
  * @returns the summary.
  * @throws {@link CliError} for invalid flag combinations and missing files.
- * @example
- * ```ts
- * const summary = await trainCommand({ ...defaults, epochs: 1 }, process.stdout);
- * ```
  */
 export async function trainCommand(opts: TrainOptions, out: NodeJS.WritableStream): Promise<TrainSummary> {
   validate(opts);
-  const output = resolve(opts.output ?? join('runs', `${opts.model}-${stamp()}`));
-  mkdirSync(output, { recursive: true });
+  const resolved = { ...opts, lr: opts.lr ?? DEFAULT_LR[opts.optimizer] };
+  const dir = openRunDir(runDirectory(opts), out);
+  let failed = true;
+  try {
+    const summary = await trainIn(dir.path, resolved, out);
+    failed = false;
+    return summary;
+  } finally {
+    dir.close(failed);
+  }
+}
+
+/** Starts the logger first, so a dashboard port in use fails before the data loads. */
+async function startLogger(opts: TrainOptions, output: string, out: NodeJS.WritableStream): Promise<BaseLogger> {
+  if (opts.dashboard === undefined) return new JsonlLogger(output);
+  const logger = await DashboardLogger.start({
+    logDir: resolve(output, '..'),
+    runName: output.split(/[\\/]/).pop() ?? 'run',
+    port: opts.dashboard === true ? 0 : opts.dashboard,
+    allowedHosts: opts.dashboardAllowHost ?? [],
+    onWarning: (message) => void process.stderr.write(`${message}\n`),
+  }).catch((e: unknown) => {
+    throw new CliError(`cannot serve the dashboard on port ${String(opts.dashboard)}: ${e instanceof Error ? e.message : String(e)}`, 1);
+  });
+  out.write(`dashboard: ${logger.url ?? ''}\n`);
+  return logger;
+}
+
+async function prepareBackend(opts: TrainOptions): Promise<string> {
   // On wasm the small MLP trains faster on one thread (2.4 s vs 2.8-3.2 s an epoch on 2 cores: XNNPACK's thread
   // hand-offs cost more than its small products save); the CNN on all cores (see docs/backends.md).
   const wasmThreads = opts.threads ?? (opts.model === 'mlp' && process.env.KINDLING_WASM_THREADS === undefined ? 1 : undefined);
   const backend = await setupBackend(opts.backend, opts.model === 'cnn' ? ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] : [], wasmThreads);
   // Both models train fastest on all cores (the MLP took one thread until the pool's workers spun between kernels).
   if (backend === NATIVE_BACKEND_NAME) setNativeBackendThreads(opts.threads ?? availableParallelism());
-  manualSeed(opts.seed);
-  const data = await loadCliData(opts.data);
-  out.write(`kindling train: ${opts.model} on ${data.source} (${data.train.length} train / ${data.val.length} validation / ${data.test.length} test), backend ${backend}\n`);
-  const s = buildSession(opts, backend, data);
-  const logger: BaseLogger =
-    opts.dashboard !== undefined
-      ? await DashboardLogger.start({ logDir: resolve(output, '..'), runName: output.split(/[\\/]/).pop() ?? 'run', port: opts.dashboard === true ? 0 : opts.dashboard })
-      : new JsonlLogger(output);
-  if (logger instanceof DashboardLogger) {
-    logger.attachProgressHandler(s.trainer);
-    out.write(`dashboard: ${logger.url ?? ''}\n`);
+  return backend;
+}
+
+async function trainIn(output: string, opts: TrainOptions & { lr: number }, out: NodeJS.WritableStream): Promise<TrainSummary> {
+  const logger = await startLogger(opts, output, out);
+  let s: Session | null = null;
+  try {
+    const backend = await prepareBackend(opts);
+    manualSeed(opts.seed);
+    const data = await loadCliData(opts.data, { augment: opts.augment, ...(opts.label !== undefined ? { label: opts.label } : {}), ...(opts.imageSize !== undefined ? { imageSize: opts.imageSize } : {}) });
+    const workers = opts.workers ?? 0;
+    const loading = workers === 0 ? '' : data.workerDataset !== null ? `, ${workers} loader workers` : ', --workers unused: the data is in memory';
+    out.write(`kindling train: ${opts.model} on ${data.source} (${data.train.length} train / ${data.val.length} validation / ${data.test.length} test, samples [${data.inputShape.join(', ')}], ${data.numClasses} classes${loading}), backend ${backend}\n`);
+    s = buildSession(opts, backend, data);
+    if (opts.findLr === true) opts.lr = await findLr(s, output, logger, out);
+    if (logger instanceof DashboardLogger) logger.attachProgressHandler(s.trainer);
+    const h = attachHandlers(s, opts, output, logger);
+    printEpoch(s, out);
+    if (opts.resume !== undefined) await resumeFrom(opts.resume, s, h, opts.batchSize, out);
+    return await trainAndReport(s, h, opts, { output, backend, logger }, out);
+  } finally {
+    await logger.close();
+    s?.dispose();
   }
-  const h = attachHandlers(s, opts, output, logger);
-  printEpoch(s, out);
-  if (opts.resume !== undefined) {
-    await Checkpoint.loadObjects({ toLoad: h.toSave, checkpoint: resolve(opts.resume), handler: h.saver });
-    out.write(`resumed from ${opts.resume} at epoch ${s.trainer.state.epoch}, iteration ${s.trainer.state.iteration}\n`);
+}
+
+async function resumeFrom(path: string, s: Session, h: Handlers, batchSize: number, out: NodeJS.WritableStream): Promise<void> {
+  const checkpoint = resolve(path);
+  await Checkpoint.loadObjects({ toLoad: h.toSave, checkpoint, handler: h.saver }).catch((e: unknown) => {
+    // A model-only checkpoint under another name (best_* files are refused by name before anything loads).
+    if (e instanceof Error && /Object labeled by 'trainer'/.test(e.message)) {
+      throw new CliError(`'${path}' holds no trainer state (a best-model or model-only checkpoint?): resume from the run's last_*.ckpt.`);
+    }
+    throw e;
+  });
+  // Checkpoints written before best-model tracking was saved have no 'bestCheckpoint': start tracking afresh.
+  await Checkpoint.loadObjects({ toLoad: { bestCheckpoint: h.best }, checkpoint, handler: h.saver }).catch(() => undefined);
+  // Likewise the resumable checkpointer's own list, so the checkpoint resumed from is replaced, not kept beside.
+  await Checkpoint.loadObjects({ toLoad: { checkpointer: h.resumable }, checkpoint, handler: h.saver }).catch(() => undefined);
+  const saved = s.trainer.state.epochLength;
+  if (saved != null && saved !== s.trainLoader.length) {
+    const n = s.data.train.length;
+    const fits = Array.from({ length: n }, (_, i) => i + 1).filter((b) => Math.ceil(n / b) === saved);
+    const old = fits.length === 0 ? 'the batch size of that run' : `--batch-size ${fits[0]}${fits.length > 1 ? ` to ${String(fits.at(-1))}` : ''}`;
+    throw new CliError(
+      `--batch-size ${batchSize} gives ${s.trainLoader.length} iterations per epoch, but the checkpoint was trained with ` +
+        `${saved} (${old}); an epoch cannot change length mid-run. Resume with ${old}, or start a new run.`,
+    );
   }
-  const sigint = installSigint(s, out);
+  const st = s.trainer.state;
+  const done = saved != null ? st.iteration % saved : 0;
+  const mid = done > 0 && saved != null ? ` (mid-epoch: ${done} of the ${saved} iterations of epoch ${st.epoch + 1} done)` : '';
+  out.write(`resumed from ${path} at epoch ${st.epoch}, iteration ${st.iteration}${mid}\n`);
+}
+
+function earlyStopMessage(s: Session, h: Handlers, interrupted: boolean): string | null {
+  const st = s.trainer.state;
+  if (interrupted || h.stopper.counter < h.stopper.patience || st.epoch >= (st.maxEpochs ?? Infinity)) return null;
+  const p = h.stopper.patience;
+  return `Early stopping: validation accuracy did not improve for ${p} epoch${p === 1 ? '' : 's'} (best ${(h.stopper.bestScore ?? NaN).toFixed(4)}); ` +
+    `stopped after epoch ${st.epoch}/${String(st.maxEpochs)}.`;
+}
+
+interface RunInfo {
+  output: string;
+  backend: string;
+  logger: BaseLogger;
+}
+
+async function trainAndReport(s: Session, h: Handlers, opts: TrainOptions, info: RunInfo, out: NodeJS.WritableStream): Promise<TrainSummary> {
+  const sigint = installSigint(s.trainer, s.evaluator, join(info.output, 'checkpoints'), out);
   const start = performance.now();
   const startIteration = s.trainer.state.iteration;
   try {
     await s.trainer.run(s.trainLoader, { maxEpochs: opts.epochs });
+    // A mid-epoch checkpoint: the run stopped after the iteration during which Ctrl-C came.
+    if (sigint.interrupted()) await h.resumable.handle(s.trainer);
   } finally {
     sigint.dispose();
   }
   const seconds = (performance.now() - start) / 1000;
-  if (sigint.interrupted()) await h.resumable.handle(s.trainer);
-  const samples = (s.trainer.state.iteration - startIteration) * opts.batchSize;
-  const test = sigint.interrupted() ? { accuracy: NaN, loss: NaN } : await finalTest(s, h.best, h.saver, 256);
-  await logger.close();
+  const interrupted = sigint.interrupted();
+  const runIterations = s.trainer.state.iteration - startIteration;
+  const earlyStopped = earlyStopMessage(s, h, interrupted);
+  const test = interrupted ? { accuracy: NaN, loss: NaN } : await finalTest(s, h.best, h.saver, 256);
+  await info.logger.close();
   const summary: TrainSummary = {
     testAccuracy: test.accuracy,
     testLoss: test.loss,
     seconds,
-    samplesPerSecond: samples / Math.max(seconds, 1e-9),
+    samplesPerSecond: (runIterations * opts.batchSize) / Math.max(seconds, 1e-9),
     epochs: s.trainer.state.epoch,
     iterations: s.trainer.state.iteration,
+    runIterations,
+    earlyStopped,
     bestCheckpoint: h.best.lastCheckpoint,
     resumeCheckpoint: h.resumable.lastCheckpoint,
-    logDir: output,
-    backend,
-    interrupted: sigint.interrupted(),
+    logDir: info.output,
+    backend: info.backend,
+    interrupted,
   };
-  printSummary(summary, out);
-  s.dispose();
+  printSummary(summary, startIteration, out);
   return summary;
 }
 
-function printSummary(r: TrainSummary, out: NodeJS.WritableStream): void {
+function printSummary(r: TrainSummary, startIteration: number, out: NodeJS.WritableStream): void {
   out.write('\n');
+  if (r.earlyStopped !== null) out.write(`${r.earlyStopped}\n`);
   if (r.interrupted) out.write(`Interrupted at epoch ${r.epochs}, iteration ${r.iterations}. Continue with:\n  npx kindling train --resume ${r.resumeCheckpoint ?? ''}\n`);
   else out.write(`Test accuracy: ${r.testAccuracy.toFixed(4)}  (loss ${r.testLoss.toFixed(4)}, best validation checkpoint)\n`);
-  out.write(`Time: ${r.seconds.toFixed(1)} s for ${r.iterations} iterations (${Math.round(r.samplesPerSecond)} samples/s, backend ${r.backend})\n`);
+  const range = startIteration > 0 ? `, iterations ${startIteration + 1}-${r.iterations}` : '';
+  out.write(`Time: ${r.seconds.toFixed(1)} s for ${r.runIterations} iterations (${Math.round(r.samplesPerSecond)} samples/s${range}, backend ${r.backend})\n`);
   out.write(`Best checkpoint: ${r.bestCheckpoint ?? 'none'}\nResume checkpoint: ${r.resumeCheckpoint ?? 'none'}\n`);
   out.write(`Logs: ${join(r.logDir, 'metrics.jsonl')}  (view with: npx kindling dashboard ${resolve(r.logDir, '..')})\n`);
 }

@@ -80,9 +80,12 @@ describe('kindling CLI', () => {
     assert.match(second.stdout, /resumed from .* at epoch 1, iteration 18/);
     assert.doesNotMatch(second.stdout, /Epoch 1\/2/);
     assert.match(second.stdout, /Epoch 2\/2: validation accuracy/);
-    assert.match(second.stdout, /Time: .* for 36 iterations/);
+    assert.match(second.stdout, /Time: .* for 18 iterations .*iterations 19-36/);
 
-    const ev = run(['evaluate', best, '--data', data]);
+    // The resumed run continues the best-model tracking: its best checkpoint replaces the first run's when better.
+    const bestAfter = /Best checkpoint: (\S+)/.exec(second.stdout)?.[1] ?? '';
+    assert.ok(existsSync(bestAfter), bestAfter);
+    const ev = run(['evaluate', bestAfter, '--data', data]);
     assert.equal(ev.code, 0, ev.stderr);
     assert.match(ev.stdout, /test accuracy \d\.\d{4}, loss \d/);
   });
@@ -114,7 +117,7 @@ describe('kindling CLI', () => {
       }, 50);
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 0, stdout);
+    assert.equal(code, 130, stdout);
     assert.match(stdout, /Interrupted at epoch \d+, iteration \d+/);
     const resume = /--resume (\S+\.ckpt)/.exec(stdout)?.[1] ?? '';
     assert.ok(existsSync(resume), `checkpoint written on Ctrl-C: ${resume}`);

@@ -43,6 +43,25 @@ describe('examples', () => {
     assert.equal(Number(steps), Math.floor(Number(iters) / 4), 'one optimizer step per 4 micro-batches');
   });
 
+  it('cifar10-workers.ts: a CNN on CIFAR-format files with crop + flip, fed by 2 worker threads', () => {
+    const out = run('cifar10-workers.ts', { EPOCHS: '1', N_TRAIN: '128', N_TEST: '64' });
+    assert.match(out, /epoch 1: test accuracy \d\.\d{4} \(2 loader workers\)/);
+  });
+
+  it('image-folder.ts: real PNG and JPEG files in class folders, resized and flipped in 2 workers, are learned', () => {
+    const out = run('image-folder.ts', { EPOCHS: '3', PER_CLASS: '10' });
+    assert.match(out, /classes: blue, green, red \(30 images\)/);
+    const acc = Number(/training-set accuracy (\d\.\d+) with 2 loader workers/.exec(out)?.[1]);
+    assert.ok(acc > 0.6, `accuracy: ${acc}`);
+  });
+
+  it('tabular-csv.ts: a lazily read CSV with a categorical label trains an MLP', () => {
+    const out = run('tabular-csv.ts', { EPOCHS: '10', ROWS: '150' });
+    assert.match(out, /150 rows, features sepal_length, sepal_width, petal_length, petal_width, classes setosa, versicolor, virginica/);
+    const acc = Number(/accuracy (\d\.\d+)/.exec(out.split('\n').at(-2) ?? '')?.[1]);
+    assert.ok(acc > 0.8, `accuracy: ${acc}`);
+  });
+
   it('deterministic-resume.ts: resumed weights are bitwise identical', () => {
     const out = run('deterministic-resume.ts', { PER_DIGIT: '30' });
     assert.match(out, /final weights identical: true/);
