@@ -8,7 +8,20 @@
  * is stacked into a tensor. Typed arrays and {@link NdArray}s are stacked on the host and uploaded once.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { NdArray, describeValue, dtypeOf, isNumericArray, type NumericArray } from './nd-array.js';
+import { NdArray, describeValue, isNumericArray, type NumericArray } from './nd-array.js';
+import {
+  collateNested,
+  commonKeys,
+  commonLength,
+  isPlainObject,
+  nestedShape,
+  sameShape,
+  shapeError,
+  stackHost,
+  stackNumbers,
+  typeError,
+  type HostTensor,
+} from './host-collate.js';
 
 /** A number or a (nested) array of numbers: numeric data when it appears inside a sample. */
 export type NestedNumbers = number | readonly NestedNumbers[];
@@ -41,65 +54,13 @@ export type CollateFn<TSample, TBatch> = {
   bivarianceHack(samples: TSample[], indices: readonly number[]): TBatch;
 }['bivarianceHack'];
 
-/** A shape mismatch inside a batch, reported with the dataset indices of both samples. */
-function shapeError(path: string, indices: readonly number[], k: number, got: readonly number[], want: readonly number[]): RangeError {
-  const at = (j: number): number => indices[j] ?? j;
-  return new RangeError(
-    `Cannot collate the batch: the sample at index ${at(k)} has shape [${got.join(', ')}] at ${path}, but the ` +
-      `sample at index ${at(0)} has shape [${want.join(', ')}]. All samples of a batch must have the same shape; ` +
-      'fix the dataset or pass a custom collate (e.g. one that pads).',
-  );
-}
-
-function typeError(path: string, indices: readonly number[], k: number, got: unknown, want: unknown): TypeError {
-  return new TypeError(
-    `Cannot collate the batch: the sample at index ${indices[k] ?? k} is ${describeValue(got)} at ${path}, but the ` +
-      `sample at index ${indices[0] ?? 0} is ${describeValue(want)}. All samples must have the same structure.`,
-  );
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-/** Shape of a rectangular nested numeric array, or null if it is not one. */
-function nestedShape(value: unknown): number[] | null {
-  if (typeof value === 'number') return [];
-  if (!Array.isArray(value) || value.length === 0) return null;
-  const first = nestedShape(value[0]);
-  if (first === null) return null;
-  for (let i = 1; i < value.length; i += 1) {
-    const s = nestedShape(value[i]);
-    if (s === null || !sameShape(s, first)) return null;
-  }
-  return [value.length, ...first];
+/** Uploads a batch position collated on the host (one upload). */
+function upload(h: HostTensor): tf.Tensor {
+  return tf.tensor(h.data, h.shape, h.dtype);
 }
 
 function isNumericNested(value: unknown): boolean {
   return Array.isArray(value) && value.length > 0 && nestedShape(value) !== null;
-}
-
-function flattenInto(value: unknown, out: number[]): void {
-  if (typeof value === 'number') out.push(value);
-  else for (const v of value as unknown[]) flattenInto(v, out);
-}
-
-function stackNumbers(values: number[], shape: number[]): tf.Tensor {
-  const integral = values.every((v) => Number.isInteger(v));
-  return integral ? tf.tensor(Int32Array.from(values), shape, 'int32') : tf.tensor(Float32Array.from(values), shape, 'float32');
-}
-
-function stackHost(parts: { data: NumericArray; shape: readonly number[] }[], path: string, indices: readonly number[]): tf.Tensor {
-  const first = parts[0] as { data: NumericArray; shape: readonly number[] };
-  const dtype = dtypeOf(first.data);
-  const size = first.data.length;
-  const out = dtype === 'float32' ? new Float32Array(size * parts.length) : new Int32Array(size * parts.length);
-  parts.forEach((p, k) => {
-    if (!sameShape(p.shape, first.shape)) throw shapeError(path, indices, k, p.shape, first.shape);
-    if (dtypeOf(p.data) !== dtype) throw typeError(path, indices, k, p.data, first.data);
-    out.set(p.data, k * size);
-  });
-  return tf.tensor(out, [parts.length, ...first.shape], dtype);
 }
 
 function collateTensors(samples: tf.Tensor[], path: string, indices: readonly number[]): tf.Tensor {
@@ -110,44 +71,15 @@ function collateTensors(samples: tf.Tensor[], path: string, indices: readonly nu
   return tf.stack(samples);
 }
 
-function collateNested(samples: unknown[], path: string, indices: readonly number[]): tf.Tensor {
-  const shape = nestedShape(samples[0]) as number[];
-  const flat: number[] = [];
-  samples.forEach((s, k) => {
-    const sk = nestedShape(s);
-    if (sk === null) throw typeError(path, indices, k, s, samples[0]);
-    if (!sameShape(sk, shape)) throw shapeError(path, indices, k, sk, shape);
-    flattenInto(s, flat);
-  });
-  return stackNumbers(flat, [samples.length, ...shape]);
-}
-
 function collateObjects(samples: Record<string, unknown>[], path: string, indices: readonly number[], made: tf.Tensor[]): unknown {
-  const keys = Object.keys(samples[0] as object);
-  samples.forEach((s, k) => {
-    const sk = Object.keys(s);
-    if (sk.length !== keys.length || !keys.every((key) => key in s)) {
-      throw new TypeError(
-        `Cannot collate the batch: the sample at index ${indices[k] ?? k} has keys [${sk.join(', ')}] at ${path}, but ` +
-          `the sample at index ${indices[0] ?? 0} has keys [${keys.join(', ')}]. All samples must have the same keys.`,
-      );
-    }
-  });
+  const keys = commonKeys(samples, path, indices);
   const out: Record<string, unknown> = {};
   for (const key of keys) out[key] = collateAt(samples.map((s) => s[key]), `${path}.${key}`, indices, made, false);
   return out;
 }
 
 function collateTuples(samples: unknown[][], path: string, indices: readonly number[], made: tf.Tensor[]): unknown[] {
-  const n = (samples[0] as unknown[]).length;
-  samples.forEach((s, k) => {
-    if (s.length !== n) {
-      throw new RangeError(
-        `Cannot collate the batch: the sample at index ${indices[k] ?? k} has ${s.length} elements at ${path}, but the ` +
-          `sample at index ${indices[0] ?? 0} has ${n}. Each element in list of batch should be of equal size.`,
-      );
-    }
-  });
+  const n = commonLength(samples, path, indices);
   return Array.from({ length: n }, (_, i) => collateAt(samples.map((s) => s[i]), `${path}[${i}]`, indices, made, false));
 }
 
@@ -160,13 +92,13 @@ function collateAt(samples: unknown[], path: string, indices: readonly number[],
   };
   let out: tf.Tensor;
   if (first instanceof tf.Tensor && same((s) => s instanceof tf.Tensor)) out = collateTensors(samples as tf.Tensor[], path, indices);
-  else if (first instanceof NdArray && same((s) => s instanceof NdArray)) out = stackHost(samples as NdArray[], path, indices);
+  else if (first instanceof NdArray && same((s) => s instanceof NdArray)) out = upload(stackHost(samples as NdArray[], path, indices));
   else if (isNumericArray(first) && same(isNumericArray)) {
-    out = stackHost((samples as NumericArray[]).map((d) => ({ data: d, shape: [d.length] })), path, indices);
-  } else if (typeof first === 'number' && same((s) => typeof s === 'number')) out = stackNumbers(samples as number[], [samples.length]);
+    out = upload(stackHost((samples as NumericArray[]).map((d) => ({ data: d, shape: [d.length] })), path, indices));
+  } else if (typeof first === 'number' && same((s) => typeof s === 'number')) out = upload(stackNumbers(samples as number[], [samples.length]));
   else if (typeof first === 'boolean' && same((s) => typeof s === 'boolean')) out = tf.tensor1d(samples as boolean[], 'bool');
   else if (typeof first === 'string' && same((s) => typeof s === 'string')) return samples;
-  else if (!top && isNumericNested(first)) out = collateNested(samples, path, indices);
+  else if (!top && isNumericNested(first)) out = upload(collateNested(samples, path, indices));
   else if (Array.isArray(first) && same(Array.isArray)) return collateTuples(samples as unknown[][], path, indices, made);
   else if (isPlainObject(first) && same(isPlainObject)) return collateObjects(samples as Record<string, unknown>[], path, indices, made);
   else {
@@ -177,12 +109,6 @@ function collateAt(samples: unknown[], path: string, indices: readonly number[],
   }
   made.push(out);
   return out;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 /**

@@ -34,7 +34,10 @@ export function isHostTensor(value: unknown): value is HostTensor {
   return typeof value === 'object' && value !== null && (value as { kindlingHostTensor?: unknown }).kindlingHostTensor === true;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+// The collate rules below are shared with defaultCollate (collate.ts), which uploads their host results as tensors.
+
+/** @internal */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
@@ -42,7 +45,8 @@ function at(indices: readonly number[], k: number): number {
   return indices[k] ?? k;
 }
 
-function shapeError(path: string, indices: readonly number[], k: number, got: readonly number[], want: readonly number[]): RangeError {
+/** A shape mismatch inside a batch, reported with the dataset indices of both samples. @internal */
+export function shapeError(path: string, indices: readonly number[], k: number, got: readonly number[], want: readonly number[]): RangeError {
   return new RangeError(
     `Cannot collate the batch: the sample at index ${at(indices, k)} has shape [${got.join(', ')}] at ${path}, but the ` +
       `sample at index ${at(indices, 0)} has shape [${want.join(', ')}]. All samples of a batch must have the same shape; ` +
@@ -50,14 +54,16 @@ function shapeError(path: string, indices: readonly number[], k: number, got: re
   );
 }
 
-function typeError(path: string, indices: readonly number[], k: number, got: unknown, want: unknown): TypeError {
+/** A structure or type mismatch inside a batch, reported with the dataset indices of both samples. @internal */
+export function typeError(path: string, indices: readonly number[], k: number, got: unknown, want: unknown): TypeError {
   return new TypeError(
     `Cannot collate the batch: the sample at index ${at(indices, k)} is ${describeValue(got)} at ${path}, but the ` +
       `sample at index ${at(indices, 0)} is ${describeValue(want)}. All samples must have the same structure.`,
   );
 }
 
-function nestedShape(value: unknown): number[] | null {
+/** Shape of a rectangular nested numeric array, or null if it is not one. @internal */
+export function nestedShape(value: unknown): number[] | null {
   if (typeof value === 'number') return [];
   if (!Array.isArray(value) || value.length === 0) return null;
   const first = nestedShape(value[0]);
@@ -74,12 +80,14 @@ function flattenInto(value: unknown, out: number[]): void {
   else for (const v of value as unknown[]) flattenInto(v, out);
 }
 
-function stackNumbers(values: number[], shape: number[]): HostTensor {
+/** Numbers as an `int32` (all integers) or `float32` host tensor. @internal */
+export function stackNumbers(values: number[], shape: number[]): HostTensor {
   const integral = values.every((v) => Number.isInteger(v));
   return integral ? hostTensor('int32', shape, Int32Array.from(values)) : hostTensor('float32', shape, Float32Array.from(values));
 }
 
-function stackHost(parts: { data: NumericArray; shape: readonly number[] }[], path: string, indices: readonly number[]): HostTensor {
+/** Typed arrays of one shape and dtype stacked into one host tensor. @internal */
+export function stackHost(parts: { data: NumericArray; shape: readonly number[] }[], path: string, indices: readonly number[]): HostTensor {
   const first = parts[0] as { data: NumericArray; shape: readonly number[] };
   const dtype = dtypeOf(first.data);
   const size = first.data.length;
@@ -92,7 +100,8 @@ function stackHost(parts: { data: NumericArray; shape: readonly number[] }[], pa
   return hostTensor(dtype, [parts.length, ...first.shape], out);
 }
 
-function collateNested(samples: unknown[], path: string, indices: readonly number[]): HostTensor {
+/** Nested numeric arrays of one shape stacked into one host tensor. @internal */
+export function collateNested(samples: unknown[], path: string, indices: readonly number[]): HostTensor {
   const shape = nestedShape(samples[0]) as number[];
   const flat: number[] = [];
   samples.forEach((s, k) => {
@@ -116,7 +125,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-function collateObjects(samples: Record<string, unknown>[], path: string, indices: readonly number[]): Record<string, unknown> {
+/**
+ * The keys of the first object sample, checked to be the keys of every sample.
+ *
+ * @internal
+ */
+export function commonKeys(samples: Record<string, unknown>[], path: string, indices: readonly number[]): string[] {
   const keys = Object.keys(samples[0] as object);
   samples.forEach((s, k) => {
     const sk = Object.keys(s);
@@ -127,12 +141,15 @@ function collateObjects(samples: Record<string, unknown>[], path: string, indice
       );
     }
   });
-  const out: Record<string, unknown> = {};
-  for (const key of keys) out[key] = collateAt(samples.map((s) => s[key]), `${path}.${key}`, indices, false);
-  return out;
+  return keys;
 }
 
-function collateTuples(samples: unknown[][], path: string, indices: readonly number[]): unknown[] {
+/**
+ * The length of the first tuple sample, checked to be the length of every sample.
+ *
+ * @internal
+ */
+export function commonLength(samples: unknown[][], path: string, indices: readonly number[]): number {
   const n = (samples[0] as unknown[]).length;
   samples.forEach((s, k) => {
     if (s.length !== n) {
@@ -142,6 +159,18 @@ function collateTuples(samples: unknown[][], path: string, indices: readonly num
       );
     }
   });
+  return n;
+}
+
+function collateObjects(samples: Record<string, unknown>[], path: string, indices: readonly number[]): Record<string, unknown> {
+  const keys = commonKeys(samples, path, indices);
+  const out: Record<string, unknown> = {};
+  for (const key of keys) out[key] = collateAt(samples.map((s) => s[key]), `${path}.${key}`, indices, false);
+  return out;
+}
+
+function collateTuples(samples: unknown[][], path: string, indices: readonly number[]): unknown[] {
+  const n = commonLength(samples, path, indices);
   return Array.from({ length: n }, (_, i) => collateAt(samples.map((s) => s[i]), `${path}[${i}]`, indices, false));
 }
 

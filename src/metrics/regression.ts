@@ -6,10 +6,9 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { NotComputableError } from '../errors.js';
-import { Metric, type MetricOptions } from './metric.js';
-import { DeviceSum, describeValue, fmtShape, toTensor } from './internal/tensors.js';
-import { syncedNumber, syncedSum, type SyncedState } from './internal/sync.js';
+import type { MetricOptions } from './metric.js';
+import { describeValue, fmtShape, toTensor } from './internal/tensors.js';
+import { SummedMetric, type BatchPart } from './internal/summed-metric.js';
 
 /**
  * Converts `[yPred, y]` to float tensors, `y` reshaped like `yPred` (call inside `tf.tidy`).
@@ -42,38 +41,19 @@ function regressionPair(output: unknown, metric: string, sameShape = false): [tf
  * Base of metrics that sum a per-batch quantity and divide by the number of samples (`y.shape[0]`).
  *
  */
-export abstract class SampleAverage extends Metric<number> {
-  readonly #sum = new DeviceSum();
-  #numExamples = 0;
-
+export abstract class SampleAverage extends SummedMetric<number> {
   /** The batch's contribution to the sum (scalar). */
   protected abstract term(yPred: tf.Tensor, y: tf.Tensor): tf.Tensor;
 
-  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
-  protected override syncedState(): SyncedState[] {
-    return [syncedSum(this.#sum), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
-  }
-
-  /** Clears the sum. */
-  reset(): void {
-    this.#sum.reset();
-    this.#numExamples = 0;
-  }
-
   /**
-   * Adds one batch on the device.
+   * The batch's sum and number of samples (inside `tf.tidy`).
    *
    * @param output - `[yPred, y]`.
-   * @returns nothing.
+   * @returns the sum and the count to add.
    */
-  update(output: unknown): void {
-    let n = 0;
-    this.#sum.add(() => {
-      const [yPred, y] = this.prepare(output);
-      n = y.rank === 0 ? 1 : (y.shape[0] ?? 0);
-      return this.term(yPred, y);
-    });
-    this.#numExamples += n;
+  protected batch(output: unknown): BatchPart {
+    const [yPred, y] = this.prepare(output);
+    return { sum: this.term(yPred, y), count: y.rank === 0 ? 1 : (y.shape[0] ?? 0) };
   }
 
   /** Converts and validates the output (inside `tf.tidy`). */
@@ -88,10 +68,8 @@ export abstract class SampleAverage extends Metric<number> {
    * @throws {@link NotComputableError} before any update.
    */
   compute(): number {
-    if (this.#numExamples === 0) {
-      throw new NotComputableError(`${this.constructor.name} must have at least one example before it can be computed.`);
-    }
-    return (this.#sum.read() as number) / this.#numExamples;
+    const n = this.countOrThrow('example');
+    return (this.total.read() as number) / n;
   }
 }
 
@@ -200,44 +178,25 @@ export class MeanPairwiseDistance extends SampleAverage {
  *
  * @see https://pytorch.org/ignite/generated/ignite.metrics.regression.R2Score.html
  */
-export class R2Score extends Metric<number> {
-  readonly #sums = new DeviceSum();
-  #numExamples = 0;
-
+export class R2Score extends SummedMetric<number> {
   /** @param options - the common metric options. */
   constructor(options: MetricOptions = {}) {
     super(options);
   }
 
-  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
-  protected override syncedState(): SyncedState[] {
-    return [syncedSum(this.#sums), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
-  }
-
-  /** Clears the sums. */
-  reset(): void {
-    this.#sums.reset();
-    this.#numExamples = 0;
-  }
-
   /**
-   * Adds SSE, Σy and Σy² of one batch on the device.
+   * SSE, Σy and Σy² of one batch (inside `tf.tidy`).
    *
    * @param output - `[yPred, y]` of shape `(N,)` or `(N, 1)`.
-   * @returns nothing.
+   * @returns the three sums and the number of samples.
    * @throws RangeError when shapes differ or are not `(N,)` / `(N, 1)`.
    */
-  update(output: unknown): void {
-    let n = 0;
-    this.#sums.add(() => {
-      const [yPred, y] = regressionPair(output, 'R2Score', true);
-      if (!(yPred.rank === 1 || (yPred.rank === 2 && yPred.shape[1] === 1))) {
-        throw new RangeError(`Input yPred should have shape (N,) or (N, 1), but given ${fmtShape(yPred.shape)}`);
-      }
-      n = yPred.shape[0] ?? 0;
-      return tf.stack([tf.sum(tf.squaredDifference(yPred, y)), tf.sum(y), tf.sum(tf.square(y))]);
-    });
-    this.#numExamples += n;
+  protected batch(output: unknown): BatchPart {
+    const [yPred, y] = regressionPair(output, 'R2Score', true);
+    if (!(yPred.rank === 1 || (yPred.rank === 2 && yPred.shape[1] === 1))) {
+      throw new RangeError(`Input yPred should have shape (N,) or (N, 1), but given ${fmtShape(yPred.shape)}`);
+    }
+    return { sum: tf.stack([tf.sum(tf.squaredDifference(yPred, y)), tf.sum(y), tf.sum(tf.square(y))]), count: yPred.shape[0] ?? 0 };
   }
 
   /**
@@ -247,10 +206,8 @@ export class R2Score extends Metric<number> {
    * @throws {@link NotComputableError} before any update.
    */
   compute(): number {
-    if (this.#numExamples === 0) {
-      throw new NotComputableError('R2Score must have at least one example before it can be computed.');
-    }
-    const [sse = 0, ySum = 0, ySqSum = 0] = this.#sums.read() as number[];
-    return 1 - sse / (ySqSum - (ySum * ySum) / this.#numExamples);
+    const n = this.countOrThrow('example', 'R2Score');
+    const [sse = 0, ySum = 0, ySqSum = 0] = this.total.read() as number[];
+    return 1 - sse / (ySqSum - (ySum * ySum) / n);
   }
 }

@@ -6,9 +6,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { NotComputableError } from '../../errors.js';
-import { DeviceSum } from '../internal/tensors.js';
-import { syncedNumber, syncedSum, type SyncedState } from '../internal/sync.js';
+import { SumAndCount } from '../internal/summed-metric.js';
+import type { SyncedState } from '../internal/sync.js';
 import { InceptionMetric, type InceptionMetricOptions } from './feature-extractor.js';
 
 const EPS = 1e-16;
@@ -27,8 +26,8 @@ const EPS = 1e-16;
  */
 export class InceptionScore extends InceptionMetric<number> {
   override requiredOutputKeys: readonly string[] | null = ['yPred'];
-  readonly #sums = new DeviceSum();
-  #numExamples = 0;
+  /** The two per-class sums, stacked `(2, numFeatures)`, and the number of images (SummedMetric's state). */
+  readonly #state = new SumAndCount();
 
   /**
    * @param options - `numFeatures`, `featureExtractor` (see {@link InceptionMetricOptions}) and the common options.
@@ -40,13 +39,12 @@ export class InceptionScore extends InceptionMetric<number> {
 
   /** Ignite's `@sync_all_reduce("_num_examples", "_prob_total", "_total_kl_d")`. @returns the declarations. */
   protected override syncedState(): SyncedState[] {
-    return [syncedSum(this.#sums), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
+    return this.#state.synced();
   }
 
   /** Clears the sums. */
   reset(): void {
-    this.#sums.reset();
-    this.#numExamples = 0;
+    this.#state.reset();
   }
 
   /**
@@ -58,13 +56,10 @@ export class InceptionScore extends InceptionMetric<number> {
    */
   update(output: unknown): void {
     const images: unknown = Array.isArray(output) && output.length === 1 ? (output as unknown[])[0] : output;
-    let n = 0;
-    this.#sums.add(() => {
+    this.#state.add(() => {
       const p = this.extractFeatures(images, 'y_pred');
-      n = p.shape[0];
-      return tf.stack([tf.sum(p, 0), tf.sum(tf.mul(p, tf.log(tf.add(p, EPS))), 0)]);
+      return { sum: tf.stack([tf.sum(p, 0), tf.sum(tf.mul(p, tf.log(tf.add(p, EPS))), 0)]), count: p.shape[0] };
     });
-    this.#numExamples += n;
   }
 
   /**
@@ -74,11 +69,8 @@ export class InceptionScore extends InceptionMetric<number> {
    * @throws {@link NotComputableError} before any update.
    */
   compute(): number {
-    if (this.#numExamples === 0) {
-      throw new NotComputableError('InceptionScore must have at least one example before it can be computed.');
-    }
-    const [probTotal = [], klTotal = []] = this.#sums.read() as number[][];
-    const n = this.#numExamples;
+    const n = this.#state.countOrThrow('InceptionScore', 'example');
+    const [probTotal = [], klTotal = []] = this.#state.total.read() as number[][];
     let kl = 0;
     probTotal.forEach((total, i) => {
       kl += (klTotal[i] ?? 0) - total * Math.log(total / n + EPS);

@@ -10,9 +10,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { NotComputableError } from '../../errors.js';
 import { EpochMetric, type EpochMetricOptions } from '../epoch-metric.js';
-import { Metric, type MetricOptions } from '../metric.js';
-import { DeviceSum, describeValue, fmtShape, isTensor, toTensor } from '../internal/tensors.js';
-import { syncedNumber, syncedSum, type SyncedState } from '../internal/sync.js';
+import type { MetricOptions } from '../metric.js';
+import { describeValue, fmtShape, isTensor, toTensor } from '../internal/tensors.js';
+import { SummedMetric, type BatchPart } from '../internal/summed-metric.js';
 
 function isColumn(t: tf.Tensor): boolean {
   return t.rank === 1 || (t.rank === 2 && t.shape[1] === 1);
@@ -71,10 +71,7 @@ export function regressionInputs(output: unknown, metric: string): [tf.Tensor1D,
  * }
  * ```
  */
-export abstract class SumRegression extends Metric<number> {
-  readonly #sums = new DeviceSum();
-  #numExamples = 0;
-
+export abstract class SumRegression extends SummedMetric<number> {
   /** @param options - the common metric options. */
   constructor(options: MetricOptions = {}) {
     super(options);
@@ -89,42 +86,26 @@ export abstract class SumRegression extends Metric<number> {
    */
   protected abstract sums(yPred: tf.Tensor1D, y: tf.Tensor1D): tf.Tensor1D;
 
-  /** Ignite's `@sync_all_reduce`: the state `compute()` reduces across ranks. @returns the declarations. */
-  protected override syncedState(): SyncedState[] {
-    return [syncedSum(this.#sums), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
-  }
-
-  /** Clears the sums and the number of examples. */
-  reset(): void {
-    this.#sums.reset();
-    this.#numExamples = 0;
-  }
-
   /**
-   * Checks one batch and adds its sums on the device (no device read).
+   * Checks one batch and returns its sums (inside `tf.tidy`; no device read).
    *
    * @param output - `[yPred, y]` of the same shape `(N,)` or `(N, 1)`, float32.
-   * @returns nothing.
+   * @returns the sums and the number of samples.
    * @throws TypeError for a malformed output or a non-float32 tensor; RangeError for a bad shape.
    */
-  update(output: unknown): void {
-    let n = 0;
-    this.#sums.add(() => {
-      const [yPred, y] = regressionInputs(output, this.constructor.name);
-      n = yPred.shape[0];
-      return this.sums(yPred, y);
-    });
-    this.#numExamples += n;
+  protected batch(output: unknown): BatchPart {
+    const [yPred, y] = regressionInputs(output, this.constructor.name);
+    return { sum: this.sums(yPred, y), count: yPred.shape[0] };
   }
 
   /** @returns the number of samples seen since the last reset (all ranks inside `compute()`). */
   protected get numExamples(): number {
-    return this.#numExamples;
+    return this.count;
   }
 
   /** @returns the totals (one device read); zeros before any update. */
   protected totals(): number[] {
-    const v = this.#sums.read();
+    const v = this.total.read();
     return typeof v === 'number' ? [v] : (v as number[]);
   }
 
@@ -135,9 +116,7 @@ export abstract class SumRegression extends Metric<number> {
    * @throws {@link NotComputableError} before any update.
    */
   protected requireExamples(): void {
-    if (this.#numExamples === 0) {
-      throw new NotComputableError(`${this.constructor.name} must have at least one example before it can be computed.`);
-    }
+    this.countOrThrow('example');
   }
 }
 

@@ -6,7 +6,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { MetricOptions } from '../metric.js';
-import { SummedMetric, checkSameShape, flattenSamples, floatPair, type BatchPart } from './summed-metric.js';
+import { SummedMetric, type BatchPart } from '../internal/summed-metric.js';
+import { checkSameShape, flattenSamples, floatPair } from './summed-metric.js';
 
 /**
  * Options of {@link CosineSimilarity}.

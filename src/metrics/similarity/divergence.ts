@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MetricOptions } from '../metric.js';
 import { logitRows } from './entropy.js';
-import { SummedMetric, checkSameShape, floatPair, type BatchPart } from './summed-metric.js';
+import { SummedMetric, type BatchPart } from '../internal/summed-metric.js';
+import { checkSameShape, floatPair } from './summed-metric.js';
 
 /**
  * Mean `D_KL(p ‖ q) = Σ_c p_c log(p_c / q_c)`, where p is the softmax of `y` (ground truth) and q the softmax of

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MetricOptions } from '../metric.js';
 import { syncedSum, type SyncedState } from '../internal/sync.js';
 import { DeviceSum, classesLast, fmtShape } from '../internal/tensors.js';
-import { SummedMetric, floatPair, type BatchPart } from './summed-metric.js';
+import { SummedMetric, type BatchPart } from '../internal/summed-metric.js';
+import { floatPair } from './summed-metric.js';
 
 /**
  * Logits `(B, C)` or `(B, C, ...)` as rows of class logits `(B·..., C)` (call inside `tf.tidy`).

@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MetricOptions } from '../metric.js';
 import { fmtShape } from '../internal/tensors.js';
-import { SummedMetric, checkSameShape, flattenSamples, floatPair, type BatchPart } from './summed-metric.js';
+import { SummedMetric, type BatchPart } from '../internal/summed-metric.js';
+import { checkSameShape, flattenSamples, floatPair } from './summed-metric.js';
 
 /** Squared Euclidean distances between the rows of `a` and the rows of `b`. */
 function squaredDistances(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {

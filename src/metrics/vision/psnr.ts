@@ -6,10 +6,9 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { NotComputableError } from '../../errors.js';
-import { Metric, type MetricOptions } from '../metric.js';
-import { DeviceSum, describeValue, fmtShape, toTensor } from '../internal/tensors.js';
-import { syncedNumber, syncedSum, type SyncedState } from '../internal/sync.js';
+import type { MetricOptions } from '../metric.js';
+import { describeValue, fmtShape, toTensor } from '../internal/tensors.js';
+import { SummedMetric, type BatchPart } from '../internal/summed-metric.js';
 
 /**
  * Converts `[yPred, y]` and checks Ignite's rules: same dtype, same shape (call inside `tf.tidy`).
@@ -52,11 +51,9 @@ export type PSNROptions = MetricOptions;
  * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.PSNR.html
  */
-export class PSNR extends Metric<number> {
+export class PSNR extends SummedMetric<number> {
   /** The data range of the target images (maximum possible value minus minimum). */
   readonly dataRange: number;
-  readonly #sum = new DeviceSum();
-  #numExamples = 0;
 
   /**
    * @param dataRange - the data range of the target images (distance between the minimum and maximum possible
@@ -72,35 +69,20 @@ export class PSNR extends Metric<number> {
     this.dataRange = dataRange;
   }
 
-  /** Ignite's `@sync_all_reduce("_sum_of_batchwise_psnr", "_num_examples")`. @returns the declarations. */
-  protected override syncedState(): SyncedState[] {
-    return [syncedSum(this.#sum), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
-  }
-
-  /** Clears the sum. */
-  reset(): void {
-    this.#sum.reset();
-    this.#numExamples = 0;
-  }
-
   /**
-   * Adds the PSNR of every image of the batch (on the device).
+   * The PSNR of every image of the batch, summed (inside `tf.tidy`); the state is Ignite's
+   * `_sum_of_batchwise_psnr` and `_num_examples`, both all-reduced in `compute()`.
    *
    * @param output - `[yPred, y]` of shape `(N, ...)`.
-   * @returns nothing.
+   * @returns the sum and the number of images.
    * @throws TypeError when dtypes differ; RangeError when shapes differ.
    */
-  update(output: unknown): void {
-    let n = 0;
-    this.#sum.add(() => {
-      const [yPred, y] = imagePair(output, 'PSNR');
-      n = y.rank === 0 ? 1 : (y.shape[0] ?? 0);
-      const axes = Array.from({ length: Math.max(y.rank - 1, 0) }, (_, i) => i + 1);
-      const mse = tf.mean(tf.squaredDifference(tf.cast(yPred, 'float32'), tf.cast(y, 'float32')), axes);
-      const psnr = tf.mul(10, tf.log(tf.div(this.dataRange ** 2, tf.add(mse, 1e-10))));
-      return tf.div(tf.sum(psnr), Math.LN10);
-    });
-    this.#numExamples += n;
+  protected batch(output: unknown): BatchPart {
+    const [yPred, y] = imagePair(output, 'PSNR');
+    const axes = Array.from({ length: Math.max(y.rank - 1, 0) }, (_, i) => i + 1);
+    const mse = tf.mean(tf.squaredDifference(tf.cast(yPred, 'float32'), tf.cast(y, 'float32')), axes);
+    const psnr = tf.mul(10, tf.log(tf.div(this.dataRange ** 2, tf.add(mse, 1e-10))));
+    return { sum: tf.div(tf.sum(psnr), Math.LN10), count: y.rank === 0 ? 1 : (y.shape[0] ?? 0) };
   }
 
   /**
@@ -110,9 +92,7 @@ export class PSNR extends Metric<number> {
    * @throws {@link NotComputableError} before any update.
    */
   compute(): number {
-    if (this.#numExamples === 0) {
-      throw new NotComputableError('PSNR must have at least one example before it can be computed.');
-    }
-    return (this.#sum.read() as number) / this.#numExamples;
+    const n = this.countOrThrow('example', 'PSNR');
+    return (this.total.read() as number) / n;
   }
 }

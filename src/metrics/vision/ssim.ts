@@ -10,10 +10,9 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { NotComputableError } from '../../errors.js';
-import { Metric, type MetricOptions } from '../metric.js';
-import { DeviceSum, fmtShape } from '../internal/tensors.js';
-import { syncedNumber, syncedSum, type SyncedState } from '../internal/sync.js';
+import type { MetricOptions } from '../metric.js';
+import { fmtShape } from '../internal/tensors.js';
+import { SummedMetric, type BatchPart } from '../internal/summed-metric.js';
 import { imagePair } from './psnr.js';
 
 /**
@@ -62,15 +61,13 @@ function kernel1d(size: number, sigma: number, gaussian: boolean): number[] {
  * ```
  * @see https://pytorch.org/ignite/generated/ignite.metrics.SSIM.html
  */
-export class SSIM extends Metric<number> {
+export class SSIM extends SummedMetric<number> {
   /** The range of the images (1.0 or 255 typically); sets `c1` and `c2`. */
   readonly dataRange: number;
   readonly #c1: number;
   readonly #c2: number;
   readonly #pad: [number, number];
   readonly #kernel2d: number[][];
-  readonly #sum = new DeviceSum();
-  #numExamples = 0;
 
   /**
    * @param dataRange - range of the images, typically 1.0 or 255.
@@ -99,43 +96,29 @@ export class SSIM extends Metric<number> {
     this.#kernel2d = kh.map((a) => kw.map((b) => a * b));
   }
 
-  /** Ignite's `@sync_all_reduce("_sum_of_ssim", "_num_examples")`. @returns the declarations. */
-  protected override syncedState(): SyncedState[] {
-    return [syncedSum(this.#sum), syncedNumber(() => this.#numExamples, (v) => { this.#numExamples = v; })];
-  }
-
-  /** Clears the sum. */
-  reset(): void {
-    this.#sum.reset();
-    this.#numExamples = 0;
-  }
-
   /**
-   * Adds the mean SSIM of every image of the batch (on the device).
+   * The mean SSIM of every image of the batch, summed (inside `tf.tidy`); the state is Ignite's `_sum_of_ssim` and
+   * `_num_examples`, both all-reduced in `compute()`.
    *
    * @param output - `[yPred, y]`, NHWC images of the same shape and dtype.
-   * @returns nothing.
+   * @returns the sum and the number of images.
    * @throws TypeError when dtypes differ; RangeError when shapes differ, are not 4-D, or the images are smaller
    *   than the padding needs (`H > (kernelSize[0] - 1) / 2`, same for W).
    */
-  update(output: unknown): void {
-    let n = 0;
-    this.#sum.add(() => {
-      const [p, t] = imagePair(output, 'SSIM');
-      if (p.rank !== 4) {
-        throw new RangeError(`Expected y_pred and y to have BxHxWxC shape. Got y_pred: ${fmtShape(p.shape)} and y: ${fmtShape(t.shape)}.`);
-      }
-      const [, h = 0, w = 0] = p.shape;
-      if (h <= this.#pad[0] || w <= this.#pad[1]) {
-        throw new RangeError(
-          `SSIM: images of ${h}x${w} pixels are too small for reflect padding of ${this.#pad[0]}x${this.#pad[1]} ` +
-            '(kernelSize); use a smaller kernelSize.',
-        );
-      }
-      n = p.shape[0];
-      return tf.sum(this.#ssimPerImage(tf.cast(p, 'float32') as tf.Tensor4D, tf.cast(t, 'float32') as tf.Tensor4D));
-    });
-    this.#numExamples += n;
+  protected batch(output: unknown): BatchPart {
+    const [p, t] = imagePair(output, 'SSIM');
+    if (p.rank !== 4) {
+      throw new RangeError(`Expected y_pred and y to have BxHxWxC shape. Got y_pred: ${fmtShape(p.shape)} and y: ${fmtShape(t.shape)}.`);
+    }
+    const [, h = 0, w = 0] = p.shape;
+    if (h <= this.#pad[0] || w <= this.#pad[1]) {
+      throw new RangeError(
+        `SSIM: images of ${h}x${w} pixels are too small for reflect padding of ${this.#pad[0]}x${this.#pad[1]} ` +
+          '(kernelSize); use a smaller kernelSize.',
+      );
+    }
+    const sum = tf.sum(this.#ssimPerImage(tf.cast(p, 'float32') as tf.Tensor4D, tf.cast(t, 'float32') as tf.Tensor4D));
+    return { sum, count: p.shape[0] };
   }
 
   #ssimPerImage(yPred: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor1D {
@@ -167,9 +150,7 @@ export class SSIM extends Metric<number> {
    * @throws {@link NotComputableError} before any update.
    */
   compute(): number {
-    if (this.#numExamples === 0) {
-      throw new NotComputableError('SSIM must have at least one example before it can be computed.');
-    }
-    return (this.#sum.read() as number) / this.#numExamples;
+    const n = this.countOrThrow('example', 'SSIM');
+    return (this.total.read() as number) / n;
   }
 }
