@@ -69,14 +69,14 @@ describe('MultiLabelConfusionMatrix', () => {
   it("errors use Ignite's messages", () => {
     assert.throws(() => new MultiLabelConfusionMatrix(1), /numClasses needs to be > 1/);
     const m = new MultiLabelConfusionMatrix(3);
-    assert.throws(() => m.update([int([1, 0, 1]), int([[1, 0, 1]])]), /y_pred must at least have shape \(batch_size, num_classes \(currently set to 3\), \.\.\.\)/);
+    assert.throws(() => m.update([int([1, 0, 1]), int([[1, 0, 1]])]), /yPred must at least have shape \(batch_size, num_classes \(currently set to 3\), \.\.\.\)/);
     assert.throws(() => m.update([int([[1, 0, 1]]), int([[1, 0, 1], [0, 0, 0]])]), /different batch size: 1 vs 2/);
-    assert.throws(() => m.update([int([[1, 0]]), int([[1, 0]])]), /y_pred does not have correct number of classes: 2 vs 3/);
+    assert.throws(() => m.update([int([[1, 0]]), int([[1, 0]])]), /yPred does not have correct number of classes: 2 vs 3/);
     assert.throws(() => m.update([int([[[1], [0], [1]]]), int([[1, 0, 1]])]), /y must at least have shape|shapes must match/);
     assert.throws(() => m.update([tf.tensor2d([[1, 0, 1]]), int([[1, 0, 1]])]), (e: unknown) => e instanceof TypeError && /integer type/.test(e.message));
     assert.throws(() => m.compute(), NotComputableError);
     m.update([int([[1, 2, 0]]), int([[1, 0, 0]])]);
-    assert.throws(() => m.compute(), /y_pred must be a binary tensor/);
+    assert.throws(() => m.compute(), /yPred must be a binary tensor/);
     m.reset();
     m.update([int([[1, 0, 0]]), int([[1, 0, -1]])]);
     assert.throws(() => m.compute(), /y must be a binary tensor/);

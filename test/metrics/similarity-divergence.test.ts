@@ -77,8 +77,8 @@ describe('KLDivergence and JSDivergence', () => {
   });
 
   it("errors use Ignite's messages", () => {
-    assert.throws(() => new KLDivergence().update([tf.zeros([2, 3]), tf.zeros([2, 4])]), /y_pred and y must be in the same shape, got \[2,3\] != \[2,4\]/);
-    assert.throws(() => new JSDivergence().update([tf.zeros([3]), tf.zeros([3])]), /y_pred must be in the shape of \(B, C\) or \(B, C, \.\.\.\)/);
+    assert.throws(() => new KLDivergence().update([tf.zeros([2, 3]), tf.zeros([2, 4])]), /yPred and y must be in the same shape, got \[2,3\] != \[2,4\]/);
+    assert.throws(() => new JSDivergence().update([tf.zeros([3]), tf.zeros([3])]), /yPred must be in the shape of \(B, C\) or \(B, C, \.\.\.\)/);
     assert.throws(() => new JSDivergence().compute(), /JSDivergence must have at least one example/);
     assert.throws(() => new KLDivergence().compute(), NotComputableError);
   });

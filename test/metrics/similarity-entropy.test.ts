@@ -93,7 +93,7 @@ describe('Entropy and MutualInformation', () => {
   });
 
   it('errors: 1-D logits, bad output, no data', () => {
-    assert.throws(() => new Entropy().update([tf.zeros([3]), tf.zeros([3])]), /y_pred must be in the shape of \(B, C\) or \(B, C, \.\.\.\), got \[3\]/);
+    assert.throws(() => new Entropy().update([tf.zeros([3]), tf.zeros([3])]), /yPred must be in the shape of \(B, C\) or \(B, C, \.\.\.\), got \[3\]/);
     assert.throws(() => new MutualInformation().update(tf.zeros([3, 2])), TypeError);
     assert.throws(() => new Entropy().compute(), /Entropy must have at least one example/);
     assert.throws(() => new MutualInformation().compute(), NotComputableError);

@@ -48,7 +48,7 @@ describe('PSNR (reference: skimage.metrics.peak_signal_noise_ratio)', () => {
 
   it('errors: different dtypes (TypeError) and shapes (RangeError) with the shapes in the message', () => {
     const psnr = new PSNR(1);
-    assert.throws(() => psnr.update([tf.zeros([2, 4, 4, 1]), tf.zeros([2, 4, 4, 1], 'int32')]), /same data type. Got y_pred: float32 and y: int32/);
+    assert.throws(() => psnr.update([tf.zeros([2, 4, 4, 1]), tf.zeros([2, 4, 4, 1], 'int32')]), /same data type. Got yPred: float32 and y: int32/);
     assert.throws(() => psnr.update([tf.zeros([2, 4, 4, 1]), tf.zeros([2, 4, 5, 1])]), (e: unknown) => e instanceof RangeError && /\[2,4,4,1\].*\[2,4,5,1\]/.test(e.message));
     assert.throws(() => psnr.update('images'), TypeError);
     assert.throws(() => new PSNR(Number.NaN), TypeError);

@@ -99,7 +99,7 @@ export class FID extends InceptionMetric<number> {
       throw new TypeError(`FID.update expects [yPred, y] (or { yPred, y }), but given ${describeValue(output)}.`);
     }
     tf.tidy(() => {
-      const train = this.extractFeatures(output[0], 'y_pred');
+      const train = this.extractFeatures(output[0], 'yPred');
       const test = this.extractFeatures(output[1], 'y');
       if (fmtShape(train.shape) !== fmtShape(test.shape)) {
         throw new RangeError(

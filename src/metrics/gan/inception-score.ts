@@ -57,7 +57,7 @@ export class InceptionScore extends InceptionMetric<number> {
   update(output: unknown): void {
     const images: unknown = Array.isArray(output) && output.length === 1 ? (output as unknown[])[0] : output;
     this.#state.add(() => {
-      const p = this.extractFeatures(images, 'y_pred');
+      const p = this.extractFeatures(images, 'yPred');
       return { sum: tf.stack([tf.sum(p, 0), tf.sum(tf.mul(p, tf.log(tf.add(p, EPS))), 0)]), count: p.shape[0] };
     });
   }

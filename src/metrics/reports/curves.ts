@@ -26,7 +26,7 @@ interface Counts {
 /** scikit-learn's `_binary_clf_curve`: cumulative true/false positives at each distinct score, highest first. */
 function binaryCounts(scores: ArrayLike<number>, labels: ArrayLike<number>, metric: string): Counts {
   if (scores.length !== labels.length) {
-    throw new RangeError(`${metric}: y_pred and y should have the same length, got ${scores.length} and ${labels.length}.`);
+    throw new RangeError(`${metric}: yPred and y should have the same length, got ${scores.length} and ${labels.length}.`);
   }
   const bad = Array.from(labels).find((l) => l !== 0 && l !== 1);
   if (bad !== undefined) throw new RangeError(`${metric}: y should contain only 0 and 1, but found ${bad}.`);

@@ -99,21 +99,21 @@ export class MultiLabelConfusionMatrix extends Metric<number[][][]> {
     if (!Array.isArray(output) || output.length < 2) {
       throw new TypeError(`MultiLabelConfusionMatrix.update expects [yPred, y], but given ${describeValue(output)}.`);
     }
-    const yPred = toTensor(output[0], 'y_pred');
+    const yPred = toTensor(output[0], 'yPred');
     const y = toTensor(output[1], 'y');
     const c = this.numClasses;
-    for (const [t, name] of [[yPred, 'y_pred'], [y, 'y']] as const) {
+    for (const [t, name] of [[yPred, 'yPred'], [y, 'y']] as const) {
       if (t.rank < 2) throw new RangeError(`${name} must at least have shape (batch_size, num_classes (currently set to ${c}), ...)`);
     }
     if (yPred.shape[0] !== y.shape[0]) {
-      throw new RangeError(`y_pred and y have different batch size: ${yPred.shape[0]} vs ${y.shape[0]}`);
+      throw new RangeError(`yPred and y have different batch size: ${yPred.shape[0]} vs ${y.shape[0]}`);
     }
-    if (yPred.shape[1] !== c) throw new RangeError(`y_pred does not have correct number of classes: ${yPred.shape[1]} vs ${c}`);
+    if (yPred.shape[1] !== c) throw new RangeError(`yPred does not have correct number of classes: ${yPred.shape[1]} vs ${c}`);
     if (y.shape[1] !== c) throw new RangeError(`y does not have correct number of classes: ${y.shape[1]} vs ${c}`);
     if (fmtShape(y.shape) !== fmtShape(yPred.shape)) {
-      throw new RangeError(`y and y_pred shapes must match, but given ${fmtShape(y.shape)} and ${fmtShape(yPred.shape)}.`);
+      throw new RangeError(`y and yPred shapes must match, but given ${fmtShape(y.shape)} and ${fmtShape(yPred.shape)}.`);
     }
-    for (const [t, name] of [[yPred, 'y_pred'], [y, 'y']] as const) {
+    for (const [t, name] of [[yPred, 'yPred'], [y, 'y']] as const) {
       if (!isIntegerTensor(t)) throw new TypeError(`${name} must be of an integer type (int32 or bool), got ${t.dtype}.`);
       const key = `${name}_binary`;
       this.#checks.count(key, () => tf.sum(tf.cast(tf.notEqual(t, tf.square(t)), 'int32')), () => new RangeError(`${name} must be a binary tensor`));

@@ -47,8 +47,8 @@ export class CosineSimilarity extends SummedMetric {
 
   protected batch(output: unknown): BatchPart {
     const [yPred, y] = floatPair(output, 'CosineSimilarity');
-    checkSameShape(yPred, y, ['y_pred', 'y']);
-    const p = flattenSamples(yPred, 'y_pred');
+    checkSameShape(yPred, y, ['yPred', 'y']);
+    const p = flattenSamples(yPred, 'yPred');
     const t = flattenSamples(y, 'y');
     const unit = (v: tf.Tensor2D): tf.Tensor => tf.div(v, tf.maximum(tf.norm(v, 2, 1, true), this.eps));
     return { sum: tf.sum(tf.mul(unit(p), unit(t))), count: p.shape[0] };

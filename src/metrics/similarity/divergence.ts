@@ -25,7 +25,7 @@ export class KLDivergence extends SummedMetric {
 
   protected batch(output: unknown): BatchPart {
     const [yPred, y] = floatPair(output, this.constructor.name);
-    checkSameShape(yPred, y, ['y_pred', 'y']);
+    checkSameShape(yPred, y, ['yPred', 'y']);
     const q = logitRows(yPred);
     const p = logitRows(y);
     return { sum: this.divergenceSum(tf.logSoftmax(q, 1), tf.logSoftmax(p, 1)), count: q.shape[0] };

@@ -22,7 +22,7 @@ import { floatPair } from './summed-metric.js';
  */
 export function logitRows(yPred: tf.Tensor): tf.Tensor2D {
   if (yPred.rank < 2) {
-    throw new RangeError(`y_pred must be in the shape of (B, C) or (B, C, ...), got ${fmtShape(yPred.shape)}.`);
+    throw new RangeError(`yPred must be in the shape of (B, C) or (B, C, ...), got ${fmtShape(yPred.shape)}.`);
   }
   return classesLast(yPred);
 }

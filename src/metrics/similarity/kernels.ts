@@ -134,11 +134,11 @@ export class HSIC extends SummedMetric {
 
   protected batch(output: unknown): BatchPart {
     const [x0, y0] = floatPair(output, 'HSIC');
-    const x = flattenSamples(x0, 'y_pred');
+    const x = flattenSamples(x0, 'yPred');
     const y = flattenSamples(y0, 'y');
     const b = x.shape[0];
     if (y.shape[0] !== b) {
-      throw new RangeError(`y_pred and y must have the same batch size, got ${fmtShape(x0.shape)} and ${fmtShape(y0.shape)}.`);
+      throw new RangeError(`yPred and y must have the same batch size, got ${fmtShape(x0.shape)} and ${fmtShape(y0.shape)}.`);
     }
     if (b <= 3) {
       if (this.ignoreInvalidBatch) return { sum: tf.scalar(0), count: 0 };

@@ -19,7 +19,7 @@ export function floatPair(output: unknown, metric: string): [tf.Tensor, tf.Tenso
   if (!Array.isArray(output) || output.length < 2) {
     throw new TypeError(`${metric}.update expects [yPred, y] (or { yPred, y }), but given ${describeValue(output)}.`);
   }
-  return [tf.cast(toTensor(output[0], 'y_pred'), 'float32'), tf.cast(toTensor(output[1], 'y'), 'float32')];
+  return [tf.cast(toTensor(output[0], 'yPred'), 'float32'), tf.cast(toTensor(output[1], 'y'), 'float32')];
 }
 
 /**

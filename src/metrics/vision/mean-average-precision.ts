@@ -96,9 +96,9 @@ export class MeanAveragePrecision extends Metric<number | number[]> {
       throw new TypeError(`MeanAveragePrecision.update expects [yPred, y] (or { yPred, y }), but given ${describeValue(output)}.`);
     }
     const [p, t] = tf.tidy(() => {
-      const yPred = toTensor(output[0], 'y_pred');
+      const yPred = toTensor(output[0], 'yPred');
       const y = toTensor(output[1], 'y');
-      if (yPred.dtype !== 'float32') throw new TypeError(`\`y_pred\` should be a float tensor, given ${yPred.dtype}`);
+      if (yPred.dtype !== 'float32') throw new TypeError(`\`yPred\` should be a float tensor, given ${yPred.dtype}`);
       const [type, numClasses] = this.#detect(yPred, y);
       this.#check(type, numClasses);
       // Copies: the caller may dispose its tensors after update() (classesLast returns rank-2 inputs as they are).
@@ -111,23 +111,23 @@ export class MeanAveragePrecision extends Metric<number | number[]> {
   }
 
   #detect(yPred: tf.Tensor, y: tf.Tensor): [ClassificationType, number] {
-    const shapes = `y ${fmtShape(y.shape)} and y_pred ${fmtShape(yPred.shape)}`;
+    const shapes = `y ${fmtShape(y.shape)} and yPred ${fmtShape(yPred.shape)}`;
     if (y.rank + 1 === yPred.rank) {
       const rest = [yPred.shape[0], ...yPred.shape.slice(2)];
-      if (fmtShape(rest) !== fmtShape(y.shape)) throw new RangeError(`y and y_pred must have compatible shapes, but given ${shapes}.`);
+      if (fmtShape(rest) !== fmtShape(y.shape)) throw new RangeError(`y and yPred must have compatible shapes, but given ${shapes}.`);
       const c = yPred.shape[1] ?? 1;
-      if (this.#isMultilabel) throw new RangeError(`y and y_pred must have same shape of (batch_size, num_categories, ...), but given ${shapes}.`);
+      if (this.#isMultilabel) throw new RangeError(`y and yPred must have same shape of (batch_size, num_categories, ...), but given ${shapes}.`);
       return c === 1 ? ['binary', 1] : ['multiclass', c];
     }
     if (y.rank !== yPred.rank || fmtShape(y.shape) !== fmtShape(yPred.shape)) {
       throw new RangeError(
-        'y must have shape of (batch_size, ...) and y_pred must have shape of (batch_size, num_categories, ...) or ' +
+        'y must have shape of (batch_size, ...) and yPred must have shape of (batch_size, num_categories, ...) or ' +
           `(batch_size, ...), but given ${shapes}.`,
       );
     }
     if (!this.#isMultilabel) return ['binary', 1];
     if (y.rank < 2 || (y.shape[1] ?? 0) < 2) {
-      throw new RangeError(`y and y_pred must have same shape of (batch_size, num_categories, ...) and num_categories > 1, but given ${shapes}.`);
+      throw new RangeError(`y and yPred must have same shape of (batch_size, num_categories, ...) and num_categories > 1, but given ${shapes}.`);
     }
     return ['multilabel', y.shape[1] ?? 0];
   }
@@ -161,7 +161,7 @@ export class MeanAveragePrecision extends Metric<number | number[]> {
       const labels = t.map((row) => row[0] ?? 0);
       const bad = labels.find((l) => !Number.isInteger(l) || l < 0 || l >= c);
       if (bad !== undefined) {
-        throw new RangeError(`y_pred contains fewer classes than y. Number of classes in prediction is ${c} and an element in y has invalid class = ${bad + 1}.`);
+        throw new RangeError(`yPred contains fewer classes than y. Number of classes in prediction is ${c} and an element in y has invalid class = ${bad + 1}.`);
       }
       targets = Array.from({ length: c }, (_, k) => labels.map((l) => (l === k ? 1 : 0)));
     } else {

@@ -190,9 +190,9 @@ export class ObjectDetectionAvgPrecisionRecall extends Metric<[number, number]> 
     gtLabels.forEach((c, j) => {
       if (!ignore[j]) this.#yTrueCount[c] = (this.#yTrueCount[c] ?? 0) + 1;
     });
-    const scores = flat(pred.scores, 'y_pred.scores');
-    const labels = flat(pred.labels, 'y_pred.labels');
-    const boxes = flat(pred.bbox, 'y_pred.bbox');
+    const scores = flat(pred.scores, 'yPred.scores');
+    const labels = flat(pred.labels, 'yPred.labels');
+    const boxes = flat(pred.bbox, 'yPred.bbox');
     if (labels.length === 0) return;
     const order = stableDescending(scores);
     const kept: number[] = [];
@@ -298,12 +298,12 @@ function checkMatchingInput(output: unknown): [DetectionPrediction[], DetectionT
   const yPred = output[0] as DetectionPrediction[];
   const y = output[1] as DetectionTarget[];
   if (yPred.length !== y.length) {
-    throw new RangeError(`y_pred and y should have the same number of samples, given ${yPred.length} and ${y.length}.`);
+    throw new RangeError(`yPred and y should have the same number of samples, given ${yPred.length} and ${y.length}.`);
   }
-  if (yPred.length === 0) throw new RangeError('y_pred and y should contain at least one sample.');
+  if (yPred.length === 0) throw new RangeError('yPred and y should contain at least one sample.');
   const keys = (o: unknown): string[] => (o !== null && typeof o === 'object' ? Object.keys(o) : []);
   if (!['bbox', 'scores', 'labels'].every((k) => keys(yPred[0]).includes(k))) {
-    throw new RangeError(`y_pred sample dictionaries should have 'bbox', 'scores' and 'labels' keys, given keys: [${keys(yPred[0]).join(', ')}]`);
+    throw new RangeError(`yPred sample dictionaries should have 'bbox', 'scores' and 'labels' keys, given keys: [${keys(yPred[0]).join(', ')}]`);
   }
   if (!['bbox', 'labels'].every((k) => keys(y[0]).includes(k))) {
     throw new RangeError(`y sample dictionaries should have 'bbox', 'labels' and optionally 'iscrowd' keys, given keys: [${keys(y[0]).join(', ')}]`);

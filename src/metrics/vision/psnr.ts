@@ -23,14 +23,14 @@ export function imagePair(output: unknown, metric: string): [tf.Tensor, tf.Tenso
   if (!Array.isArray(output) || output.length < 2) {
     throw new TypeError(`${metric}.update expects [yPred, y] (or { yPred, y }), but given ${describeValue(output)}.`);
   }
-  const yPred = toTensor(output[0], 'y_pred');
+  const yPred = toTensor(output[0], 'yPred');
   const y = toTensor(output[1], 'y');
   if (yPred.dtype !== y.dtype) {
-    throw new TypeError(`Expected y_pred and y to have the same data type. Got y_pred: ${yPred.dtype} and y: ${y.dtype}.`);
+    throw new TypeError(`Expected yPred and y to have the same data type. Got yPred: ${yPred.dtype} and y: ${y.dtype}.`);
   }
   if (fmtShape(yPred.shape) !== fmtShape(y.shape)) {
     throw new RangeError(
-      `Expected y_pred and y to have the same shape. Got y_pred: ${fmtShape(yPred.shape)} and y: ${fmtShape(y.shape)}.`,
+      `Expected yPred and y to have the same shape. Got yPred: ${fmtShape(yPred.shape)} and y: ${fmtShape(y.shape)}.`,
     );
   }
   return [yPred, y];

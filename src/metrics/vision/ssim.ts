@@ -108,7 +108,7 @@ export class SSIM extends SummedMetric<number> {
   protected batch(output: unknown): BatchPart {
     const [p, t] = imagePair(output, 'SSIM');
     if (p.rank !== 4) {
-      throw new RangeError(`Expected y_pred and y to have BxHxWxC shape. Got y_pred: ${fmtShape(p.shape)} and y: ${fmtShape(t.shape)}.`);
+      throw new RangeError(`Expected yPred and y to have BxHxWxC shape. Got yPred: ${fmtShape(p.shape)} and y: ${fmtShape(t.shape)}.`);
     }
     const [, h = 0, w = 0] = p.shape;
     if (h <= this.#pad[0] || w <= this.#pad[1]) {
