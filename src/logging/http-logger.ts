@@ -10,7 +10,7 @@
  */
 
 import { BaseLogger, type LoggerOptions } from './base-logger.js';
-import type { LogRecord } from './records.js';
+import { summariseHistogram, type LogRecord } from './records.js';
 
 /** Options of {@link HttpLogger}. */
 export interface HttpLoggerOptions extends LoggerOptions {
@@ -74,7 +74,7 @@ export class HttpLogger extends BaseLogger {
    * @returns the body object.
    */
   protected encode(records: readonly LogRecord[]): unknown {
-    return { records: records.map((r) => (r.kind === 'histogram' ? summarise(r) : r)) };
+    return { records: records.map((r) => (r.kind === 'histogram' ? summariseHistogram(r) : r)) };
   }
 
   protected override async write(records: readonly LogRecord[]): Promise<void> {
@@ -105,15 +105,3 @@ export class HttpLogger extends BaseLogger {
   }
 }
 
-function summarise(r: Extract<LogRecord, { kind: 'histogram' }>): Record<string, unknown> {
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  for (const v of r.values) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    sum += v;
-  }
-  const count = r.values.length;
-  return { kind: r.kind, tag: r.tag, step: r.step, wallTime: r.wallTime, min, max, mean: count > 0 ? sum / count : 0, count };
-}

@@ -87,3 +87,23 @@ export function flattenScalars(
     onSkip(name, value === null ? 'null' : isTensorLike(value) ? `tensor of rank ${value.shape.length}` : typeof value);
   }
 }
+
+/**
+ * A histogram record summarised for line-oriented sinks (JSON Lines, HTTP trackers): its min, max, mean and count
+ * instead of every value.
+ *
+ * @param r - the histogram record.
+ * @returns a plain object with the record's kind, tag, step and wall time and the summary.
+ */
+export function summariseHistogram(r: HistogramRecord): Record<string, unknown> {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const v of r.values) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+  }
+  const count = r.values.length;
+  return { kind: r.kind, tag: r.tag, step: r.step, wallTime: r.wallTime, min, max, mean: count > 0 ? sum / count : 0, count };
+}

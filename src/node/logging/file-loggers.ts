@@ -7,7 +7,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BaseLogger, type LoggerOptions } from '../../logging/base-logger.js';
-import type { LogRecord } from '../../logging/records.js';
+import { summariseHistogram, type LogRecord } from '../../logging/records.js';
 import { encodeEvent, frameRecord, recordsToEventBytes } from '../../logging/tfevents.js';
 
 /** Options of the file loggers. */
@@ -70,17 +70,7 @@ export class JsonlLogger extends AppendingLogger {
 }
 
 function toJson(r: LogRecord): Record<string, unknown> {
-  if (r.kind !== 'histogram') return r as unknown as Record<string, unknown>;
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  for (const v of r.values) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    sum += v;
-  }
-  const count = r.values.length;
-  return { kind: r.kind, tag: r.tag, step: r.step, wallTime: r.wallTime, min, max, mean: count ? sum / count : 0, count };
+  return r.kind === 'histogram' ? summariseHistogram(r) : (r as unknown as Record<string, unknown>);
 }
 
 function csvField(s: string): string {
