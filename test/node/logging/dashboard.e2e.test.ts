@@ -61,6 +61,11 @@ describe('dashboard (headless Chromium)', { skip }, () => {
       await dash.flush();
       await page.waitForFunction((n) => (window as unknown as { kindlingDashboard: { points: Record<string, Record<string, number>> } })
         .kindlingDashboard.points['training/loss']?.['live'] === n, ITERS, { timeout: 10_000 });
+      // The last validation point is written after the last loss point and may arrive in a later event, and the
+      // charts redraw on the page's own schedule: wait until both charts show every point.
+      await page.waitForFunction((n) =>
+        document.querySelector('section.chart[data-tag="training/loss"]')?.getAttribute('data-points') === String(n + 5) &&
+        document.querySelector('section.chart[data-tag="validation/accuracy"]')?.getAttribute('data-points') === '2', ITERS, { timeout: 10_000 });
       assert.ok(midRun < ITERS, `first points were shown before the run ended (iteration ${midRun})`);
       const charts = await page.$$eval('section.chart', (els) => els.map((el) => [(el as HTMLElement).dataset['tag'], Number((el as HTMLElement).dataset['points'])]));
       const byTag = Object.fromEntries(charts) as Record<string, number>;
