@@ -15,6 +15,7 @@
  */
 
 import { Events, eventName, type EngineLike, type EventKey, type Handler, type RemovableEventHandle } from '../engine/index.js';
+import { durationStats } from './time-profiler.js';
 
 /** One row of {@link HandlersTimeProfiler.getResults}: Ignite's `[handler, event, total, min/idx, max/idx, mean, std]`. */
 export interface HandlerProfileRow {
@@ -39,15 +40,8 @@ const round5 = (v: number): number => Math.round(v * 1e5) / 1e5;
 function basicStats(times: readonly number[]): Omit<HandlerProfileRow, 'handler' | 'event'> {
   const data = times.filter((t) => t > 0);
   if (data.length === 0) return { total: 'not triggered', minIndex: ['None', 'None'], maxIndex: ['None', 'None'], mean: 'None', std: 'None' };
-  const total = data.reduce((a, b) => a + b, 0);
-  let lo = 0;
-  let hi = 0;
-  data.forEach((v, i) => {
-    if (v < (data[lo] as number)) lo = i;
-    if (v > (data[hi] as number)) hi = i;
-  });
-  const mean = total / data.length;
-  const std = data.length > 1 ? round5(Math.sqrt(data.reduce((a, v) => a + (v - mean) ** 2, 0) / (data.length - 1))) : 'None';
+  const { total, lo, hi, mean, std: sampleStd } = durationStats(data);
+  const std = data.length > 1 ? round5(sampleStd) : 'None';
   return { total: round5(total), minIndex: [round5(data[lo] as number), lo], maxIndex: [round5(data[hi] as number), hi], mean: round5(mean), std };
 }
 

@@ -50,10 +50,16 @@ export interface BasicTimeProfilerResults {
   eventHandlersStats: Record<ProfiledEvent, TimeStats> & { totalTime: number };
 }
 
-function computeStats(data: readonly number[]): TimeStats {
-  if (data.length === 0) return { total: 'not yet triggered' };
+/**
+ * Total, positions of the smallest and largest value, mean and sample standard deviation of a list of durations
+ * (shared by both profilers; each formats them its own way, as Ignite's do).
+ *
+ * @param data - durations, at least one.
+ * @returns the raw statistics (`std` is NaN for a single value).
+ * @internal
+ */
+export function durationStats(data: readonly number[]): { total: number; lo: number; hi: number; mean: number; std: number } {
   const total = data.reduce((a, b) => a + b, 0);
-  if (data.length === 1) return { total };
   let lo = 0;
   let hi = 0;
   data.forEach((v, i) => {
@@ -62,6 +68,13 @@ function computeStats(data: readonly number[]): TimeStats {
   });
   const mean = total / data.length;
   const std = Math.sqrt(data.reduce((a, v) => a + (v - mean) ** 2, 0) / (data.length - 1));
+  return { total, lo, hi, mean, std };
+}
+
+function computeStats(data: readonly number[]): TimeStats {
+  if (data.length === 0) return { total: 'not yet triggered' };
+  if (data.length === 1) return { total: data[0] as number };
+  const { total, lo, hi, mean, std } = durationStats(data);
   return { total, minIndex: [data[lo] as number, lo], maxIndex: [data[hi] as number, hi], mean, std };
 }
 
