@@ -1,9 +1,9 @@
 /**
  * @module Port of torchvision/transforms `Resize` and functional `resize` (tensor semantics: torch's
- * `interpolate(mode='bilinear', align_corners=False, antialias=True)` and `mode='nearest'`).
+ * `interpolate(mode='bilinear' | 'bicubic', align_corners=False, antialias=True)` and `mode='nearest'`).
  * Deviations: HWC/NHWC typed arrays; computed in float64 and rounded once (uint8: half to even, clamped), where torch
  * computes in float32 (and uint8 antialiased resizes in fixed point), so values can differ by one uint8 step or a
- * float32 rounding; no bicubic/lanczos.
+ * float32 rounding; no lanczos/box/hamming (torchvision's tensor path has none either).
  */
 import {
   emptyLike,
@@ -17,13 +17,21 @@ import {
 } from './image.js';
 
 /** The interpolations of {@link Resize}. */
-export type Interpolation = 'bilinear' | 'nearest';
+export type Interpolation = 'bilinear' | 'bicubic' | 'nearest';
+
+const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'bicubic', 'nearest'];
 
 /** Options of {@link resize} and {@link Resize}. */
 export interface ResizeOptions {
-  /** `'bilinear'` (default) or `'nearest'`. */
+  /**
+   * `'bilinear'` (default), `'bicubic'` or `'nearest'`. Bicubic float images can overshoot `[0, 1]` (as torch's);
+   * uint8 images are clamped to `[0, 255]`.
+   */
   interpolation?: Interpolation;
-  /** Low-pass filter when downsampling with bilinear interpolation, like PIL (default true, torchvision's default). */
+  /**
+   * Low-pass filter when downsampling with bilinear or bicubic interpolation, like PIL (default true, torchvision's
+   * default). Without it, bicubic is torch's `upsample_bicubic2d` (Keys' cubic with a = -0.75, edge pixels repeated).
+   */
   antialias?: boolean;
   /** With an integer size: the longer side is capped at `maxSize` (the shorter side shrinks accordingly). */
   maxSize?: number;
@@ -42,9 +50,51 @@ function bilinearFilter(x: number): number {
   return a < 1 ? 1 - a : 0;
 }
 
-function axisWeights(inSize: number, outSize: number, interpolation: Interpolation, antialias: boolean): AxisWeights {
+/** Keys' cubic convolution kernel with parameter `a` (torch: -0.5 with antialias, as PIL; -0.75 without). */
+function cubicFilter(x: number, a: number): number {
+  const t = Math.abs(x);
+  if (t < 1) return ((a + 2) * t - (a + 3)) * t * t + 1;
+  if (t < 2) return (((t - 5) * t + 8) * t - 4) * a;
+  return 0;
+}
+
+const cubicAntialiasFilter = (x: number): number => cubicFilter(x, -0.5);
+
+/**
+ * torch's bicubic without antialias: four taps around `scale * (i + 0.5) - 0.5`, indices clamped to the image (the
+ * clamped taps' weights are added onto the edge pixel, so each output keeps one contiguous window).
+ */
+function bicubicTaps(inSize: number, outSize: number): AxisWeights {
   const scale = inSize / outSize;
-  const support = interpolation === 'bilinear' && antialias && scale >= 1 ? scale : 1;
+  const taps = 4;
+  const start = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Float64Array(outSize * taps);
+  for (let i = 0; i < outSize; i += 1) {
+    const real = scale * (i + 0.5) - 0.5;
+    const base = Math.floor(real);
+    const t = real - base;
+    const lo = Math.min(Math.max(base - 1, 0), inSize - 1);
+    const hi = Math.min(Math.max(base + 2, 0), inSize - 1);
+    start[i] = lo;
+    count[i] = hi - lo + 1;
+    for (let k = 0; k < 4; k += 1) {
+      const src = Math.min(Math.max(base - 1 + k, 0), inSize - 1);
+      const o = i * taps + src - lo;
+      weights[o] = (weights[o] as number) + cubicFilter(k - 1 - t, -0.75);
+    }
+  }
+  return { start, count, weights, taps };
+}
+
+function axisWeights(inSize: number, outSize: number, interpolation: Interpolation, antialias: boolean): AxisWeights {
+  if (interpolation === 'bicubic' && !antialias) return bicubicTaps(inSize, outSize);
+  const scale = inSize / outSize;
+  // torch's antialiased kernels: the filter's support (1 bilinear, 2 bicubic) is stretched by the scale when downsampling.
+  const halfWidth = interpolation === 'bicubic' ? 2 : 1;
+  const stretch = interpolation !== 'nearest' && antialias && scale >= 1;
+  const support = stretch ? halfWidth * scale : halfWidth;
+  const filter = interpolation === 'bicubic' ? cubicAntialiasFilter : bilinearFilter;
   const taps = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
@@ -57,12 +107,12 @@ function axisWeights(inSize: number, outSize: number, interpolation: Interpolati
       continue;
     }
     const center = scale * (i + 0.5);
-    const invScale = support === 1 ? 1 : 1 / scale;
+    const invScale = stretch ? 1 / scale : 1;
     const lo = Math.max(Math.trunc(center - support + 0.5), 0);
     const hi = Math.min(Math.trunc(center + support + 0.5), inSize);
     let total = 0;
     for (let j = 0; j < hi - lo; j += 1) {
-      const wgt = bilinearFilter((j + lo - center + 0.5) * invScale);
+      const wgt = filter((j + lo - center + 0.5) * invScale);
       weights[i * taps + j] = wgt;
       total += wgt;
     }
@@ -141,8 +191,8 @@ function pass(src: ArrayLike<number>, d: ImageDims, ax: AxisWeights, alongWidth:
 export function resize(image: ImageArray, size: number | readonly number[], options: ResizeOptions = {}): ImageArray {
   const d = imageDims(image, 'Resize');
   const interpolation = options.interpolation ?? 'bilinear';
-  if (interpolation !== 'bilinear' && interpolation !== 'nearest') {
-    throw new RangeError(`Resize: interpolation should be 'bilinear' or 'nearest', but given ${String(interpolation)}.`);
+  if (!INTERPOLATIONS.includes(interpolation)) {
+    throw new RangeError(`Resize: interpolation should be one of ${INTERPOLATIONS.map((i) => `'${i}'`).join(', ')}, but given ${String(interpolation)}.`);
   }
   const [oh, ow] = resizedSize(d.h, d.w, size, options.maxSize);
   if (oh === d.h && ow === d.w) return image;
@@ -172,7 +222,7 @@ export class Resize implements Transform {
 
   /**
    * @param size - an integer (shorter side), `[s]`, or `[height, width]`.
-   * @param options - interpolation (default bilinear), antialias (default true), maxSize.
+   * @param options - interpolation (default bilinear; or bicubic, nearest), antialias (default true), maxSize.
    * @throws RangeError for a bad size.
    */
   constructor(size: number | readonly number[], options: ResizeOptions = {}) {

@@ -5,11 +5,12 @@ import { Resize, resize, resizedSize } from '../../src/transforms/index.js';
 import { decode, maxDiff, torchvisionCases } from './fixtures/torchvision.js';
 
 describe('Resize', () => {
-  it('matches torchvision F.resize (bilinear with and without antialias, nearest; uint8 and float32)', () => {
+  it('matches torchvision F.resize (bilinear and bicubic with and without antialias, nearest; uint8 and float32)', () => {
     const cases = torchvisionCases('resize');
-    assert.ok(cases.length >= 24);
+    assert.ok(cases.length >= 40);
+    assert.ok(cases.filter((c) => (c.args as { interpolation?: string }).interpolation === 'bicubic').length >= 16);
     for (const c of cases) {
-      const a = c.args as { size: number | number[]; antialias?: boolean; interpolation?: 'nearest' };
+      const a = c.args as { size: number | number[]; antialias?: boolean; interpolation?: 'nearest' | 'bicubic' };
       const got = resize(decode(c.input), a.size, { antialias: a.antialias ?? true, interpolation: a.interpolation ?? 'bilinear' });
       const d = maxDiff(got, c.output);
       // uint8 without antialias: torch interpolates in float32, so a value on a .5 tie may round the other way.
