@@ -30,6 +30,8 @@ export interface IteratorHost<TBatch> {
   release(batch: TBatch): void;
   /** Called once when the iterator is finished (exhausted or returned). */
   finished(it: LoaderIterator): void;
+  /** Wraps the wait for a fetched batch when the consumer asks for it (the workers' `timeout`); default: plain await. */
+  wait?(batch: Promise<TBatch>, indices: number[]): Promise<TBatch>;
 }
 
 /** Common interface of the sync and async loader iterators (for the loader's registry). */
@@ -119,7 +121,7 @@ export class AsyncBatchIterator<TBatch> implements AsyncIterableIterator<TBatch>
   readonly #host: IteratorHost<TBatch>;
   readonly #indices: Iterator<number[]>;
   readonly #prefetch: number;
-  readonly #queue: Promise<TBatch>[] = [];
+  readonly #queue: { readonly batch: Promise<TBatch>; readonly indices: number[] }[] = [];
   #exhausted = false;
   #current: { batch: TBatch } | null = null;
   #done = false;
@@ -150,7 +152,7 @@ export class AsyncBatchIterator<TBatch> implements AsyncIterableIterator<TBatch>
         p = Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
       p.catch(() => undefined); // surfaced when this batch is awaited; never an unhandled rejection
-      this.#queue.push(p);
+      this.#queue.push({ batch: p, indices: r.value });
     }
   }
 
@@ -163,12 +165,12 @@ export class AsyncBatchIterator<TBatch> implements AsyncIterableIterator<TBatch>
     this.releaseCurrent();
     if (this.#done) return DONE;
     this.#fill();
-    const p = this.#queue.shift();
-    if (p === undefined) {
+    const next = this.#queue.shift();
+    if (next === undefined) {
       this.close();
       return DONE;
     }
-    const batch = await p;
+    const batch = await (this.#host.wait?.(next.batch, next.indices) ?? next.batch);
     if (this.#done) {
       this.#host.release(batch);
       return DONE;
@@ -202,7 +204,7 @@ export class AsyncBatchIterator<TBatch> implements AsyncIterableIterator<TBatch>
   /** Ends the iteration and disposes what it owns (read-ahead batches when they resolve). */
   close(): void {
     this.releaseCurrent();
-    for (const p of this.#queue.splice(0)) p.then((b) => this.#host.release(b), () => undefined);
+    for (const { batch } of this.#queue.splice(0)) batch.then((b) => this.#host.release(b), () => undefined);
     if (!this.#done) {
       this.#done = true;
       this.#exhausted = true;

@@ -300,6 +300,9 @@ export class DataLoader<TSample = unknown, TBatch = Collated<TSample>> implement
         this.#live.delete(it);
         if (pool !== null) workers?.release(pool);
       },
+      ...(workers !== null && pool !== null && workers.config.timeout > 0
+        ? { wait: (batch: Promise<TBatch>, indices: number[]) => workers.wait(pool, batch, indices) }
+        : {}),
     };
   }
 
@@ -327,8 +330,8 @@ export class DataLoader<TSample = unknown, TBatch = Collated<TSample>> implement
 }
 
 function workerOptionsOf(o: WorkerOptions): WorkerOptions {
-  const { numWorkers, prefetchFactor, persistentWorkers, workerInit, workerDataset, workerSpawner } = o;
-  const all = { numWorkers, prefetchFactor, persistentWorkers, workerInit, workerDataset, workerSpawner };
+  const { numWorkers, prefetchFactor, persistentWorkers, workerInit, workerDataset, workerSpawner, timeout } = o;
+  const all = { numWorkers, prefetchFactor, persistentWorkers, workerInit, workerDataset, workerSpawner, timeout };
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 }
 

@@ -25,6 +25,12 @@ export interface WorkerOptions {
   workerDataset?: ModuleRef;
   /** Starts the workers (default: the one installed by `installWorkerThreads()` or `setDefaultWorkerSpawner`). */
   workerSpawner?: WorkerSpawner;
+  /**
+   * Seconds the loop may wait for the next batch from the workers before the run fails with a
+   * `DataLoaderWorkerError` saying which worker hung and doing what (torch's `timeout`; default 0: wait forever).
+   * The workers are stopped; a persistent pool is replaced at the next epoch.
+   */
+  timeout?: number;
 }
 
 /** Validated worker configuration. */
@@ -35,6 +41,8 @@ export interface WorkerConfig {
   readonly spawn: WorkerSpawner;
   readonly dataset: ModuleRefData;
   readonly init: ModuleRefData | null;
+  /** Seconds to wait for a batch; 0 waits forever. */
+  readonly timeout: number;
 }
 
 function checkInt(value: unknown, name: string, min: number): void {
@@ -56,9 +64,13 @@ export function workerConfig(o: WorkerOptions, customCollate: boolean): WorkerCo
   const numWorkers = o.numWorkers ?? 0;
   checkInt(numWorkers, 'numWorkers', 0);
   if (o.prefetchFactor !== undefined) checkInt(o.prefetchFactor, 'prefetchFactor', 1);
+  const timeout = o.timeout ?? 0;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
+    throw new RangeError(`timeout should be a number of seconds >= 0 (0 waits forever), but given ${String(timeout)}.`);
+  }
   if (numWorkers === 0) {
-    if (o.prefetchFactor !== undefined || o.persistentWorkers === true) {
-      throw new RangeError('prefetchFactor and persistentWorkers options need numWorkers > 0; set numWorkers or remove them.');
+    if (o.prefetchFactor !== undefined || o.persistentWorkers === true || timeout > 0) {
+      throw new RangeError('prefetchFactor, persistentWorkers and timeout options need numWorkers > 0; set numWorkers or remove them.');
     }
     return null;
   }
@@ -81,7 +93,7 @@ export function workerConfig(o: WorkerOptions, customCollate: boolean): WorkerCo
   }
   const dataset = moduleRefData(o.workerDataset, 'workerDataset');
   const init = o.workerInit !== undefined ? moduleRefData(o.workerInit, 'workerInit') : null;
-  return { numWorkers, prefetchFactor: o.prefetchFactor ?? 2, persistent: o.persistentWorkers ?? false, spawn, dataset, init };
+  return { numWorkers, prefetchFactor: o.prefetchFactor ?? 2, persistent: o.persistentWorkers ?? false, spawn, dataset, init, timeout };
 }
 
 /**
@@ -134,9 +146,12 @@ export class WorkerLoader {
    */
   acquire(): WorkerPool {
     const c = this.config;
-    if (c.persistent && this.#pool !== null) return this.#pool;
+    if (c.persistent && this.#pool !== null && !this.#pool.failed) return this.#pool;
     const pool = new WorkerPool({ size: c.numWorkers, spawn: c.spawn, dataset: c.dataset, init: c.init });
-    if (c.persistent) this.#pool = pool;
+    if (c.persistent) {
+      this.#pool?.close();
+      this.#pool = pool;
+    }
     return pool;
   }
 
@@ -159,6 +174,28 @@ export class WorkerLoader {
    */
   async fetch(pool: WorkerPool, indices: number[], epochSeed: number | null): Promise<unknown> {
     return materializeHostBatch(await pool.load(indices, epochSeed));
+  }
+
+  /**
+   * Waits for a batch the consumer asked for, failing the pool after `timeout` seconds (when set).
+   *
+   * @param pool - the iteration's pool.
+   * @param batch - the batch's promise from {@link WorkerLoader.fetch}.
+   * @param indices - the batch's dataset indices (the same array given to `fetch`).
+   * @returns the batch.
+   */
+  async wait<T>(pool: WorkerPool, batch: Promise<T>, indices: number[]): Promise<T> {
+    const seconds = this.config.timeout;
+    if (seconds <= 0) return batch;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(pool.timeOut(indices, seconds)), seconds * 1000);
+    });
+    try {
+      return await Promise.race([batch, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Stops the persistent workers, if any. */

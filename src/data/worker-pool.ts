@@ -78,6 +78,8 @@ interface Slot {
   readonly tasks: Map<number, Task>;
   /** Replacements since this slot last delivered a batch. */
   restarts: number;
+  /** Whether the worker has built its dataset (sent `ready`). */
+  ready: boolean;
 }
 
 /** Replacements of one worker in a row (without a delivered batch) before the run fails. */
@@ -121,7 +123,7 @@ export class WorkerPool {
   constructor(config: WorkerPoolConfig) {
     this.#config = config;
     for (let id = 0; id < config.size; id += 1) {
-      const slot: Slot = { id, port: this.#start(id), tasks: new Map(), restarts: 0 };
+      const slot: Slot = { id, port: this.#start(id), tasks: new Map(), restarts: 0, ready: false };
       this.#slots.push(slot);
     }
   }
@@ -142,6 +144,40 @@ export class WorkerPool {
       const task: Task = { seq: this.#seq, indices, epochSeed, attempts: 0, resolve, reject };
       this.#dispatch(task);
     });
+  }
+
+  /** Whether the pool has failed for good (a worker error that ends the run, or a timeout): it loads nothing more. */
+  get failed(): boolean {
+    return this.#fatal !== null;
+  }
+
+  /**
+   * Fails the pool because the batch of `indices` did not arrive within `seconds` (the DataLoader's `timeout`): every
+   * worker is stopped (a hung one included) and every pending batch rejects with the returned error.
+   *
+   * @param indices - the indices array given to {@link WorkerPool.load} for the late batch.
+   * @param seconds - the timeout, for the message.
+   * @returns the error (a {@link DataLoaderWorkerError} naming the worker and what it was doing).
+   */
+  timeOut(indices: readonly number[], seconds: number): Error {
+    if (this.#fatal !== null) return this.#fatal;
+    const slot = this.#slots.find((s) => [...s.tasks.values()].some((t) => t.indices === indices));
+    const ref = this.#config.dataset;
+    const state =
+      slot === undefined
+        ? 'no worker holds it'
+        : slot.ready
+          ? `worker ${slot.id} built its dataset but has not delivered this batch`
+          : `worker ${slot.id} has not finished creating its dataset (${ref.exportName} of ${ref.module}${this.#config.init !== null ? ', after workerInit' : ''})`;
+    const error = new DataLoaderWorkerError(
+      `DataLoader timed out after ${seconds} seconds waiting for the batch of samples ${describeIndices(indices)}: ` +
+        `${state}. Check that the dataset factory, workerInit and get() settle (a promise that never resolves hangs ` +
+        'its worker), or raise the timeout option (0 waits forever).',
+      slot?.id ?? -1,
+      null,
+    );
+    this.#fail(error);
+    return error;
   }
 
   /** Stops every worker and rejects the batches still loading. */
@@ -175,7 +211,11 @@ export class WorkerPool {
 
   #onMessage(id: number, m: WorkerResponse): void {
     const slot = this.#slots[id];
-    if (slot === undefined || m.type === 'ready') return;
+    if (slot === undefined) return;
+    if (m.type === 'ready') {
+      slot.ready = true;
+      return;
+    }
     if (m.type === 'init-error') {
       const cause = reviveError(m.error);
       this.#fail(
@@ -226,6 +266,7 @@ export class WorkerPool {
       return;
     }
     slot.tasks.clear();
+    slot.ready = false;
     slot.port = this.#start(id); // replace the worker and retry its unfinished batches
     for (const task of pending) this.#dispatch(task);
   }

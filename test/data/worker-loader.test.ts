@@ -12,7 +12,7 @@ import { DeterministicEngine } from '../../src/deterministic/index.js';
 import { Events, type EngineStateDict } from '../../src/engine/index.js';
 import { globalGenerator, manualSeed, restoreMathRandom } from '../../src/random/index.js';
 import { installWorkerThreads } from '../../src/node/workers/thread-spawner.js';
-import { makeCrashing, makeFailing, makeNoisy, makeOffset } from './fixtures/worker-datasets.js';
+import { makeCrashing, makeFailing, makeNoisy, makeOffset, makeStuck } from './fixtures/worker-datasets.js';
 
 const fixtures = new URL('./fixtures/worker-datasets.ts', import.meta.url);
 const N = 23;
@@ -139,7 +139,58 @@ describe('DataLoader workers', () => {
     loader.dispose();
   });
 
+  it('times out (torch\'s timeout, in seconds) on a dataset factory that never settles, naming the worker and the factory', async () => {
+    const loader = new DataLoader([1, 2, 3], {
+      batchSize: 2,
+      numWorkers: 1,
+      timeout: 0.5,
+      workerDataset: { module: fixtures, exportName: 'makeNeverReady' },
+    });
+    const started = Date.now();
+    await assert.rejects(readEpoch(loader as unknown as AsyncIterable<Batch>), (e: unknown) => {
+      assert.ok(e instanceof DataLoaderWorkerError);
+      assert.match(e.message, /^DataLoader timed out after 0.5 seconds waiting for the batch of samples \[0, 1\]: worker 0 has not finished creating its dataset \(makeNeverReady of file:/);
+      assert.equal(e.workerId, 0);
+      return true;
+    });
+    assert.ok(Date.now() - started < 20_000, 'the run ends instead of hanging');
+    loader.dispose();
+  });
+
+  it('times out on a sample whose get() never settles; a persistent pool is replaced at the next epoch', async () => {
+    const n = 8;
+    // The timer also covers the workers' start-up (as torch's), which can take seconds on a loaded machine.
+    const loader = new DataLoader(makeStuck(n, 5), {
+      batchSize: 2,
+      numWorkers: 2,
+      persistentWorkers: true,
+      timeout: 8,
+      workerDataset: { module: fixtures, exportName: 'makeStuck', args: [n, 5] },
+    });
+    try {
+      const seen: number[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const x of loader as AsyncIterable<tf.Tensor>) seen.push(...(await x.data()));
+        })(),
+        /DataLoader timed out after 8 seconds waiting for the batch of samples \[4, 5\]: worker \d built its dataset but has not delivered this batch/,
+      );
+      assert.deepEqual(seen, [0, 1, 2, 3], 'the batches before the stuck one were delivered in order');
+      // The next epoch gets fresh workers (the failed pool is not reused): its first batches arrive.
+      const next: number[] = [];
+      for await (const x of loader as AsyncIterable<tf.Tensor>) {
+        next.push(...(await x.data()));
+        if (next.length === 4) break;
+      }
+      assert.deepEqual(next, [0, 1, 2, 3]);
+    } finally {
+      loader.dispose();
+    }
+  });
+
   it('rejects bad worker options with what to do', () => {
+    assert.throws(() => new DataLoader([1, 2], { numWorkers: 1, timeout: -1, workerDataset: { module: fixtures } }), /timeout should be a number of seconds >= 0 \(0 waits forever\), but given -1/);
+    assert.throws(() => new DataLoader([1, 2], { timeout: 5 }), /timeout options need numWorkers > 0/);
     assert.throws(() => new DataLoader([1, 2], { numWorkers: 2 }), /needs the workerDataset option/);
     assert.throws(() => new DataLoader([1, 2], { numWorkers: -1 }), RangeError);
     assert.throws(
