@@ -17,12 +17,15 @@ export class CliError extends KindlingError {
 }
 
 /**
- * Ends a command that was interrupted by Ctrl-C after it saved its state and printed how to continue: exit code
- * 130, nothing more printed.
+ * Ends a command that was interrupted by Ctrl-C (exit code 130) or SIGTERM (143) after it saved its state and printed
+ * how to continue; nothing more printed.
  *
  */
 export class CliInterrupted extends CliError {
-  constructor() {
-    super('interrupted (Ctrl-C)', 130);
+  /**
+   * @param signal - the signal that stopped the command (default SIGINT, Ctrl-C).
+   */
+  constructor(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
+    super(`interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal})`, signal === 'SIGINT' ? 130 : 143);
   }
 }

@@ -2,7 +2,8 @@
 /**
  * @module The `kindling` command line (commander): `train`, `evaluate`, `dashboard`, `info`.
  * Bad flags and missing files print one line (no stack trace). Exit codes: 0 success, 1 failure (missing or bad
- * files, training errors), 2 usage error (bad flags or flag combinations), 130 interrupted (Ctrl-C).
+ * files, training errors), 2 usage error (bad flags or flag combinations), 130 interrupted (Ctrl-C), 143 stopped by
+ * SIGTERM (both after saving a resumable checkpoint).
  */
 
 import { readFileSync } from 'node:fs';
@@ -96,7 +97,7 @@ function trainCommandDefinition(program: Command): void {
       }
       const { trainCommand } = await import('./train-command.js');
       const summary = await trainCommand(opts, process.stdout);
-      if (summary.interrupted) throw new CliInterrupted();
+      if (summary.interrupted) throw new CliInterrupted(summary.signal ?? 'SIGINT');
     });
 }
 
@@ -110,7 +111,7 @@ export function buildProgram(): Command {
     .description("kindling: PyTorch-Ignite's training engine on TensorFlow.js")
     .version(packageVersion(), '-V, --version', 'print the version of kindling')
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', '\nExit codes: 0 success, 1 failure, 2 usage error (bad flags), 130 interrupted (Ctrl-C).');
+    .addHelpText('after', '\nExit codes: 0 success, 1 failure, 2 usage error (bad flags), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.');
   trainCommandDefinition(program);
   program
     .command('evaluate <checkpoint>')

@@ -107,35 +107,51 @@ export interface Stoppable {
   terminate(options?: { skipCompleted?: boolean }): void;
 }
 
+/** The signals that stop a training run gracefully, and the exit code of a run each one ended (128 + number). */
+export const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** A signal that stops a training run: Ctrl-C (SIGINT) or a service manager's SIGTERM. */
+export type StopSignal = keyof typeof STOP_SIGNALS;
+
+const signalName = (s: StopSignal): string => (s === 'SIGINT' ? 'Ctrl-C' : s);
+
 /**
- * Handles Ctrl-C: the first stops the trainer after the current iteration (and the evaluator without its
- * COMPLETED handlers, so a partial validation neither updates the best model nor early stopping); the second exits
- * at once with code 130, removing unfinished checkpoint temporaries (final files are never partial).
+ * Handles Ctrl-C and SIGTERM (what systemd, Kubernetes and `kill` send before SIGKILL): the first stops the
+ * trainer after the current iteration (and the evaluator without its COMPLETED handlers, so a partial validation
+ * neither updates the best model nor early stopping); a second one of either exits at once with code 130 (SIGINT)
+ * or 143 (SIGTERM), removing unfinished checkpoint temporaries (final files are never partial).
  *
  * @param trainer - the trainer.
  * @param evaluator - the validation evaluator.
  * @param checkpointDir - where checkpoints are written.
  * @param out - where the message goes.
- * @returns whether Ctrl-C was pressed, and a function removing the handler.
+ * @returns whether a stop signal arrived and which, and a function removing the handlers.
  */
 export function installSigint(
   trainer: Stoppable,
   evaluator: Stoppable,
   checkpointDir: string,
   out: NodeJS.WritableStream,
-): { interrupted: () => boolean; dispose: () => void } {
-  let interrupted = false;
-  const onSigint = (): void => {
-    if (interrupted) {
+): { interrupted: () => boolean; signal: () => StopSignal | null; dispose: () => void } {
+  let received: StopSignal | null = null;
+  const onSignal = (signal: StopSignal): void => {
+    if (received !== null) {
       removeOwnTemporaries(checkpointDir);
-      process.stderr.write('\nCtrl-C again: quitting now (the last complete checkpoint is kept)\n');
-      process.exit(130);
+      process.stderr.write(`\n${signalName(signal)} again: quitting now (the last complete checkpoint is kept)\n`);
+      process.exit(STOP_SIGNALS[signal]);
     }
-    interrupted = true;
-    out.write('\nCtrl-C: stopping after this iteration and saving a checkpoint (Ctrl-C again to quit now)...\n');
+    received = signal;
+    out.write(`\n${signalName(signal)}: stopping after this iteration and saving a checkpoint (${signalName(signal)} again to quit now)...\n`);
     trainer.terminate();
     evaluator.terminate({ skipCompleted: true });
   };
-  process.on('SIGINT', onSigint);
-  return { interrupted: () => interrupted, dispose: () => process.off('SIGINT', onSigint) };
+  const signals = Object.keys(STOP_SIGNALS) as StopSignal[];
+  for (const s of signals) process.on(s, onSignal);
+  return {
+    interrupted: () => received !== null,
+    signal: () => received,
+    dispose: () => {
+      for (const s of signals) process.off(s, onSignal);
+    },
+  };
 }

@@ -23,7 +23,7 @@ import { setupBackend } from './backends.js';
 import { loadCliData } from './data.js';
 import { CliError } from './errors.js';
 import { findLr } from './find-lr.js';
-import { checkResumable, installSigint, openRunDir, runDirectory } from './run-dir.js';
+import { checkResumable, installSigint, openRunDir, runDirectory, type StopSignal } from './run-dir.js';
 import { buildSession, type Session } from './session.js';
 import { DEFAULT_LR, type TrainOptions } from './options.js';
 
@@ -45,6 +45,8 @@ export interface TrainSummary {
   logDir: string;
   backend: string;
   interrupted: boolean;
+  /** The signal that stopped the run (Ctrl-C's SIGINT or SIGTERM), or null. */
+  signal: StopSignal | null;
 }
 
 function validate(opts: TrainOptions): void {
@@ -279,6 +281,7 @@ async function trainAndReport(s: Session, h: Handlers, opts: TrainOptions, info:
     logDir: info.output,
     backend: info.backend,
     interrupted,
+    signal: sigint.signal(),
   };
   printSummary(summary, startIteration, out);
   return summary;

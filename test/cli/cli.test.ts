@@ -127,4 +127,30 @@ describe('kindling CLI', () => {
     assert.match(next.stdout, new RegExp(`iteration ${iteration}\\b`));
     assert.match(next.stdout, /Epoch 3\/3/);
   });
+
+  it('SIGTERM (a service manager stopping the run) also saves a resumable checkpoint, and exits with 143', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'kindling-sigterm-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'train', '--data', data, '--epochs', '50', '--output', out, '--batch-size', '16'], {
+      env: { ...process.env, CI: '1' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (/Epoch 1\/50/.test(stdout)) {
+          clearInterval(poll);
+          child.kill('SIGTERM');
+          resolve();
+        }
+      }, 50);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 143, stdout);
+    assert.match(stdout, /SIGTERM: stopping after this iteration and saving a checkpoint/);
+    assert.match(stdout, /Interrupted at epoch \d+, iteration \d+/);
+    const resume = /--resume (\S+\.ckpt)/.exec(stdout)?.[1] ?? '';
+    assert.ok(existsSync(resume), `checkpoint written on SIGTERM: ${resume}`);
+  });
 });
