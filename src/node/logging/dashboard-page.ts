@@ -4,9 +4,13 @@
  * The page exposes `window.kindlingDashboard.points` (tag -> run -> number of points) for end-to-end tests.
  * Tags and run names are data: they live in `Map`s (the exposed `points` objects have no prototype), so a tag such
  * as `__proto__` is charted like any other; records without a string tag or a number value are skipped and counted.
+ * Memory and redraw cost are bounded whatever the run's length: a series that reaches 2 * MAX_POINTS points is
+ * compacted to MAX_POINTS by averaging neighbouring pairs (x: the later step), so old history keeps its shape at half
+ * the resolution. `points` counts the records received; a chart's `data-points` counts what it draws.
  */
 
 const SCRIPT = String.raw`
+const MAX_POINTS = 4000;    // per series and chart: between MAX_POINTS and 2 * MAX_POINTS points are drawn
 const charts = new Map();   // tag -> { el, plot, runs: Map(run -> {x: [], y: []}) }
 const progress = new Map(); // run -> Map(field -> value): epoch, maxEpochs, iteration, epochLength
 const points = Object.create(null); // tag -> run -> count, prototype-free (tags are data)
@@ -100,12 +104,22 @@ function add(run, r) {
   }
   const c = chartFor(r.tag);
   let s = c.runs.get(run);
-  if (!s) { s = { x: [], y: [] }; c.runs.set(run, s); }
+  if (!s) { s = { x: [], y: [], received: 0 }; c.runs.set(run, s); }
   s.x.push(r.step);
   s.y.push(r.value);
+  s.received++;
+  if (s.x.length >= 2 * MAX_POINTS) compact(s);
   c.dirty = true;
   if (!Object.hasOwn(points, r.tag)) points[r.tag] = Object.create(null);
-  points[r.tag][run] = s.x.length;
+  points[r.tag][run] = s.received;
+}
+function compact(s) {
+  const n = s.x.length >> 1;
+  const x = new Array(n), y = new Array(n);
+  for (let i = 0; i < n; i++) { x[i] = s.x[2 * i + 1]; y[i] = (s.y[2 * i] + s.y[2 * i + 1]) / 2; }
+  if (s.x.length % 2 === 1) { x.push(s.x[s.x.length - 1]); y.push(s.y[s.y.length - 1]); }
+  s.x = x;
+  s.y = y;
 }
 const source = new EventSource('/events');
 source.onmessage = (ev) => {

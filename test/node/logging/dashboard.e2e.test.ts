@@ -84,4 +84,32 @@ describe('dashboard (headless Chromium)', { skip }, () => {
       await dash.close();
     }
   });
+
+  it('keeps a long run\'s chart bounded: every record is counted, at most 8000 points per series are drawn', async () => {
+    assert.ok(available, `${CHROMIUM} is required in CI`);
+    const logDir = mkdtempSync(join(tmpdir(), 'kindling-dash-long-'));
+    const N = 25_001;
+    const long = new JsonlLogger(join(logDir, 'long'));
+    for (let i = 1; i <= N; i++) long.logScalar('training/loss', 10 - i / N, i);
+    await long.close();
+    const dash = await DashboardLogger.start({ logDir, runName: 'idle', port: 0 });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+      await page.goto(dash.url as string);
+      await page.waitForFunction((n) => (window as unknown as { kindlingDashboard?: { points: Record<string, Record<string, number>> } })
+        .kindlingDashboard?.points['training/loss']?.['long'] === n, N, { timeout: 60_000 });
+      // Compacted from 8000 to 4000 points at records 8000, 12000, ..., 24000; the last 1001 records are added after.
+      const expected = 5001;
+      await page.waitForFunction((n) => document.querySelector('section.chart[data-tag="training/loss"]')?.getAttribute('data-points') === String(n), expected, { timeout: 10_000 })
+        .catch(async () => assert.fail(`points drawn for ${N} records: ${String(await page.getAttribute('section.chart[data-tag="training/loss"]', 'data-points'))}, expected ${expected}`));
+    } finally {
+      await browser.close();
+      await dash.close();
+    }
+  });
 });
