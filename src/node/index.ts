@@ -74,7 +74,7 @@ export {
 export { writeLrFinderPlot } from './lr-finder-plot.js';
 export { writeHandlersProfilerCsv } from './handlers-profiler-csv.js';
 export { installWorkerThreads, threadSpawner } from './workers/thread-spawner.js';
-export { ImageFolder, IMG_EXTENSIONS, findClasses, makeDataset, readImage, type ImageFolderOptions } from './data/image-folder.js';
+export { ImageFolder, IMG_EXTENSIONS, decodeImage, findClasses, makeDataset, readImage, type ImageFolderOptions } from './data/image-folder.js';
 export { CifarDataset, parseCifar, readCifar, type CifarArrays, type CifarOptions, type CifarSplits } from './data/cifar.js';
 export { CsvDataset, type CsvDatasetOptions, type CsvLabelType } from './data/csv.js';
-export { ParquetDataset, type ParquetDatasetOptions } from './data/parquet.js';
+export { ParquetDataset, type ParquetDatasetOptions, type ParquetImageOptions } from './data/parquet.js';

@@ -109,12 +109,22 @@ export function makeDataset(root: string, classToIdx: Record<string, number>, ex
  */
 export async function readImage(path: string): Promise<NdArray<Uint8Array>> {
   try {
-    const bytes = await readFile(path);
-    const { data, info } = await sharp(bytes).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    return new NdArray(new Uint8Array(data.buffer, data.byteOffset, data.length), [info.height, info.width, info.channels]);
+    return await decodeImage(await readFile(path));
   } catch (error) {
     throw new Error(`Cannot read the image ${path}: ${(error as Error).message}. Remove or replace the file, or create the dataset with skipUnreadable: true.`, { cause: error });
   }
+}
+
+/**
+ * Decodes encoded image bytes (PNG, JPEG, WebP, GIF, TIFF, AVIF) to HWC uint8 RGB, as {@link readImage} does.
+ *
+ * @param bytes - the encoded image.
+ * @returns the pixels `[H, W, 3]`.
+ * @throws Error (sharp's) when the bytes are not a supported image.
+ */
+export async function decodeImage(bytes: Uint8Array): Promise<NdArray<Uint8Array>> {
+  const { data, info } = await sharp(bytes).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return new NdArray(new Uint8Array(data.buffer, data.byteOffset, data.length), [info.height, info.width, info.channels]);
 }
 
 async function isReadable(path: string): Promise<boolean> {

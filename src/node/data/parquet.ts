@@ -6,12 +6,18 @@
  * memory is bounded by a few row groups whatever the dataset size. A shuffled pass over many row groups decodes
  * groups repeatedly: raise `cacheRowGroups` (up to every group when the columns fit in memory) or write files with
  * smaller row groups. Feature cells may be numbers, bigints, booleans or fixed-length numeric lists (flattened).
+ * Image datasets ({@link ParquetDataset.openImages}): one column of encoded images (PNG, JPEG, WebP...), as binary
+ * cells or as Hugging Face `datasets` `Image()` structs `{ bytes, path }`; a row group keeps the encoded bytes and
+ * `get(i)` decodes one image with sharp (as ImageFolder does).
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type Compressors, type FileMetaData } from 'hyparquet';
 import { NdArray } from '../../data/nd-array.js';
 import type { RandomGenerator } from '../../random/generator.js';
 import { globalGenerator } from '../../random/global.js';
 import { forkGlobalGenerator } from './sample-rng.js';
+import { decodeImage } from './image-folder.js';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 
 /** Options of {@link ParquetDataset.open}. */
 export interface ParquetDatasetOptions<TSample = [NdArray<Float32Array>, number | NdArray<Float32Array>]> {
@@ -31,6 +37,15 @@ export interface ParquetDatasetOptions<TSample = [NdArray<Float32Array>, number 
   transform?: (sample: [NdArray<Float32Array>, number | NdArray<Float32Array>], rng: RandomGenerator) => TSample;
 }
 
+/** Options of {@link ParquetDataset.openImages}: the image column instead of feature columns. */
+export interface ParquetImageOptions<TSample = [NdArray<Uint8Array>, number | NdArray<Float32Array>]>
+  extends Omit<ParquetDatasetOptions, 'columns' | 'transform'> {
+  /** The column of encoded images: binary cells, or `{ bytes, path }` structs (Hugging Face `datasets`' `Image()`). */
+  image: string;
+  /** Turns `[image HWC uint8 RGB, label]` into the sample (e.g. kindling/transforms), with the sample's generator. */
+  transform?: (sample: [NdArray<Uint8Array>, number | NdArray<Float32Array>], rng: RandomGenerator) => TSample;
+}
+
 /** One row group: the file it is in and its rows `[start, end)` in the file and in the dataset. */
 interface GroupRef {
   file: number;
@@ -39,9 +54,10 @@ interface GroupRef {
   datasetStart: number;
 }
 
-/** A decoded row group: `rows x width` features and the labels. */
+/** A decoded row group: `rows x width` features (or the encoded image cells) and the labels. */
 interface DecodedGroup {
   x: Float32Array;
+  images: unknown[] | null;
   y: unknown[];
 }
 
@@ -82,10 +98,10 @@ async function openFile(path: string, compressors: Compressors | undefined): Pro
   }
 }
 
-function readRows(f: OpenFile, columns: string[], rowStart: number, rowEnd: number): Promise<unknown[][]> {
+function readRows(f: OpenFile, columns: string[], rowStart: number, rowEnd: number, utf8 = true): Promise<unknown[][]> {
   return new Promise((resolve, reject) => {
     const codecs = f.compressors === undefined ? {} : { compressors: f.compressors };
-    parquetRead({ file: f.buffer, metadata: f.metadata, columns, rowStart, rowEnd, rowFormat: 'array', onComplete: resolve, ...codecs }).catch(
+    parquetRead({ file: f.buffer, metadata: f.metadata, columns, rowStart, rowEnd, rowFormat: 'array', utf8, onComplete: resolve, ...codecs }).catch(
       (error: unknown) => reject(new Error(`ParquetDataset: cannot decode rows ${rowStart}..${rowEnd} of ${f.path}: ${(error as Error).message}`, { cause: error })),
     );
   });
@@ -127,13 +143,15 @@ export class ParquetDataset<TSample = [NdArray<Float32Array>, number | NdArray<F
   readonly classes: readonly string[] | null;
   /** The number of rows. */
   readonly length: number;
+  /** The column of encoded images ({@link ParquetDataset.openImages}), or null. */
+  readonly imageColumn: string | null;
   readonly #files: OpenFile[];
   readonly #groups: GroupRef[];
   readonly #cache = new Map<number, Promise<DecodedGroup>>();
   readonly #options: ParquetDatasetOptions<TSample>;
   #width = -1;
 
-  private constructor(files: OpenFile[], options: ParquetDatasetOptions<TSample>, features: string[], classes: string[] | null) {
+  private constructor(files: OpenFile[], options: ParquetDatasetOptions<TSample>, features: string[], classes: string[] | null, image: string | null) {
     this.#files = files;
     this.files = files.map((f) => f.path);
     this.#options = options;
@@ -142,6 +160,7 @@ export class ParquetDataset<TSample = [NdArray<Float32Array>, number | NdArray<F
     this.featureNames = features;
     this.labelName = options.label ?? null;
     this.classes = classes;
+    this.imageColumn = image;
   }
 
   /**
@@ -156,22 +175,55 @@ export class ParquetDataset<TSample = [NdArray<Float32Array>, number | NdArray<F
     files: string | readonly string[],
     options: ParquetDatasetOptions<TSample> = {},
   ): Promise<ParquetDataset<TSample>> {
+    return ParquetDataset.#open(files, options, null);
+  }
+
+  /**
+   * Opens Parquet files of images: `get(i)` resolves to `[image, label]`, the image decoded to an HWC uint8 RGB
+   * {@link NdArray} (or what `transform` makes of it). Cells are encoded images: binary, or Hugging Face `Image()`
+   * structs `{ bytes, path }` (a struct without bytes reads `path`, relative to the Parquet file's folder).
+   *
+   * @param files - a Parquet file or a list of them.
+   * @param options - image (the column), label, labelType, classes, compressors, cacheRowGroups, transform.
+   * @returns the dataset.
+   * @throws Error naming a file that is not Parquet; RangeError naming a missing column or an empty dataset.
+   * @example
+   * ```ts
+   * // e.g. the train split of a Hugging Face image dataset, downloaded as Parquet
+   * const ds = await ParquetDataset.openImages('train-00000-of-00001.parquet', {
+   *   image: 'image', label: 'label', transform: ([img, y], rng) => [augment.apply(img, rng), y],
+   * });
+   * ```
+   */
+  static async openImages<TSample = [NdArray<Uint8Array>, number | NdArray<Float32Array>]>(
+    files: string | readonly string[],
+    options: ParquetImageOptions<TSample>,
+  ): Promise<ParquetDataset<TSample>> {
+    if (typeof options.image !== 'string' || options.image === '') {
+      throw new TypeError(`ParquetDataset.openImages needs the image option: the name of the column of encoded images, but given ${String(options.image)}.`);
+    }
+    const { image, ...rest } = options;
+    return ParquetDataset.#open(files, rest as unknown as ParquetDatasetOptions<TSample>, image);
+  }
+
+  static async #open<T>(files: string | readonly string[], options: ParquetDatasetOptions<T>, image: string | null): Promise<ParquetDataset<T>> {
     const list = typeof files === 'string' ? [files] : [...files];
-    if (list.length === 0) throw new RangeError('ParquetDataset.open needs at least one file.');
+    if (list.length === 0) throw new RangeError(`ParquetDataset.${image === null ? 'open' : 'openImages'} needs at least one file.`);
     const opened = await Promise.all(list.map(async (f) => openFile(f, options.compressors)));
     const first = topLevelColumns((opened[0] as OpenFile).metadata);
+    const required = [...(image === null ? (options.columns ?? []) : [image]), ...(options.label === undefined ? [] : [options.label])];
     for (const f of opened) {
       const cols = topLevelColumns(f.metadata);
-      for (const c of [...(options.columns ?? []), ...(options.label === undefined ? [] : [options.label])]) {
+      for (const c of required) {
         if (!cols.includes(c)) throw new RangeError(`ParquetDataset: ${f.path} has no column "${c}"; its columns are ${cols.join(', ')}.`);
       }
     }
-    const features = options.columns !== undefined ? [...options.columns] : first.filter((c) => c !== options.label);
+    const features = image !== null ? [] : options.columns !== undefined ? [...options.columns] : first.filter((c) => c !== options.label);
     let classes: string[] | null = null;
     if (options.labelType === 'category' && options.label !== undefined) {
       classes = options.classes !== undefined ? [...options.classes] : await collectClasses(opened, options.label);
     }
-    const ds = new ParquetDataset<TSample>(opened, options, features, classes);
+    const ds = new ParquetDataset<T>(opened, options, features, classes, image);
     if (ds.length === 0) throw new RangeError(`ParquetDataset: ${list.join(', ')} hold no row.`);
     return ds;
   }
@@ -191,6 +243,11 @@ export class ParquetDataset<TSample = [NdArray<Float32Array>, number | NdArray<F
     const g = this.#groups[k] as GroupRef;
     const f = this.#files[g.file] as OpenFile;
     const label = this.#options.label;
+    if (this.imageColumn !== null) {
+      // Binary cells stay bytes (utf8: false); UTF8-annotated columns (paths, string labels) still decode as strings.
+      const rows = await readRows(f, [this.imageColumn, ...(label === undefined ? [] : [label])], g.fileStart, g.fileStart + g.rows, false);
+      return { x: new Float32Array(0), images: rows.map((row) => row[0]), y: rows.map((row) => (label === undefined ? null : row[1])) };
+    }
     const rows = await readRows(f, [...this.featureNames, ...(label === undefined ? [] : [label])], g.fileStart, g.fileStart + g.rows);
     const nf = this.featureNames.length;
     const y: unknown[] = new Array<unknown>(rows.length);
@@ -212,7 +269,7 @@ export class ParquetDataset<TSample = [NdArray<Float32Array>, number | NdArray<F
       x.set(values, r * this.#width);
       y[r] = label === undefined ? null : row[nf];
     });
-    return { x, y };
+    return { x, images: null, y };
   }
 
   #cached(k: number): Promise<DecodedGroup> {
@@ -258,10 +315,39 @@ export class ParquetDataset<TSample = [NdArray<Float32Array>, number | NdArray<F
     const g = this.#options.transform === undefined ? null : (rng ?? forkGlobalGenerator());
     const k = this.#group(index);
     const r = index - (this.#groups[k] as GroupRef).datasetStart;
-    const { x, y } = await this.#cached(k);
-    const features = new NdArray(x.slice(r * this.#width, (r + 1) * this.#width), [this.#width]);
+    const { x, images, y } = await this.#cached(k);
+    const features = images !== null
+      ? await this.#image(images[r], index, this.#files[(this.#groups[k] as GroupRef).file] as OpenFile)
+      : new NdArray(x.slice(r * this.#width, (r + 1) * this.#width), [this.#width]);
     const sample = (this.labelName === null ? [features] : [features, this.#label(y[r], index)]) as [NdArray<Float32Array>, number | NdArray<Float32Array>];
     return this.#options.transform === undefined ? (sample as unknown as TSample) : this.#options.transform(sample, g ?? globalGenerator);
+  }
+
+  async #image(cell: unknown, row: number, f: OpenFile): Promise<NdArray<Float32Array>> {
+    const where = `ParquetDataset: ${f.path} row ${row} column "${String(this.imageColumn)}"`;
+    let bytes: Uint8Array;
+    const struct = cell !== null && typeof cell === 'object' && !ArrayBuffer.isView(cell) ? (cell as { bytes?: unknown; path?: unknown }) : null;
+    if (cell instanceof Uint8Array) {
+      bytes = cell;
+    } else if (struct !== null && struct.bytes instanceof Uint8Array) {
+      bytes = struct.bytes;
+    } else if (struct !== null && typeof struct.path === 'string' && struct.path !== '') {
+      const path = isAbsolute(struct.path) ? struct.path : join(dirname(f.path), struct.path);
+      try {
+        bytes = await readFile(path);
+      } catch (error) {
+        throw new Error(`${where}: the image has no bytes and its path ${path} cannot be read: ${(error as Error).message}.`, { cause: error });
+      }
+    } else {
+      const got = cell === null ? 'null' : struct !== null ? `a struct with fields ${Object.keys(struct).join(', ')}` : typeof cell;
+      throw new TypeError(`${where} should hold encoded images (binary, or { bytes, path } structs), but holds ${got}. Pick the image column with the image option.`);
+    }
+    try {
+      // Typed as the feature NdArray of the class's default sample; openImages' types say what it really is.
+      return (await decodeImage(bytes)) as unknown as NdArray<Float32Array>;
+    } catch (error) {
+      throw new Error(`${where} is not a decodable image (${bytes.length} bytes): ${(error as Error).message}.`, { cause: error });
+    }
   }
 }
 
