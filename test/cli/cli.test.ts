@@ -98,8 +98,8 @@ describe('kindling CLI', () => {
     assert.ok(existsSync(join(out, 'metrics.jsonl')));
   });
 
-  it('Ctrl-C saves a checkpoint that --resume continues from', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'kindling-sigint-'));
+  /** Starts a 50-epoch training run into `out` and sends it `signal` once its first epoch line is printed. */
+  async function trainUntilSignal(out: string, signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string }> {
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'train', '--data', data, '--epochs', '50', '--output', out, '--batch-size', '16'], {
       env: { ...process.env, CI: '1' },
     });
@@ -111,12 +111,18 @@ describe('kindling CLI', () => {
       const poll = setInterval(() => {
         if (/Epoch 1\/50/.test(stdout)) {
           clearInterval(poll);
-          child.kill('SIGINT');
+          child.kill(signal);
           resolve();
         }
       }, 50);
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, stdout };
+  }
+
+  it('Ctrl-C saves a checkpoint that --resume continues from', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'kindling-sigint-'));
+    const { code, stdout } = await trainUntilSignal(out, 'SIGINT');
     assert.equal(code, 130, stdout);
     assert.match(stdout, /Interrupted at epoch \d+, iteration \d+/);
     const resume = /--resume (\S+\.ckpt)/.exec(stdout)?.[1] ?? '';
@@ -130,23 +136,7 @@ describe('kindling CLI', () => {
 
   it('SIGTERM (a service manager stopping the run) also saves a resumable checkpoint, and exits with 143', async () => {
     const out = mkdtempSync(join(tmpdir(), 'kindling-sigterm-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'train', '--data', data, '--epochs', '50', '--output', out, '--batch-size', '16'], {
-      env: { ...process.env, CI: '1' },
-    });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (/Epoch 1\/50/.test(stdout)) {
-          clearInterval(poll);
-          child.kill('SIGTERM');
-          resolve();
-        }
-      }, 50);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout } = await trainUntilSignal(out, 'SIGTERM');
     assert.equal(code, 143, stdout);
     assert.match(stdout, /SIGTERM: stopping after this iteration and saving a checkpoint/);
     assert.match(stdout, /Interrupted at epoch \d+, iteration \d+/);

@@ -16,6 +16,12 @@ const available = existsSync(CHROMIUM);
 const skip = !available && process.env['CI'] === undefined ? 'Debian chromium not installed (apt-get install chromium)' : false;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const launchChromium = (): ReturnType<typeof chromium.launch> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
 
 describe('dashboard (headless Chromium)', { skip }, () => {
   it('shows finished runs and live points of a running training, with a screenshot', async () => {
@@ -28,11 +34,7 @@ describe('dashboard (headless Chromium)', { skip }, () => {
 
     const dash = await DashboardLogger.start({ logDir, runName: 'live', port: 0 });
     assert.match(dash.url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
       await page.goto(dash.url as string);
@@ -93,11 +95,7 @@ describe('dashboard (headless Chromium)', { skip }, () => {
     for (let i = 1; i <= N; i++) long.logScalar('training/loss', 10 - i / N, i);
     await long.close();
     const dash = await DashboardLogger.start({ logDir, runName: 'idle', port: 0 });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
       await page.goto(dash.url as string);
