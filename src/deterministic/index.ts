@@ -110,6 +110,7 @@ export class DeterministicEngine<TBatch = unknown, TOutput = unknown> extends En
     if (data == null) throw new TypeError(NO_DATA_MESSAGE);
     this.#dataloaderLen = dataLength(data);
     if (data instanceof DataLoader && data.batchSampler instanceof BatchSampler) {
+      this.#positionEpochSampler(data.batchSampler.sampler);
       this.state.dataloader = data.withBatchSampler(new ReproducibleBatchSampler(data.batchSampler));
     }
     const iteration = this.state.iteration;
@@ -128,6 +129,24 @@ export class DeterministicEngine<TBatch = unknown, TOutput = unknown> extends En
     if (p !== undefined) return p.then(finish);
     finish();
     return undefined;
+  }
+
+  /**
+   * A sampler with an epoch (a `DistributedSampler`): Ignite warns when the epoch length differs from the loader's
+   * (the sampler's epochs then cannot follow the engine's). kindling's DistributedSampler also advances its epoch by
+   * itself when `setEpoch` is not called; it is positioned at the number of passes made, so a resume draws the orders
+   * the interrupted run would have.
+   */
+  #positionEpochSampler(sampler: unknown): void {
+    const s = sampler as { epoch?: unknown; resumeEpoch?: unknown };
+    const len = this.#dataloaderLen;
+    if (len == null || typeof s.epoch !== 'number') return;
+    if (len !== this.state.epochLength) {
+      this.logger.warn(
+        "When defined engine's epoch length is different of input dataloader length, distributed sampler indices can not be setup in a reproducible manner",
+      );
+    }
+    if (typeof s.resumeEpoch === 'function') (s.resumeEpoch as (epoch: number) => void).call(sampler, Math.floor(this.state.iteration / len));
   }
 
   /** Creates the data iterator positioned at `iteration` (Ignite's `_from_iteration`). */

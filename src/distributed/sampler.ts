@@ -107,6 +107,19 @@ export class DistributedSampler implements Sampler {
   }
 
   /**
+   * Positions a sampler whose epoch advances by itself (no {@link DistributedSampler.setEpoch} call) as if it had been
+   * iterated `epoch` times, so that a resumed run draws the orders the interrupted one would have; a sampler with an
+   * explicit epoch is left alone. `DeterministicEngine` calls it when a run (or a resume) starts a pass.
+   *
+   * @param epoch - the number of passes already made (a non-negative integer).
+   * @throws RangeError for a negative or non-integer epoch.
+   */
+  resumeEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`epoch should be a non-negative integer, but given ${epoch}`);
+    if (!this.#explicitEpoch) this.#epoch = epoch;
+  }
+
+  /**
    * Draws this epoch's shard.
    *
    * @returns an iterator over this rank's indices.

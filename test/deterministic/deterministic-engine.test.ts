@@ -6,6 +6,7 @@ import { DeterministicEngine } from '../../src/deterministic/index.js';
 import { Events, type Engine, type EngineStateDict } from '../../src/engine/index.js';
 import { DataLoader, ReproducibleBatchSampler, TensorDataset } from '../../src/data/index.js';
 import { getRngState, globalGenerator, manualSeed, restoreMathRandom } from '../../src/random/index.js';
+import { DistributedSampler } from '../../src/distributed/sampler.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const dataset = (n: number): TensorDataset => new TensorDataset(Int32Array.from(range(n)));
@@ -145,6 +146,8 @@ describe('DeterministicEngine', () => {
   const sources: [string, DataFactory, { maxEpochs: number; epochLength?: number }, number][] = [
     ['shuffled DataLoader', () => new DataLoader(dataset(13), { batchSize: 3, shuffle: true }), { maxEpochs: 3 }, 1],
     ['shuffled DataLoader, dropLast', () => new DataLoader(dataset(13), { batchSize: 3, shuffle: true, dropLast: true }), { maxEpochs: 3 }, 1],
+    // A DistributedSampler without setEpoch advances its epoch by itself; a resume positions it at the passes made.
+    ['DataLoader over a DistributedSampler (rank 1 of 2)', () => new DataLoader(dataset(15), { batchSize: 2, sampler: new DistributedSampler({ length: 15 }, { numReplicas: 2, rank: 1, seed: 3 }) }), { maxEpochs: 3 }, 1],
     ['array of numbers', () => range(7).map((i) => i * 3), { maxEpochs: 3 }, 1],
     ['infinite random generator + epochLength', infiniteRandom, { maxEpochs: 3, epochLength: 5 }, 1],
     ['finite unsized re-iterable', finiteRandomUnsized, { maxEpochs: 3 }, 5],
