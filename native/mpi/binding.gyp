@@ -2,9 +2,9 @@
   "targets": [
     {
       "target_name": "kindling_mpi",
-      "sources": ["src/addon.cc"],
+      "sources": ["src/addon.cc", "src/liveness.cc"],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
-      "cflags_cc": ["-O2", "<!@(mpicc --showme:compile)"],
+      "cflags_cc": ["-O2", "-std=gnu++17", "<!@(mpicc --showme:compile)"],
       "cflags_cc!": ["-fno-exceptions"],
       "libraries": ["<!@(mpicc --showme:link)", "-ldl"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "OMPI_SKIP_MPICXX=1", "MPICH_SKIP_MPICXX=1"],

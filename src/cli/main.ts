@@ -86,6 +86,7 @@ function trainCommandDefinition(program: Command): void {
     .option('--label <column>', 'the label column of a CSV/Parquet --data table (class indices 0, 1, ...)')
     .option('--image-size <n>', 'side of the square images of an ImageFolder --data tree (resize + center crop)', positiveInt('--image-size'), 32)
     .option('--workers <n>', 'DataLoader worker threads decoding and augmenting --data samples (0: main thread)', nonNegativeInt('--workers'), 0)
+    .option('--nproc <n>', 'data-parallel training with N processes on this host over MPI (needs Open MPI; --batch-size is the global batch)', positiveInt('--nproc'))
     .action(async (opts: TrainOptions, cmd: Command) => {
       if (opts.data !== undefined && cmd.getOptionValueSource('model') === 'default') {
         const { defaultModelFor, detectData } = await import('./detect-data.js');
@@ -96,8 +97,11 @@ function trainCommandDefinition(program: Command): void {
         }
       }
       const { trainCommand } = await import('./train-command.js');
-      const summary = await trainCommand(opts, process.stdout);
-      if (summary.interrupted) throw new CliInterrupted(summary.signal ?? 'SIGINT');
+      const nproc = opts.nproc;
+      const summary = nproc === undefined
+        ? await trainCommand(opts, process.stdout)
+        : await (await import('./distributed.js')).runOnRanks(nproc, process.stdout, (out) => trainCommand(opts, out));
+      if (summary?.interrupted === true) throw new CliInterrupted(summary.signal ?? 'SIGINT');
     });
 }
 

@@ -57,6 +57,8 @@ export interface TrainOptions {
   workers?: number;
   /** Run the learning-rate finder first and train with its suggestion (`--find-lr`). */
   findLr?: boolean;
+  /** Data-parallel processes on this host over MPI (`--nproc`; the batch size is the global one). */
+  nproc?: number;
 }
 
 /**

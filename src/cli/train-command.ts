@@ -24,6 +24,7 @@ import { loadCliData } from './data.js';
 import { CliError } from './errors.js';
 import { findLr } from './find-lr.js';
 import { checkResumable, installSigint, openRunDir, runDirectory, type StopSignal } from './run-dir.js';
+import { distributeSession, sharedRunDir } from './distributed.js';
 import { buildSession, type Session } from './session.js';
 import { DEFAULT_LR, type TrainOptions } from './options.js';
 
@@ -147,7 +148,8 @@ async function finalTest(s: Session, best: Checkpoint, saver: DiskSaver, batchSi
 export async function trainCommand(opts: TrainOptions, out: NodeJS.WritableStream): Promise<TrainSummary> {
   validate(opts);
   const resolved = { ...opts, lr: opts.lr ?? DEFAULT_LR[opts.optimizer] };
-  const dir = openRunDir(runDirectory(opts), out);
+  // With --nproc, rank 0 owns the run directory (see distributed.ts); alone, this process does.
+  const dir = sharedRunDir(() => runDirectory(opts), (path) => openRunDir(path, out));
   let failed = true;
   try {
     const summary = await trainIn(dir.path, resolved, out);
@@ -187,6 +189,7 @@ async function prepareBackend(opts: TrainOptions): Promise<string> {
 async function trainIn(output: string, opts: TrainOptions & { lr: number }, out: NodeJS.WritableStream): Promise<TrainSummary> {
   const logger = await startLogger(opts, output, out);
   let s: Session | null = null;
+  let disposeShards = (): void => undefined;
   try {
     const backend = await prepareBackend(opts);
     manualSeed(opts.seed);
@@ -195,6 +198,7 @@ async function trainIn(output: string, opts: TrainOptions & { lr: number }, out:
     const loading = workers === 0 ? '' : data.workerDataset !== null ? `, ${workers} loader workers` : ', --workers unused: the data is in memory';
     out.write(`kindling train: ${opts.model} on ${data.source} (${data.train.length} train / ${data.val.length} validation / ${data.test.length} test, samples [${data.inputShape.join(', ')}], ${data.numClasses} classes${loading}), backend ${backend}\n`);
     s = buildSession(opts, backend, data);
+    disposeShards = distributeSession(s, opts); // --nproc: shard the training loader, sync weights and gradients
     if (opts.findLr === true) opts.lr = await findLr(s, output, logger, out);
     if (logger instanceof DashboardLogger) logger.attachProgressHandler(s.trainer);
     const h = attachHandlers(s, opts, output, logger);
@@ -203,6 +207,7 @@ async function trainIn(output: string, opts: TrainOptions & { lr: number }, out:
     return await trainAndReport(s, h, opts, { output, backend, logger }, out);
   } finally {
     await logger.close();
+    disposeShards();
     s?.dispose();
   }
 }

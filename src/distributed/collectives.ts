@@ -14,7 +14,9 @@ import {
   broadcastArray,
   getRank,
   getWorldSize,
+  resolveGroupRanks,
   type CollectiveArray,
+  type GroupLike,
   type ReduceOp,
 } from './context.js';
 
@@ -45,6 +47,8 @@ function describe(value: unknown): string {
  *
  * @param value - a number, number[], typed array or tensor (float32, int32 or bool).
  * @param op - `'SUM'` (default), `'PRODUCT'`, `'MIN'`, `'MAX'`, `'AND'` or `'OR'`.
+ * @param group - reduce within a group ({@link newGroup}, or a list of ranks); ranks outside it get their value
+ *   back (tensors: a clone).
  * @returns the reduced value, of the same kind (a new tensor owned by the caller for tensors).
  * @throws RangeError for an unknown op; TypeError for an unsupported value.
  * @example
@@ -54,17 +58,17 @@ function describe(value: unknown): string {
  * ```
  * @see https://pytorch.org/ignite/distributed.html#ignite.distributed.utils.all_reduce
  */
-export function allReduce<T extends Collectible>(value: T, op?: ReduceOp): T extends tf.Tensor ? tf.Tensor : T;
-export function allReduce(value: Collectible, op: ReduceOp = 'SUM'): Collectible {
+export function allReduce<T extends Collectible>(value: T, op?: ReduceOp, group?: GroupLike): T extends tf.Tensor ? tf.Tensor : T;
+export function allReduce(value: Collectible, op: ReduceOp = 'SUM', group?: GroupLike): Collectible {
   checkOp(op);
   if (value instanceof tf.Tensor) {
     if (getWorldSize() === 1) return tf.clone(value);
-    const reduced = allReduceArray(tensorBuffer(value), op);
+    const reduced = allReduceArray(tensorBuffer(value), op, group);
     return tf.tensor(reduced, value.shape, value.dtype);
   }
-  if (typeof value === 'number') return allReduceArray(new Float64Array([value]), op)[0] ?? Number.NaN;
-  if (Array.isArray(value)) return Array.from(allReduceArray(Float64Array.from(value as number[]), op));
-  if (ArrayBuffer.isView(value)) return allReduceArray(value, op);
+  if (typeof value === 'number') return allReduceArray(new Float64Array([value]), op, group)[0] ?? Number.NaN;
+  if (Array.isArray(value)) return Array.from(allReduceArray(Float64Array.from(value as number[]), op, group));
+  if (ArrayBuffer.isView(value)) return allReduceArray(value, op, group);
   throw new TypeError(`allReduce supports numbers, number arrays, typed arrays and tensors, but given ${describe(value)}`);
 }
 
@@ -73,6 +77,8 @@ export function allReduce(value: Collectible, op: ReduceOp = 'SUM'): Collectible
  * strings, the value itself (a clone for tensors) otherwise.
  *
  * @param value - a number, string, number[], typed array or tensor.
+ * @param group - gather within a group ({@link newGroup}, or a list of ranks): one entry per group rank; a rank
+ *   outside it gets what it would get alone (Ignite: "the very tensor is returned").
  * @returns numbers / strings: an array with one entry per rank; arrays: the concatenation of every rank's array
  *   (lengths may differ); tensors: the concatenation along axis 0 (first dimensions may differ), a new tensor.
  * @throws TypeError for an unsupported value; RangeError when tensor shapes differ beyond axis 0.
@@ -83,55 +89,57 @@ export function allReduce(value: Collectible, op: ReduceOp = 'SUM'): Collectible
  * ```
  * @see https://pytorch.org/ignite/distributed.html#ignite.distributed.utils.all_gather
  */
-export function allGather(value: number): number[];
-export function allGather(value: string): string[];
-export function allGather(value: tf.Tensor): tf.Tensor;
-export function allGather<T extends CollectiveArray>(value: T): T;
-export function allGather(value: readonly number[]): number[];
-export function allGather(value: Collectible | string): unknown {
-  if (typeof value === 'number') return Array.from(allGatherArray(new Float64Array([value])));
+export function allGather(value: number, group?: GroupLike): number[];
+export function allGather(value: string, group?: GroupLike): string[];
+export function allGather(value: tf.Tensor, group?: GroupLike): tf.Tensor;
+export function allGather<T extends CollectiveArray>(value: T, group?: GroupLike): T;
+export function allGather(value: readonly number[], group?: GroupLike): number[];
+export function allGather(value: Collectible | string, group?: GroupLike): unknown {
+  if (typeof value === 'number') return Array.from(allGatherArray(new Float64Array([value]), group));
   if (typeof value === 'string') {
-    const bytes = allGatherVarying(new TextEncoder().encode(value));
+    const bytes = allGatherVarying(new TextEncoder().encode(value), group);
     const decoder = new TextDecoder();
     return bytes.map((b) => decoder.decode(b));
   }
-  if (value instanceof tf.Tensor) return gatherTensor(value);
-  if (Array.isArray(value)) return allGatherVarying(Float64Array.from(value as number[])).flatMap((a) => Array.from(a));
-  if (ArrayBuffer.isView(value)) return concat(allGatherVarying(value));
+  if (value instanceof tf.Tensor) return gatherTensor(value, group);
+  if (Array.isArray(value)) return allGatherVarying(Float64Array.from(value as number[]), group).flatMap((a) => Array.from(a));
+  if (ArrayBuffer.isView(value)) return concat(allGatherVarying(value, group));
   throw new TypeError(`allGather supports numbers, strings, number arrays, typed arrays and tensors, but given ${describe(value)}`);
 }
 
-function gatherTensor(t: tf.Tensor): tf.Tensor {
-  if (getWorldSize() === 1) return tf.clone(t);
+function gatherTensor(t: tf.Tensor, group?: GroupLike): tf.Tensor {
+  const ranks = resolveGroupRanks(group);
+  if (getWorldSize() === 1 || ranks === null || ranks.length === 1) return tf.clone(t);
   const inner = t.shape.slice(1);
-  const shapes = allGatherArray(Int32Array.from([t.rank, ...inner.slice(0, 7), ...Array<number>(Math.max(0, 7 - inner.length)).fill(-1)]));
+  const shapes = allGatherArray(Int32Array.from([t.rank, ...inner.slice(0, 7), ...Array<number>(Math.max(0, 7 - inner.length)).fill(-1)]), group);
   const mine = shapes.slice(0, 8).join(',');
-  for (let r = 0; r < getWorldSize(); r += 1) {
-    if (shapes.slice(r * 8, r * 8 + 8).join(',') !== mine) {
+  ranks.forEach((r, i) => {
+    if (shapes.slice(i * 8, i * 8 + 8).join(',') !== mine) {
       throw new RangeError(`allGather of tensors needs the same shape beyond axis 0 on every rank; rank ${r} differs from rank ${getRank()} ([${t.shape.join(', ')}])`);
     }
-  }
-  const parts = allGatherVarying(tensorBuffer(t));
+  });
+  const parts = allGatherVarying(tensorBuffer(t), group);
   const rowSize = inner.reduce((a, b) => a * b, 1);
   const rows = parts.reduce((n, p) => n + (rowSize === 0 ? 0 : p.length / rowSize), 0);
-  return tf.tensor(concat(parts), t.rank === 0 ? [getWorldSize()] : [rows, ...inner], t.dtype);
+  return tf.tensor(concat(parts), t.rank === 0 ? [ranks.length] : [rows, ...inner], t.dtype);
 }
 
 /**
  * Gathers typed arrays whose lengths may differ between ranks (the lengths are gathered first).
  *
  * @param array - this rank's values.
+ * @param group - the group (default: every rank).
  * @returns one array per rank, in rank order.
  * @internal
  */
-export function allGatherVarying<T extends CollectiveArray>(array: T): T[] {
-  const world = getWorldSize();
-  if (world === 1) return [array.slice() as T];
-  const lengths = Array.from(allGatherArray(new Float64Array([array.length])));
+export function allGatherVarying<T extends CollectiveArray>(array: T, group?: GroupLike): T[] {
+  const ranks = resolveGroupRanks(group);
+  if (getWorldSize() === 1 || ranks === null || ranks.length === 1) return [array.slice() as T];
+  const lengths = Array.from(allGatherArray(new Float64Array([array.length]), group));
   const max = Math.max(...lengths);
   const padded = new (array.constructor as new (n: number) => T)(max);
   padded.set(array);
-  const all = allGatherArray(padded);
+  const all = allGatherArray(padded, group);
   return lengths.map((n, r) => all.slice(r * max, r * max + n) as T);
 }
 

@@ -8,8 +8,10 @@
  *
  * Deviations: the only backend is `'mpi'` (Ignite also has nccl, gloo, xla-tpu and horovod); `null` is serial.
  * Collectives are synchronous (they block the main thread like a TF.js `dataSync()`), so every rank must make the
- * same calls in the same order, with arrays of the same length and type; a mismatch hangs or aborts the job, as
- * in MPI. Once finalized, MPI cannot be initialized again in the same process.
+ * same calls in the same order, with arrays of the same length and type; a mismatch waits until the collective
+ * timeout (KINDLING_MPI_TIMEOUT, default 1800 s) and throws a {@link DistributedJobError}, which is also what a lost
+ * or failed rank causes (named by the addon's liveness channel). Groups (`newGroup`) are MPI communicators, made by
+ * every rank together as torch's `new_group`. Once finalized, MPI cannot be initialized again in the same process.
  */
 
 import { KindlingError } from '../errors.js';
@@ -41,16 +43,53 @@ export type CollectiveArray =
  */
 export class DistributedUnavailableError extends KindlingError {}
 
+/**
+ * Thrown by a collective when the job cannot go on: another rank was lost (its process died or its host became
+ * unreachable), another rank failed and aborted the job (its error message is quoted), or the collective did not
+ * complete within the collective timeout (`KINDLING_MPI_TIMEOUT` seconds, default 1800). `ranks` names the ranks
+ * at fault (empty for a timeout). `Parallel` reports it and ends the job.
+ *
+ */
+export class DistributedJobError extends KindlingError {
+  /** `'KINDLING_MPI_PEER_LOST'`, `'KINDLING_MPI_PEER_FAILED'` or `'KINDLING_MPI_TIMEOUT'`. */
+  readonly code: string;
+  /** The ranks that were lost or failed. */
+  readonly ranks: readonly number[];
+
+  /**
+   * @param message - what happened, naming the ranks.
+   * @param code - the kind of failure.
+   * @param ranks - the ranks at fault.
+   */
+  constructor(message: string, code: string, ranks: readonly number[]) {
+    super(message);
+    this.code = code;
+    this.ranks = ranks;
+  }
+}
+
 /** @internal The functions of native/mpi/src/addon.cc. */
 export interface MpiAddon {
   init(): { rank: number; worldSize: number; localRank: number; localSize: number; threadLevel: number; library: string };
   isInitialized(): boolean;
   finalize(): void;
-  allReduce<T extends CollectiveArray>(array: T, op: ReduceOp): T;
-  allGather<T extends CollectiveArray>(array: T): T;
+  allReduce<T extends CollectiveArray>(array: T, op: ReduceOp, group?: number): T;
+  allGather<T extends CollectiveArray>(array: T, group?: number): T;
   broadcast<T extends CollectiveArray>(array: T, root: number): T;
-  barrier(): void;
-  abort(code: number): void;
+  barrier(group?: number): void;
+  /** Sends `message` to every rank over the liveness channel, then MPI_Abort. */
+  abort(code: number, message?: string): void;
+  /** MPI_Comm_create of `ranks` (collective); the group's handle, or -1 on non-members. */
+  newGroup?(ranks: Int32Array): number;
+  setTimeout?(seconds: number): void;
+  /** What the liveness channel knows about lost or failed ranks, or null. */
+  failure?(): string | null;
+  /** MPI_Ibarrier; returns a request for {@link MpiAddon.testRequest}. */
+  startBarrier?(group?: number): number;
+  /** In-place MPI_Iallreduce; returns a request for {@link MpiAddon.testRequest}. */
+  startAllReduce?(array: CollectiveArray, op: ReduceOp, group?: number): number;
+  /** One MPI_Test: true once the request completed; throws on a lost or failed rank, or the timeout. */
+  testRequest?(request: number): boolean;
 }
 
 /**
@@ -67,6 +106,15 @@ export interface MpiLoader {
   load(): { addon: MpiAddon } | { reason: string };
   /** What the user can do to enable MPI; appended to every unavailability message. */
   readonly howToEnable: string;
+  /** This host's name (Node: `os.hostname()`). */
+  hostname?(): string;
+  /** Whether this process was started by an MPI launcher (mpirun sets OMPI_COMM_WORLD_SIZE, PMIX_RANK...). */
+  launchedByMpi?(): boolean;
+  /**
+   * Re-runs this script as `nproc` ranks under mpirun and resolves when they have all exited (rejects when one
+   * failed); used by `Parallel({ nprocPerNode })` when the script was not launched by mpirun.
+   */
+  launch?(nproc: number): Promise<void>;
 }
 
 interface Context {
@@ -82,6 +130,55 @@ interface Context {
 const BACKENDS: readonly string[] = ['mpi'];
 let context: Context | null = null;
 let mpiLoader: MpiLoader | null = null;
+let localRankHint: number | null = null;
+
+/**
+ * Runs an addon call, turning the addon's job errors (a lost or failed rank, a timeout) into
+ * {@link DistributedJobError}s.
+ */
+function guarded<R>(fn: () => R): R {
+  try {
+    return fn();
+  } catch (error) {
+    const e = error as { code?: unknown; ranks?: unknown; message?: unknown };
+    if (typeof e.code === 'string' && e.code.startsWith('KINDLING_MPI_')) {
+      throw new DistributedJobError(String(e.message), e.code, Array.isArray(e.ranks) ? (e.ranks as number[]) : []);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The active context's addon, or null when serial.
+ *
+ * @returns the addon.
+ * @internal
+ */
+export function activeAddon(): MpiAddon | null {
+  return context?.addon ?? null;
+}
+
+/**
+ * The installed MPI loader, or null.
+ *
+ * @returns the loader.
+ * @internal
+ */
+export function currentMpiLoader(): MpiLoader | null {
+  return mpiLoader;
+}
+
+/**
+ * Runs a call of the active addon with its job errors turned into {@link DistributedJobError}s.
+ *
+ * @param fn - the call.
+ * @returns its result.
+ * @internal
+ */
+export function callAddon<R>(fn: (addon: MpiAddon) => R): R | null {
+  const c = context;
+  return c === null ? null : guarded(() => fn(c.addon));
+}
 
 /** Whether this is Node.js (read from `globalThis`, so that browsers need no `process` global). */
 function isNode(): boolean {
@@ -168,7 +265,50 @@ export function initialize(backend: Backend): void {
     const how = mpiLoader?.howToEnable ?? '';
     throw new DistributedUnavailableError(`Backend 'mpi' could not be initialized. ${how}`.trimEnd(), { cause: error });
   }
-  context = { backend, addon: r.addon, ...info };
+  context = { backend, addon: r.addon, ...info, localRank: localRankHint ?? info.localRank };
+}
+
+/**
+ * Ignite's `idist.sync`: makes the context follow an MPI that was initialized outside kindling (by another addon
+ * in the same process): afterwards `getRank()` etc. report it; without an initialized MPI the context is serial.
+ *
+ * @returns nothing.
+ * @see https://pytorch.org/ignite/distributed.html#ignite.distributed.utils.sync
+ */
+export function sync(): void {
+  if (context !== null) return;
+  const r = mpiLoader?.load();
+  if (r === undefined || !('addon' in r) || !r.addon.isInitialized()) return;
+  const info = r.addon.init();
+  context = { backend: 'mpi', addon: r.addon, ...info, localRank: localRankHint ?? info.localRank };
+}
+
+/**
+ * Ignite's `idist.set_local_rank`: a hint for the local rank of a context that kindling did not compute itself;
+ * the next {@link initialize} or {@link sync} uses it instead of the rank among the host's processes that MPI
+ * reports. The serial context ignores it (local rank 0).
+ *
+ * @param index - the local rank.
+ * @returns nothing.
+ * @throws RangeError when `index` is not a non-negative integer.
+ * @see https://pytorch.org/ignite/distributed.html#ignite.distributed.utils.set_local_rank
+ */
+export function setLocalRank(index: number): void {
+  if (!Number.isInteger(index) || index < 0) throw new RangeError(`Argument index should be a non-negative integer, but given ${index}`);
+  localRankHint = index;
+}
+
+/**
+ * The name of this process's host (Ignite's `idist.hostname`): `os.hostname()` under Node, the page's host name
+ * (or 'localhost') in a browser.
+ *
+ * @returns the host name.
+ */
+export function hostname(): string {
+  const fromLoader = mpiLoader?.hostname?.();
+  if (fromLoader !== undefined) return fromLoader;
+  const loc = (globalThis as { location?: { hostname?: unknown } }).location;
+  return typeof loc?.hostname === 'string' && loc.hostname !== '' ? loc.hostname : 'localhost';
 }
 
 /**
@@ -180,6 +320,7 @@ export function initialize(backend: Backend): void {
 export function finalize(): void {
   const c = context;
   context = null;
+  groupCache.clear();
   c?.addon.finalize();
 }
 
@@ -269,7 +410,57 @@ export function showConfig(): string {
  * ```
  */
 export function barrier(): void {
-  context?.addon.barrier();
+  callAddon((a) => a.barrier());
+}
+
+/** Polls a request from timers until it completes, so that the event loop runs meanwhile. */
+async function completeAsync(request: number): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    if (callAddon((a) => a.testRequest?.(request) ?? true) !== false) return;
+    // setImmediate-like turns for the first 10 ms (latency), then 1 ms timers (CPU)
+    await new Promise<void>((resolve) => setTimeout(resolve, Date.now() - started < 10 ? 0 : 1));
+  }
+}
+
+/**
+ * A barrier that keeps the event loop running while it waits (timers, I/O, a dashboard server, Ctrl-C handlers),
+ * unlike {@link barrier}, which blocks the thread. Do not start other collectives until it resolves. Serial:
+ * resolves at once.
+ *
+ * @param group - wait for the ranks of this group only (default: every rank).
+ * @returns when every rank (of the group) has called it.
+ * @throws {@link DistributedJobError} when a rank is lost or failed, or after the collective timeout.
+ * @example
+ * ```ts
+ * if (getRank() === 0) await downloadDataset(); // minutes
+ * await barrierAsync();                          // the other ranks stay responsive meanwhile
+ * ```
+ */
+export async function barrierAsync(group?: GroupLike): Promise<void> {
+  const g = resolveGroup(group);
+  if (g === null) return;
+  const request = callAddon((a) => (a.startBarrier === undefined ? (a.barrier(g), null) : a.startBarrier(g)));
+  if (request !== null) await completeAsync(request);
+}
+
+/**
+ * {@link allReduceArray} that keeps the event loop running while it waits. Do not start other collectives until
+ * it resolves.
+ *
+ * @param array - this rank's values; not modified.
+ * @param op - the reduction (default `'SUM'`).
+ * @param group - reduce within this group only.
+ * @returns a new array with the reduced values.
+ * @throws {@link DistributedJobError} when a rank is lost or failed, or after the collective timeout.
+ */
+export async function allReduceArrayAsync<T extends CollectiveArray>(array: T, op: ReduceOp = 'SUM', group?: GroupLike): Promise<T> {
+  const out = array.slice() as T;
+  const g = resolveGroup(group);
+  if (g === null) return out;
+  const request = callAddon((a) => (a.startAllReduce === undefined ? (a.allReduce(out, op, g), null) : a.startAllReduce(out, op, g)));
+  if (request !== null) await completeAsync(request);
+  return out;
 }
 
 /**
@@ -277,21 +468,28 @@ export function barrier(): void {
  *
  * @param array - this rank's values; not modified.
  * @param op - the reduction (default `'SUM'`).
- * @returns a new array of the same type with the reduced values (the same on every rank).
+ * @param group - reduce within this group only ({@link newGroup}, or a list of ranks); on ranks outside it the
+ *   array is returned unchanged (a copy).
+ * @returns a new array of the same type with the reduced values (the same on every rank of the group).
  */
-export function allReduceArray<T extends CollectiveArray>(array: T, op: ReduceOp = 'SUM'): T {
+export function allReduceArray<T extends CollectiveArray>(array: T, op: ReduceOp = 'SUM', group?: GroupLike): T {
   const out = array.slice() as T;
-  return context === null ? out : context.addon.allReduce(out, op);
+  const g = resolveGroup(group);
+  if (g === null) return out;
+  return callAddon((a) => (g === undefined ? a.allReduce(out, op) : a.allReduce(out, op, g))) ?? out;
 }
 
 /**
  * Gathers a typed array of the same length from every rank, in rank order. Serial: returns a copy.
  *
  * @param array - this rank's values.
- * @returns a new array of `worldSize * array.length` elements.
+ * @param group - gather within this group only (ranks outside it get a copy of their own array).
+ * @returns a new array of `groupSize * array.length` elements (`worldSize` without a group).
  */
-export function allGatherArray<T extends CollectiveArray>(array: T): T {
-  return context === null ? (array.slice() as T) : context.addon.allGather(array);
+export function allGatherArray<T extends CollectiveArray>(array: T, group?: GroupLike): T {
+  const g = resolveGroup(group);
+  if (g === null) return array.slice() as T;
+  return callAddon((a) => (g === undefined ? a.allGather(array) : a.allGather(array, g))) ?? (array.slice() as T);
 }
 
 /**
@@ -307,52 +505,109 @@ export function broadcastArray<T extends CollectiveArray>(array: T, src = 0): T 
     throw new RangeError(`Argument src should be a rank in [0, ${getWorldSize()}), but given ${src}`);
   }
   const out = array.slice() as T;
-  return context === null ? out : context.addon.broadcast(out, src);
+  return callAddon((a) => a.broadcast(out, src)) ?? out;
 }
 
 /**
  * Terminates every rank of the job with `code` (MPI_Abort), so that a failure on one rank does not leave the
- * others waiting in a collective forever. Serial: does nothing.
+ * others waiting in a collective forever. With `message`, every other rank first receives it over kindling's
+ * liveness channel, prints it, and its pending collective throws a {@link DistributedJobError} quoting it.
+ * Serial: does nothing.
  *
  * @param code - the exit code.
+ * @param message - why (e.g. this rank's error), shown on every rank.
  * @returns nothing.
  */
-export function abortJob(code = 1): void {
-  context?.addon.abort(code);
+export function abortJob(code = 1, message?: string): void {
+  if (message === undefined) context?.addon.abort(code);
+  else context?.addon.abort(code, message);
 }
 
 /**
- * Options of {@link oneRankOnly}.
+ * A subset of the ranks on which collectives can run (Ignite's `idist.new_group`, torch's `ProcessGroup`): an MPI
+ * communicator of those ranks. Pass it as the `group` of {@link allReduce}, {@link allGather},
+ * {@link allReduceArray}, {@link allGatherArray} or {@link allGatherTensorsWithShapes}.
  *
  */
-export interface OneRankOnlyOptions {
-  /** The rank that runs the function. @defaultValue 0 */
-  rank?: number;
-  /** Every rank waits at a barrier after the call (after the promise settles, for async functions). @defaultValue false */
-  withBarrier?: boolean;
+export class ProcessGroup {
+  /** The ranks of the group, in group order (rank `ranks[i]` is the group's rank i). */
+  readonly ranks: readonly number[];
+  /** Whether this process belongs to the group. */
+  readonly isMember: boolean;
+  /** @internal The addon's handle of the communicator (undefined when serial or not a member). */
+  readonly handle: number | undefined;
+
+  /** @internal */
+  constructor(ranks: readonly number[], isMember: boolean, handle: number | undefined) {
+    this.ranks = ranks;
+    this.isMember = isMember;
+    this.handle = handle;
+  }
+}
+
+/** A group: a {@link ProcessGroup}, or the list of its ranks (a group is then made, once, for that list). */
+export type GroupLike = ProcessGroup | readonly number[];
+
+const groupCache = new Map<string, ProcessGroup>();
+
+/**
+ * Makes a group of ranks for collectives on a subset of the job (Ignite's `idist.new_group`). Like torch's
+ * `new_group`, it is a collective: every rank of the job must call it, with the same ranks, in the same order.
+ *
+ * @param ranks - distinct ranks of the job.
+ * @returns the group (also on the ranks that are not in it: their collectives on it return their input).
+ * @throws RangeError when a rank is not an integer in [0, worldSize) or appears twice.
+ * @example
+ * ```ts
+ * const evens = newGroup([0, 2]);
+ * const sum = allReduce(getRank(), 'SUM', evens); // 0 + 2 on ranks 0 and 2; the rank itself elsewhere
+ * ```
+ * @see https://pytorch.org/ignite/distributed.html#ignite.distributed.utils.new_group
+ */
+export function newGroup(ranks: readonly number[]): ProcessGroup {
+  const world = getWorldSize();
+  if (!(ranks instanceof Array) || ranks.length === 0) {
+    throw new RangeError(`Argument ranks should be a non-empty list of ranks, but given ${JSON.stringify(ranks)}`);
+  }
+  const bad = ranks.find((r, i) => !Number.isInteger(r) || r < 0 || r >= world || ranks.indexOf(r) !== i);
+  if (bad !== undefined) {
+    throw new RangeError(`Argument ranks should hold distinct ranks in [0, ${world}), but given [${ranks.join(', ')}] (${bad})`);
+  }
+  const isMember = ranks.includes(getRank());
+  const handle = callAddon((a) => {
+    if (a.newGroup === undefined) throw new DistributedUnavailableError('this MPI addon has no groups: rebuild it (node scripts/build-native.mjs mpi)');
+    return a.newGroup(Int32Array.from(ranks));
+  });
+  return new ProcessGroup([...ranks], isMember, handle === null || handle < 0 ? undefined : handle);
 }
 
 /**
- * Wraps `fn` so that it runs on one rank only (Ignite's `@one_rank_only`); on the other ranks the wrapper returns
- * undefined. With `withBarrier`, every rank waits until the call has finished.
+ * The ranks of `group` (every rank without one), or null when this rank is not in it.
  *
- * @param fn - the function (sync or async).
- * @param options - `rank` and `withBarrier`.
- * @returns the wrapped function.
- * @see https://pytorch.org/ignite/distributed.html#ignite.distributed.utils.one_rank_only
+ * @param group - the group.
+ * @returns the ranks, or null.
+ * @internal
  */
-export function oneRankOnly<A extends unknown[], R>(
-  fn: (...args: A) => R,
-  options: OneRankOnlyOptions = {},
-): (...args: A) => R | undefined {
-  const { rank = 0, withBarrier = false } = options;
-  return function oneRankOnlyWrapper(...args: A): R | undefined {
-    const result = getRank() === rank ? fn(...args) : undefined;
-    if (!withBarrier) return result;
-    if (result instanceof Promise) {
-      return result.finally(() => barrier()) as R;
-    }
-    barrier();
-    return result;
-  };
+export function resolveGroupRanks(group: GroupLike | undefined): readonly number[] | null {
+  if (group === undefined) return Array.from({ length: getWorldSize() }, (_, i) => i);
+  if (group instanceof ProcessGroup) return group.isMember ? group.ranks : null;
+  resolveGroup(group); // makes (and caches) the group of this list
+  const g = groupCache.get(group.join(','));
+  return g === undefined || !g.isMember ? null : g.ranks;
+}
+
+/** The addon handle for `group`: undefined for the whole job, null when this rank is not in the group. */
+function resolveGroup(group: GroupLike | undefined): number | undefined | null {
+  if (group === undefined) return undefined;
+  let g: ProcessGroup;
+  if (group instanceof ProcessGroup) g = group;
+  else if (Array.isArray(group) && group.every((r) => Number.isInteger(r))) {
+    const key = group.join(',');
+    g = groupCache.get(key) ?? newGroup(group);
+    groupCache.set(key, g);
+  } else {
+    throw new TypeError(`Argument group should be a list of int or a ProcessGroup, but given ${typeof group}`);
+  }
+  if (!g.isMember) return null;
+  return g.handle;
 }

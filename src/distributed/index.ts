@@ -8,12 +8,16 @@
  */
 
 export {
+  DistributedJobError,
   DistributedUnavailableError,
+  ProcessGroup,
   abortJob,
   allGatherArray,
   allReduceArray,
+  allReduceArrayAsync,
   backend,
   barrier,
+  barrierAsync,
   broadcastArray,
   finalize,
   getLocalRank,
@@ -23,14 +27,29 @@ export {
   getRank,
   getWorldSize,
   initialize,
+  hostname,
   mpiAvailability,
-  oneRankOnly,
+  newGroup,
+  setLocalRank,
   showConfig,
+  sync,
   type Backend,
   type CollectiveArray,
-  type OneRankOnlyOptions,
+  type GroupLike,
   type ReduceOp,
 } from './context.js';
+export { oneRankFirst, oneRankOnly, type OneRankFirstOptions, type OneRankOnlyOptions } from './rank-scope.js';
+export {
+  allGatherTensorsWithShapes,
+  availableBackends,
+  device,
+  hasHvdSupport,
+  hasNativeDistSupport,
+  hasXlaSupport,
+  modelName,
+  spawn,
+  type SpawnOptions,
+} from './utils.js';
 export { allGather, allReduce, broadcast, type BroadcastOptions, type Collectible } from './collectives.js';
 export { Parallel, type ParallelOptions } from './parallel.js';
 export { DistributedProxySampler, DistributedSampler, type DistributedSamplerOptions } from './sampler.js';

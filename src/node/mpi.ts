@@ -9,8 +9,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setMpiLoader, type MpiAddon, type MpiLoader } from '../distributed/context.js';
+import { launchRanks, launchedByMpi } from './mpi-launch.js';
 
 const ADDON_URL = new URL('../../native/mpi/build/Release/kindling_mpi.node', import.meta.url);
 const UNAVAILABLE_URL = new URL('../../native/mpi/build/UNAVAILABLE', import.meta.url);
@@ -47,7 +49,13 @@ export function loadMpiAddon(): { addon: MpiAddon } | { reason: string } {
   return loaded;
 }
 
-const NODE_MPI_LOADER: MpiLoader = { load: loadMpiAddon, howToEnable: MPI_HOW_TO_ENABLE };
+const NODE_MPI_LOADER: MpiLoader = {
+  load: loadMpiAddon,
+  howToEnable: MPI_HOW_TO_ENABLE,
+  hostname,
+  launchedByMpi,
+  launch: launchRanks,
+};
 
 /**
  * Installs the loader of kindling's MPI addon into the distributed context, so that `initialize('mpi')`,

@@ -26,10 +26,10 @@ import {
   getWorldSize,
   initialize,
   mpiAvailability,
-  oneRankOnly,
   setMpiLoader,
   showConfig,
 } from '../../src/distributed/context.js';
+import { oneRankOnly } from '../../src/distributed/rank-scope.js';
 import { FAKE_HOW_TO_ENABLE, fakeAddon, withAddon } from './fake-mpi.js';
 
 describe('distributed context without an MPI loader', () => {

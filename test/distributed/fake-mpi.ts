@@ -13,10 +13,10 @@ export interface FakeAddon extends MpiAddon {
 /**
  * Makes a stand-in addon.
  *
- * @param options - `initError`: what `init()` throws (MPI failing to start).
+ * @param options - `initError`: what `init()` throws (MPI failing to start); `failure`: what `failure()` reports.
  * @returns the addon.
  */
-export function fakeAddon(options: { initError?: Error } = {}): FakeAddon {
+export function fakeAddon(options: { initError?: Error; failure?: string } = {}): FakeAddon {
   const calls: string[] = [];
   return {
     calls,
@@ -45,7 +45,13 @@ export function fakeAddon(options: { initError?: Error } = {}): FakeAddon {
       return array;
     },
     barrier: () => { calls.push('barrier'); },
-    abort: (code) => { calls.push(`abort ${code}`); },
+    abort: (code, message) => { calls.push(message === undefined ? `abort ${code}` : `abort ${code} ${message}`); },
+    newGroup: (ranks) => {
+      calls.push(`newGroup ${ranks.join(',')}`);
+      return ranks.includes(1) ? 1 : -1;
+    },
+    setTimeout: (seconds) => { calls.push(`setTimeout ${seconds}`); },
+    failure: () => options.failure ?? null,
   };
 }
 

@@ -1,18 +1,44 @@
 // kindling's MPI addon: the collectives of kindling's distributed API (src/distributed) on typed arrays.
 //
-// Every call is a blocking MPI collective made from the main JavaScript thread (MPI_THREAD_FUNNELED), so every
-// rank must make the same calls in the same order with buffers of the same length and type. Reductions work in
-// place (MPI_IN_PLACE); allGather returns a new typed array of worldSize * length elements.
+// Every call is an MPI collective made from the main JavaScript thread (MPI_THREAD_FUNNELED), so every rank must
+// make the same calls in the same order with buffers of the same length and type. Reductions work in place
+// (MPI_IN_PLACE); allGather returns a new typed array of worldSize * length elements.
+//
+// Collectives are started non-blocking (MPI_Iallreduce, ...) and completed by a test loop (wait.h) that gives up
+// when the liveness side channel (liveness.h) reports a lost or failed rank, or after the collective timeout
+// (KINDLING_MPI_TIMEOUT seconds, default 1800, as torch.distributed's 30 minutes), with an error naming the rank.
 #include <dlfcn.h>
 #include <mpi.h>
 #include <napi.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
+#include <vector>
+
+#include "liveness.h"
+#include "wait.h"
 
 namespace {
 
 bool g_initialized_here = false;
+// setBlocking(true): allReduce calls the blocking MPI_Allreduce (Open MPI's tuned algorithms, but no lost-rank
+// detection while it waits); for benchmarks comparing the two.
+bool g_blocking = false;
+// Communicators by handle: 0 is MPI_COMM_WORLD, newGroup() appends (MPI_COMM_NULL where this rank is not a member).
+std::vector<MPI_Comm> g_comms{MPI_COMM_WORLD};
+
+MPI_Comm CommArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsNumber()) return MPI_COMM_WORLD;
+  int h = info[i].As<Napi::Number>().Int32Value();
+  if (h < 0 || static_cast<size_t>(h) >= g_comms.size() || g_comms[static_cast<size_t>(h)] == MPI_COMM_NULL) {
+    throw Napi::RangeError::New(info.Env(), "kindling MPI: group handle " + std::to_string(h) +
+                                                " is not a group this rank belongs to");
+  }
+  return g_comms[static_cast<size_t>(h)];
+}
 
 void ThrowMpi(Napi::Env env, const char* what, int code) {
   char msg[MPI_MAX_ERROR_STRING];
@@ -113,6 +139,11 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     Check(env, "MPI_Init_thread", MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided));
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     g_initialized_here = true;
+    const char* t = std::getenv("KINDLING_MPI_TIMEOUT");
+    if (t != nullptr && std::atof(t) > 0) kindling_wait::SetTimeout(std::atof(t));
+    const char* live = std::getenv("KINDLING_MPI_LIVENESS");
+    std::string warning = live != nullptr && std::string(live) == "0" ? "" : kindling_liveness::Start(MPI_COMM_WORLD);
+    if (!warning.empty()) fprintf(stderr, "kindling MPI: warning: %s\n", warning.c_str());
   }
   return Info(env);
 }
@@ -121,9 +152,22 @@ Napi::Value IsInitialized(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), IsReady());
 }
 
+// finalize(): a barrier after which no rank reports another's closed connection as a loss, then MPI_Finalize.
 Napi::Value Finalize(const Napi::CallbackInfo& info) {
-  if (IsReady() && g_initialized_here) Check(info.Env(), "MPI_Finalize", MPI_Finalize());
-  return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  if (IsReady() && g_initialized_here) {
+    kindling_liveness::Quiesce();
+    MPI_Request req;
+    Check(env, "MPI_Ibarrier", MPI_Ibarrier(MPI_COMM_WORLD, &req));
+    kindling_wait::Wait(env, &req, "finalize");
+    kindling_liveness::Stop();
+    for (size_t i = 1; i < g_comms.size(); ++i) {
+      if (g_comms[i] != MPI_COMM_NULL) MPI_Comm_free(&g_comms[i]);
+    }
+    g_comms.resize(1);
+    Check(env, "MPI_Finalize", MPI_Finalize());
+  }
+  return env.Undefined();
 }
 
 MPI_Op OpOf(Napi::Env env, const std::string& op) {
@@ -144,9 +188,16 @@ Napi::Value AllReduce(const Napi::CallbackInfo& info) {
   Napi::TypedArray a = TypedArg(info, 0, "allReduce");
   std::string op = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "SUM";
   MPI_Op mop = OpOf(env, op);
-  if (a.ElementLength() > 0) {
+  MPI_Comm comm = CommArg(info, 2);
+  kindling_wait::ThrowIfFailed(env, "allReduce");
+  if (a.ElementLength() > 0 && g_blocking) {
     Check(env, "MPI_Allreduce",
-          MPI_Allreduce(MPI_IN_PLACE, DataOf(a), static_cast<int>(a.ElementLength()), TypeOf(a), mop, MPI_COMM_WORLD));
+          MPI_Allreduce(MPI_IN_PLACE, DataOf(a), static_cast<int>(a.ElementLength()), TypeOf(a), mop, comm));
+  } else if (a.ElementLength() > 0) {
+    MPI_Request req;
+    Check(env, "MPI_Iallreduce",
+          MPI_Iallreduce(MPI_IN_PLACE, DataOf(a), static_cast<int>(a.ElementLength()), TypeOf(a), mop, comm, &req));
+    kindling_wait::Wait(env, &req, "allReduce");
   }
   return a;
 }
@@ -156,15 +207,19 @@ Napi::Value AllGather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireReady(env);
   Napi::TypedArray a = TypedArg(info, 0, "allGather");
+  MPI_Comm comm = CommArg(info, 1);
+  kindling_wait::ThrowIfFailed(env, "allGather");
   int size = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  MPI_Comm_size(comm, &size);
   size_t n = a.ElementLength();
   size_t elem = a.ElementSize();
   Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, n * elem * static_cast<size_t>(size));
   if (n > 0) {
-    Check(env, "MPI_Allgather",
-          MPI_Allgather(DataOf(a), static_cast<int>(n), TypeOf(a), buf.Data(), static_cast<int>(n), TypeOf(a),
-                        MPI_COMM_WORLD));
+    MPI_Request req;
+    Check(env, "MPI_Iallgather",
+          MPI_Iallgather(DataOf(a), static_cast<int>(n), TypeOf(a), buf.Data(), static_cast<int>(n), TypeOf(a), comm,
+                         &req));
+    kindling_wait::Wait(env, &req, "allGather");
   }
   napi_value out;
   napi_status status = napi_create_typedarray(env, a.TypedArrayType(), n * static_cast<size_t>(size), buf, 0, &out);
@@ -184,23 +239,136 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "kindling MPI: broadcast root " + std::to_string(root) + " is not in [0, " +
                                          std::to_string(size) + ")");
   }
+  kindling_wait::ThrowIfFailed(env, "broadcast");
   if (a.ElementLength() > 0) {
-    Check(env, "MPI_Bcast", MPI_Bcast(DataOf(a), static_cast<int>(a.ElementLength()), TypeOf(a), root, MPI_COMM_WORLD));
+    MPI_Request req;
+    Check(env, "MPI_Ibcast",
+          MPI_Ibcast(DataOf(a), static_cast<int>(a.ElementLength()), TypeOf(a), root, MPI_COMM_WORLD, &req));
+    kindling_wait::Wait(env, &req, "broadcast");
   }
   return a;
 }
 
 Napi::Value Barrier(const Napi::CallbackInfo& info) {
-  RequireReady(info.Env());
-  Check(info.Env(), "MPI_Barrier", MPI_Barrier(MPI_COMM_WORLD));
+  Napi::Env env = info.Env();
+  RequireReady(env);
+  MPI_Comm comm = CommArg(info, 0);
+  kindling_wait::ThrowIfFailed(env, "barrier");
+  MPI_Request req;
+  Check(env, "MPI_Ibarrier", MPI_Ibarrier(comm, &req));
+  kindling_wait::Wait(env, &req, "barrier");
+  return env.Undefined();
+}
+
+// abort(code, message?): sends `message` (this rank's error) to every rank over the liveness channel, then
+// terminates every rank of the job (so the others do not wait forever, and say why).
+Napi::Value Abort(const Napi::CallbackInfo& info) {
+  int code = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1;
+  if (info.Length() > 1 && info[1].IsString()) kindling_liveness::Announce(info[1].As<Napi::String>().Utf8Value());
+  kindling_liveness::Quiesce();  // the ranks that MPI_Abort kills now are not news
+  if (IsReady()) MPI_Abort(MPI_COMM_WORLD, code);
   return info.Env().Undefined();
 }
 
-// abort(code): terminates every rank of the job (used when one rank fails, so the others do not wait forever).
-Napi::Value Abort(const Napi::CallbackInfo& info) {
-  int code = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1;
-  if (IsReady()) MPI_Abort(MPI_COMM_WORLD, code);
+// newGroup(ranks: Int32Array): a communicator of `ranks` (collective over every rank, as torch's new_group).
+// Returns its handle, or -1 on the ranks that are not members.
+Napi::Value NewGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireReady(env);
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(env, "kindling MPI: newGroup expects an Int32Array of ranks");
+  }
+  Napi::Int32Array ranks = info[0].As<Napi::Int32Array>();
+  MPI_Group world_group, group;
+  MPI_Comm_group(MPI_COMM_WORLD, &world_group);
+  Check(env, "MPI_Group_incl", MPI_Group_incl(world_group, static_cast<int>(ranks.ElementLength()), ranks.Data(), &group));
+  MPI_Comm comm = MPI_COMM_NULL;
+  int rc = MPI_Comm_create(MPI_COMM_WORLD, group, &comm);
+  MPI_Group_free(&group);
+  MPI_Group_free(&world_group);
+  Check(env, "MPI_Comm_create", rc);
+  if (comm == MPI_COMM_NULL) return Napi::Number::New(env, -1);
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  g_comms.push_back(comm);
+  return Napi::Number::New(env, static_cast<double>(g_comms.size() - 1));
+}
+
+// setTimeout(seconds): the collective timeout.
+Napi::Value SetTimeout(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() > 0)) {
+    throw Napi::RangeError::New(info.Env(), "kindling MPI: setTimeout expects a positive number of seconds");
+  }
+  kindling_wait::SetTimeout(info[0].As<Napi::Number>().DoubleValue());
   return info.Env().Undefined();
+}
+
+Napi::Value SetBlocking(const Napi::CallbackInfo& info) {
+  g_blocking = info.Length() > 0 && info[0].ToBoolean().Value();
+  return info.Env().Undefined();
+}
+
+// Collectives that JavaScript completes itself (startBarrier / startAllReduce, then testRequest from timers), so
+// that the event loop runs while a rank waits (e.g. for another rank's download in oneRankFirst). Every MPI call
+// still happens on the main thread (MPI_THREAD_FUNNELED).
+struct Pending {
+  MPI_Request req;
+  Napi::Reference<Napi::Value> keep;  // the buffer MPI writes into
+  std::chrono::steady_clock::time_point start;
+  std::string what;
+};
+std::map<int, Pending> g_pending;
+int g_next_request = 1;
+
+Napi::Value Track(Napi::Env env, MPI_Request req, Napi::Value keep, const char* what) {
+  int id = g_next_request++;
+  g_pending.emplace(id, Pending{req, Napi::Persistent(keep), std::chrono::steady_clock::now(), what});
+  return Napi::Number::New(env, id);
+}
+
+// startBarrier(group?): an MPI_Ibarrier; returns the request id.
+Napi::Value StartBarrier(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireReady(env);
+  MPI_Comm comm = CommArg(info, 0);
+  kindling_wait::ThrowIfFailed(env, "barrier");
+  MPI_Request req;
+  Check(env, "MPI_Ibarrier", MPI_Ibarrier(comm, &req));
+  return Track(env, req, Napi::Object::New(env), "barrier");
+}
+
+// startAllReduce(array, op, group?): an in-place MPI_Iallreduce; `array` holds the result once testRequest is true.
+Napi::Value StartAllReduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireReady(env);
+  Napi::TypedArray a = TypedArg(info, 0, "allReduce");
+  std::string op = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "SUM";
+  MPI_Op mop = OpOf(env, op);
+  MPI_Comm comm = CommArg(info, 2);
+  kindling_wait::ThrowIfFailed(env, "allReduce");
+  MPI_Request req = MPI_REQUEST_NULL;
+  if (a.ElementLength() > 0) {
+    Check(env, "MPI_Iallreduce",
+          MPI_Iallreduce(MPI_IN_PLACE, DataOf(a), static_cast<int>(a.ElementLength()), TypeOf(a), mop, comm, &req));
+  }
+  return Track(env, req, a, "allReduce");
+}
+
+// testRequest(id): true once the request completed (it is then forgotten); throws on a lost rank or timeout.
+Napi::Value TestRequest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int id = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
+  auto it = g_pending.find(id);
+  if (it == g_pending.end()) throw Napi::RangeError::New(env, "kindling MPI: no pending request " + std::to_string(id));
+  if (!kindling_wait::Poll(env, &it->second.req, it->second.what.c_str(), it->second.start)) return Napi::Boolean::New(env, false);
+  g_pending.erase(it);
+  return Napi::Boolean::New(env, true);
+}
+
+// failure(): what the liveness channel knows about lost or failed ranks, or null.
+Napi::Value FailureInfo(const Napi::CallbackInfo& info) {
+  kindling_liveness::Failure f = kindling_liveness::Current();
+  if (!f.any) return info.Env().Null();
+  return Napi::String::New(info.Env(), f.Describe());
 }
 
 Napi::Object Module(Napi::Env env, Napi::Object exports) {
@@ -212,6 +380,13 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("broadcast", Napi::Function::New(env, Broadcast, "broadcast"));
   exports.Set("barrier", Napi::Function::New(env, Barrier, "barrier"));
   exports.Set("abort", Napi::Function::New(env, Abort, "abort"));
+  exports.Set("newGroup", Napi::Function::New(env, NewGroup, "newGroup"));
+  exports.Set("setTimeout", Napi::Function::New(env, SetTimeout, "setTimeout"));
+  exports.Set("failure", Napi::Function::New(env, FailureInfo, "failure"));
+  exports.Set("setBlocking", Napi::Function::New(env, SetBlocking, "setBlocking"));
+  exports.Set("startBarrier", Napi::Function::New(env, StartBarrier, "startBarrier"));
+  exports.Set("startAllReduce", Napi::Function::New(env, StartAllReduce, "startAllReduce"));
+  exports.Set("testRequest", Napi::Function::New(env, TestRequest, "testRequest"));
   return exports;
 }
 
