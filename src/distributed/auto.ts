@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DataLoader, type DataLoaderOptions, type DatasetLike } from '../data/dataloader.js';
 import type { Collated } from '../data/collate.js';
 import type { Logger } from '../engine/index.js';
-import { broadcastArray, getRank, getWorldSize } from './context.js';
+import { getRank, getWorldSize } from './context.js';
+import { broadcastArray } from './comm.js';
 import { DistributedProxySampler, DistributedSampler } from './sampler.js';
 
 /**

@@ -8,17 +8,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  allGatherArray,
-  allReduceArray,
-  broadcastArray,
-  getRank,
-  getWorldSize,
-  resolveGroupRanks,
-  type CollectiveArray,
-  type GroupLike,
-  type ReduceOp,
-} from './context.js';
+import { getRank, getWorldSize, type CollectiveArray, type ReduceOp } from './context.js';
+import { allGatherArray, allReduceArray, broadcastArray, resolveGroupRanks, type GroupLike } from './comm.js';
 
 /**
  * A value the collectives accept.

@@ -10,15 +10,7 @@
 export {
   DistributedJobError,
   DistributedUnavailableError,
-  ProcessGroup,
-  abortJob,
-  allGatherArray,
-  allReduceArray,
-  allReduceArrayAsync,
   backend,
-  barrier,
-  barrierAsync,
-  broadcastArray,
   finalize,
   getLocalRank,
   getNnodes,
@@ -29,15 +21,25 @@ export {
   initialize,
   hostname,
   mpiAvailability,
-  newGroup,
   setLocalRank,
   showConfig,
   sync,
   type Backend,
   type CollectiveArray,
-  type GroupLike,
   type ReduceOp,
 } from './context.js';
+export {
+  ProcessGroup,
+  abortJob,
+  allGatherArray,
+  allReduceArray,
+  allReduceArrayAsync,
+  barrier,
+  barrierAsync,
+  broadcastArray,
+  newGroup,
+  type GroupLike,
+} from './comm.js';
 export { oneRankFirst, oneRankOnly, type OneRankFirstOptions, type OneRankOnlyOptions } from './rank-scope.js';
 export {
   allGatherTensorsWithShapes,

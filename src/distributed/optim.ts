@@ -11,7 +11,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradScaler, type GradScalerStepOptions } from '../amp/grad-scaler.js';
 import { applyFused } from '../backends/optimizer-update.js';
-import { allReduceArray, getWorldSize } from './context.js';
+import { getWorldSize } from './context.js';
+import { allReduceArray } from './comm.js';
 
 type Gradients = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];
 

@@ -11,21 +11,8 @@
  */
 
 import { defaultLogger, type Logger } from '../engine/logger.js';
-import {
-  DistributedJobError,
-  DistributedUnavailableError,
-  abortJob,
-  backend as currentBackend,
-  currentMpiLoader,
-  finalize,
-  getLocalRank,
-  getNprocPerNode,
-  getRank,
-  getWorldSize,
-  initialize,
-  mpiAvailability,
-  type Backend,
-} from './context.js';
+import { DistributedJobError, DistributedUnavailableError, backend as currentBackend, currentMpiLoader, finalize, getLocalRank, getNprocPerNode, getRank, getWorldSize, initialize, mpiAvailability, type Backend } from './context.js';
+import { abortJob } from './comm.js';
 
 /**
  * Options of {@link Parallel}.

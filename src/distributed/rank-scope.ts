@@ -5,7 +5,8 @@
  * `oneRankFirst(fn)` runs `fn` and returns a promise of its result.
  */
 
-import { barrier, barrierAsync, getLocalRank, getNprocPerNode, getRank, getWorldSize } from './context.js';
+import { getLocalRank, getNprocPerNode, getRank, getWorldSize } from './context.js';
+import { barrier, barrierAsync } from './comm.js';
 
 /**
  * Options of {@link oneRankOnly}.

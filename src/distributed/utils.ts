@@ -8,7 +8,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { allGatherArray, backend, getRank, mpiAvailability, resolveGroupRanks, type GroupLike } from './context.js';
+import { backend, getRank, mpiAvailability } from './context.js';
+import { allGatherArray, resolveGroupRanks, type GroupLike } from './comm.js';
 import { Parallel } from './parallel.js';
 
 /**

@@ -7,7 +7,8 @@
  * read by the RunningAverage itself (Ignite would reject object outputs there).
  */
 
-import { allReduceArray, getWorldSize } from '../distributed/context.js';
+import { getWorldSize } from '../distributed/context.js';
+import { allReduceArray } from '../distributed/comm.js';
 import { Events } from '../engine/index.js';
 import { NotComputableError } from '../errors.js';
 import { Metric, type AttachArg, type MetricEngine, type MetricOptions } from './metric.js';

@@ -10,25 +10,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { build } from 'esbuild';
-import {
-  DistributedUnavailableError,
-  allGatherArray,
-  allReduceArray,
-  backend,
-  barrier,
-  broadcastArray,
-  finalize,
-  getLocalRank,
-  getNnodes,
-  getNodeRank,
-  getNprocPerNode,
-  getRank,
-  getWorldSize,
-  initialize,
-  mpiAvailability,
-  setMpiLoader,
-  showConfig,
-} from '../../src/distributed/context.js';
+import { DistributedUnavailableError, backend, finalize, getLocalRank, getNnodes, getNodeRank, getNprocPerNode, getRank, getWorldSize, initialize, mpiAvailability, setMpiLoader, showConfig } from '../../src/distributed/context.js';
+import { allGatherArray, allReduceArray, barrier, broadcastArray } from '../../src/distributed/comm.js';
 import { oneRankOnly } from '../../src/distributed/rank-scope.js';
 import { FAKE_HOW_TO_ENABLE, fakeAddon, withAddon } from './fake-mpi.js';
 

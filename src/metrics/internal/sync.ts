@@ -6,7 +6,8 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { allReduceArray, type ReduceOp } from '../../distributed/context.js';
+import { type ReduceOp } from '../../distributed/context.js';
+import { allReduceArray } from '../../distributed/comm.js';
 import type { DeviceSum } from './tensors.js';
 
 /**
