@@ -4,7 +4,11 @@
  * cross-entropy, and the kernels' install entry points re-exported from `@kindling/kernels`. No Ignite counterpart
  * (PyTorch's devices and fused kernels play this role). Deviations: none.
  */
-export { AUTO_ORDER, activateBackend, installBackends, missingKernels, registeredBackends, resolveDevice, selectBackend } from './device.js';
+export {
+  AUTO_ORDER, activateBackend, deviceChoice, installBackends, missingKernels, registeredBackends, resolveDevice, selectBackend,
+  type DeviceChoice, type SkippedBackend,
+} from './device.js';
+export { BROWSER_AUTO_ORDER, probeBrowserBackend, type BackendProbe } from './browser-device.js';
 export { applyGradients, type OptimizerGradients } from './optimizer-update.js';
 export {
   FUSED_GRADIENT_KERNELS, FUSED_LAYER_KERNELS, FUSED_LOSS_KERNELS, FUSED_UPDATE_KERNELS, WASM_FIXED_KERNELS, installKernels,
