@@ -2,9 +2,10 @@
  * `npm run bench:train`: the MLP (batch 64 and 256) and the CNN (batch 64) trained by kindling's trainer
  * (createSupervisedTrainer + Engine) on every available backend, and by PyTorch (Debian's python3-torch on
  * OpenBLAS) in the same run, 2 threads on both sides. Rounds are interleaved (PyTorch, kindling on each backend,
- * PyTorch, ...; one process computing at a time), warm-up excluded; the report gives median ms/step, samples/s, the
- * median of the per-round ratios kindling/PyTorch, a bfloat16 autocast row on MLP batch 256, and kindling's per-step
- * breakdown (kernel time vs. framework overhead). See docs/benchmarks.md.
+ * PyTorch, ...; one process computing at a time), warm-up excluded; the report gives median ms/step, samples/s,
+ * GFLOP/s and its fraction of the machine's GEMM peak (a short probe at start, peak.ts), the median of the per-round
+ * ratios kindling/PyTorch, bfloat16 autocast rows on MLP batch 256 and the CNN, and kindling's per-step breakdown
+ * (kernel time vs. framework overhead). See docs/benchmarks.md.
  *
  * Run: node --import tsx bench/train/run.ts [--quick] [--help]
  */
@@ -17,6 +18,7 @@ import { KernelTimer, KindlingRun, loadBackends, type BackendStatus } from './ki
 import { makeBatches, WORKLOADS, writeBatches, type HostBatches, type Workload } from './models.js';
 import { evaluateTargets, formatBreakdown, formatRows, formatTargets, markdown, median, rowLabel, summarize, type Breakdown, type Row, type Target } from './report.js';
 import { ensureTorch, TorchWorker, type TorchInfo } from './torch.js';
+import { measureGemmPeak, type GemmPeak } from './peak.js';
 
 const program = new Command()
   .name('bench:train')
@@ -25,7 +27,8 @@ const program = new Command()
   .option('--rounds <n>', 'interleaved timed rounds per workload (default 7, --quick 3)')
   .option('--round-ms <ms>', 'target duration of one timed round of one row (default 400, --quick 200)')
   .option('--backends <list>', 'kindling backends, in round order', 'kindling-native,wasm,cpu,tensorflow')
-  .option('--bf16-backends <list>', 'backends that also run the bfloat16 autocast row (mlp-b256)', 'kindling-native')
+  .option('--bf16-backends <list>', 'backends that also run the bfloat16 autocast rows', 'kindling-native')
+  .option('--bf16-workloads <list>', 'workloads that also get a bfloat16 autocast row', 'mlp-b256,cnn-b64')
   .option('--workloads <list>', `subset of ${WORKLOADS.map((w) => w.id).join(',')}`)
   .option('--threads <n>', 'threads for PyTorch and the native backend', '2')
   .option('--cpu-budget <s>', 'skip a cpu-backend row whose estimated time exceeds this (default 60, --quick 8)')
@@ -38,7 +41,7 @@ const program = new Command()
   .option('--markdown', 'also print the results as markdown tables (for docs/benchmarks.md)');
 program.parse();
 const opts = program.opts<{
-  quick?: boolean; rounds?: string; roundMs?: string; backends: string; bf16Backends: string; workloads?: string; threads: string;
+  quick?: boolean; rounds?: string; roundMs?: string; backends: string; bf16Backends: string; bf16Workloads: string; workloads?: string; threads: string;
   cpuBudget?: string; maxWait?: string; settleMs: string; torch: boolean; setup: boolean; breakdown: boolean; out?: string; markdown?: boolean;
 }>();
 
@@ -64,7 +67,7 @@ const BF16_BACKENDS = list(opts.bf16Backends);
 const unknownWorkloads = list(opts.workloads ?? '').filter((id) => !WORKLOADS.some((w) => w.id === id));
 if (unknownWorkloads.length > 0) program.error(`unknown workload(s) ${unknownWorkloads.join(', ')}; known: ${WORKLOADS.map((w) => w.id).join(', ')}`);
 const workloads = opts.workloads === undefined ? [...WORKLOADS] : WORKLOADS.filter((w) => list(opts.workloads ?? '').includes(w.id));
-const BF16_WORKLOAD = 'mlp-b256';
+const BF16_WORKLOADS = list(opts.bf16Workloads);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = (line = ''): void => console.log(line);
@@ -236,13 +239,13 @@ interface WorkloadResult {
   breakdown: Breakdown[];
 }
 
-async function runWorkload(w: Workload, index: number, torch: TorchWorker | null, available: BackendStatus[], timer: KernelTimer, timerCostMs: number): Promise<WorkloadResult> {
+async function runWorkload(w: Workload, index: number, torch: TorchWorker | null, available: BackendStatus[], timer: KernelTimer, timerCostMs: number, peak: GemmPeak | null): Promise<WorkloadResult> {
   log(`\n== ${w.title}`);
   const data = makeBatches(w.batch, NBATCHES, 1000 + index);
   const dataFile = join(tmpdir(), `kindling-bench-train-${process.pid}-${w.id}.bin`);
   writeBatches(dataFile, data);
   const participants: Participant[] = [];
-  const dtypes: Row['dtype'][] = w.id === BF16_WORKLOAD ? ['float32', 'bfloat16'] : ['float32'];
+  const dtypes: Row['dtype'][] = BF16_WORKLOADS.includes(w.id) ? ['float32', 'bfloat16'] : ['float32'];
   try {
     for (const dtype of dtypes) {
       if (torch !== null) participants.push(await torchParticipant(torch, w, dtype, dataFile));
@@ -272,7 +275,7 @@ async function runWorkload(w: Workload, index: number, torch: TorchWorker | null
   }
   const othersDuring = othersShare(ticks0, cpuTicks(torch?.pid));
   const rows = participants.map((p) => p.row);
-  summarize(w, rows);
+  summarize(w, rows, peak);
   for (const line of formatRows(rows)) log(line);
   if (othersDuring !== null && othersDuring > 0.05) {
     log(`  WARNING: other processes used ${Math.round(othersDuring * 100)}% of the CPU during these rounds; rerun on an idle machine`);
@@ -317,11 +320,17 @@ async function main(): Promise<void> {
   log(`  PyTorch: ${torchNote}`);
   const backends = await loadBackends(BACKENDS, THREADS);
   for (const b of backends) log(`  kindling ${b.name}: ${b.available ? 'available' : 'skipped'} (${b.note})`);
+  // The GEMM probe (half a second) runs once the native backend is loaded, on its threads, before any workload.
+  const peak: GemmPeak | null = backends.some((b) => b.name === 'kindling-native' && b.available) ? measureGemmPeak() : null;
+  if (peak !== null) {
+    log(`  GEMM peak (${THREADS} threads): float32 ${peak.float32?.toFixed(0) ?? '-'} GFLOP/s, bfloat16 ${peak.bfloat16?.toFixed(0) ?? '-'} GFLOP/s (${peak.note}); rows' "of peak" = their GFLOP/s / this`);
+    for (const [family, lib] of Object.entries(peak.kernels)) log(`  kindling-native ${family.padEnd(12)} ${lib}`);
+  }
   const timer = new KernelTimer();
   const timerCostMs = KernelTimer.costPerCallMs();
   const results: WorkloadResult[] = [];
   try {
-    for (const [i, w] of workloads.entries()) results.push(await runWorkload(w, i, torch, backends, timer, timerCostMs));
+    for (const [i, w] of workloads.entries()) results.push(await runWorkload(w, i, torch, backends, timer, timerCostMs, peak));
   } finally {
     await torch?.close();
   }
@@ -337,7 +346,7 @@ async function main(): Promise<void> {
   const out = opts.out ?? `bench/results/train-${date.slice(0, 10)}.json`;
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(out, `${JSON.stringify({
-    date, quick: QUICK, machine: m, threads: THREADS, kernelTimerCostUs: timerCostMs * 1000, rounds: ROUNDS, roundMs: ROUND_MS, torch: torchInfo ?? torchNote, backends, results, targets,
+    date, quick: QUICK, machine: m, threads: THREADS, kernelTimerCostUs: timerCostMs * 1000, rounds: ROUNDS, roundMs: ROUND_MS, torch: torchInfo ?? torchNote, backends, gemmPeak: peak, results, targets,
     durationS: (Date.now() - t0) / 1000,
   }, null, 2)}\n`);
   log(`\nresults: ${out} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);

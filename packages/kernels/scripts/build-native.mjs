@@ -33,6 +33,17 @@ const prerequisites = {
   },
 };
 
+/**
+ * Whether to compile oneDNN into native/blas (its convolutions and bfloat16 products; optional, OpenBLAS alone works):
+ * its headers are installed (Debian/Ubuntu: libdnnl-dev) and KINDLING_DNNL is not 0. binding.gyp reads the answer
+ * from KINDLING_DNNL_BUILD.
+ */
+function dnnlBuild() {
+  if (['0', 'false', 'off'].includes(process.env.KINDLING_DNNL ?? '')) return false;
+  return ['/usr/include/oneapi/dnnl/dnnl.hpp', '/usr/include/dnnl.hpp', '/usr/local/include/oneapi/dnnl/dnnl.hpp',
+    '/opt/homebrew/include/oneapi/dnnl/dnnl.hpp'].some((p) => existsSync(p));
+}
+
 function nodeGypCommand() {
   const fromNpm = process.env.npm_config_node_gyp;
   if (fromNpm && existsSync(fromNpm)) return [process.execPath, fromNpm];
@@ -67,12 +78,13 @@ function build(nativeDir, name) {
   const nodedir = process.env.npm_config_nodedir ||
     (existsSync(join(localHeaders, 'include', 'node', 'common.gypi')) ? localHeaders : undefined);
   const result = spawnSync(gyp[0], [gyp[1], 'rebuild', '--release', `--directory=${dir}`, ...(nodedir ? [`--nodedir=${nodedir}`] : [])],
-    { encoding: 'utf8', env: { ...process.env, JOBS: process.env.JOBS ?? 'max' } });
+    { encoding: 'utf8', env: { ...process.env, JOBS: process.env.JOBS ?? 'max', KINDLING_DNNL_BUILD: name === 'blas' && dnnlBuild() ? '1' : '0' } });
   if (result.status !== 0) {
     const log = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
     return markUnavailable(dir, `compilation failed (node-gyp exit ${result.status ?? result.signal}); last lines:\n${log}`);
   }
-  console.log(`kindling: built optional addon ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const withDnnl = name === 'blas' ? (dnnlBuild() ? ' with oneDNN' : ' without oneDNN (install libdnnl-dev for its convolutions and bfloat16 products)') : '';
+  console.log(`kindling: built optional addon ${dir}${withDnnl} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /**

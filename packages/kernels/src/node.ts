@@ -10,7 +10,7 @@ export * from './index.js';
 export { nativeBackendStatus, type NativeBackendStatus } from './node/native/addon.js';
 export {
   NATIVE_BACKEND_NAME, NATIVE_BACKEND_PRIORITY, NATIVE_KERNELS, NativeBackend, nativeBf16KernelFunc, nativeFallbackCounts,
-  registerNativeBackend, setNativeBackendThreads, setNativeBackendSpinWait, MAX_NATIVE_SPIN_MICROS,
+  registerNativeBackend, setNativeBackendThreads, setNativeBackendSpinWait, MAX_NATIVE_SPIN_MICROS, nativeKernelLibraries,
 } from './node/native/backend.js';
 export {
   MAX_WASM_THREADS, checkWasmThreadsPackage, prepareWasmThreads, requestedWasmThreads, wasmThreadsStatus, type WasmThreadsStatus,

@@ -64,6 +64,25 @@ int64_t VecLen(int mode, int64_t cols, int64_t total) {
   }
 }
 
+bool Bf16Flag(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i && info[i].ToBoolean(); }
+
+// The epilogue of a bfloat16 (autocast) product or convolution over [rows, cols]: bias and prelu weights rounded to
+// bfloat16 too (autocast rounds every float32 operand), then the float32 output rounded to bfloat16.
+void Bf16Epilogue(float* out, int64_t rows, int64_t cols, const float* bias, int biasMode, int act, const float* alpha,
+                  int alphaMode, float leaky) {
+  float* rb = nullptr;
+  float* ra = nullptr;
+  const int64_t total = rows * cols;
+  const int64_t nb = VecLen(biasMode, cols, total), na = act == kd::kPrelu ? VecLen(alphaMode, cols, total) : 0;
+  if (nb + na > 0) {
+    float* s = kd::ScratchF32(static_cast<size_t>(nb + na), 3);
+    if (nb > 0) { std::memcpy(s, bias, sizeof(float) * nb); kd::RoundBf16InPlace(s, nb); rb = s; }
+    if (na > 0) { std::memcpy(s + nb, alpha, sizeof(float) * na); kd::RoundBf16InPlace(s + nb, na); ra = s + nb; }
+  }
+  kd::Epilogue(out, rows, cols, rb, biasMode, act, ra, alphaMode, leaky);
+  kd::RoundBf16InPlace(out, total);
+}
+
 // matmul(a, b, out, batch, batchA, batchB, m, n, k, transA, transB, bias, biasMode, act, alpha, alphaMode,
 //        leakyAlpha, bf16) -> undefined
 Napi::Value MatMul(const Napi::CallbackInfo& info) {
@@ -87,17 +106,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
     if (!kd::BatchMatMulBf16(a.Data(), b.Data(), out.Data(), batch, batchA, batchB, m, n, k, transA, transB)) {
       Fail(info.Env(), "this OpenBLAS has no cblas_sbgemm (bfloat16)");
     }
-    // Bias and prelu weights are rounded to bfloat16 too (autocast rounds every float32 operand).
-    float* rb = nullptr;
-    float* ra = nullptr;
-    const int64_t nb = VecLen(biasMode, n, batch * m * n), na = act == kd::kPrelu ? VecLen(alphaMode, n, batch * m * n) : 0;
-    if (nb + na > 0) {
-      float* s = kd::ScratchF32(static_cast<size_t>(nb + na), 3);
-      if (nb > 0) { std::memcpy(s, bias, sizeof(float) * nb); kd::RoundBf16InPlace(s, nb); rb = s; }
-      if (na > 0) { std::memcpy(s + nb, alpha, sizeof(float) * na); kd::RoundBf16InPlace(s + nb, na); ra = s + nb; }
-    }
-    kd::Epilogue(out.Data(), batch * m, n, rb, biasMode, act, ra, alphaMode, leaky);
-    kd::RoundBf16InPlace(out.Data(), batch * m * n);
+    Bf16Epilogue(out.Data(), batch * m, n, bias, biasMode, act, alpha, alphaMode, leaky);
   } else {
     kd::BatchMatMul(a.Data(), b.Data(), out.Data(), batch, batchA, batchB, m, n, k, transA, transB);
     kd::Epilogue(out.Data(), batch * m, n, bias, biasMode, act, alpha, alphaMode, leaky);
@@ -126,7 +135,8 @@ int64_t InSize(const kd::ConvGeom& g) { return g.batch * g.inH * g.inW * g.inC; 
 int64_t OutSize(const kd::ConvGeom& g, int64_t c) { return g.batch * g.outH * g.outW * c; }
 int64_t FilterSize(const kd::ConvGeom& g) { return g.fH * g.fW * g.inC * g.outC; }
 
-// conv2d(x, w, out, geom, bias, biasMode, act, alpha, alphaMode, leakyAlpha)
+// conv2d(x, w, out, geom, bias, biasMode, act, alpha, alphaMode, leakyAlpha, bf16): bf16 rounds the operands, bias,
+// prelu weights and the result to bfloat16, with float32 accumulation (autocast).
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   const kd::ConvGeom g = Geom(info, 3);
   F32 x = Arr(info, 0, InSize(g), "x"), w = Arr(info, 1, FilterSize(g), "filter");
@@ -139,27 +149,42 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   if ((biasMode != kd::kNone && bias == nullptr) || (act == kd::kPrelu && (alpha == nullptr || alphaMode == kd::kNone))) {
     Fail(info.Env(), "missing bias or prelu weights");
   }
-  kd::Conv2D(x.Data(), w.Data(), out.Data(), g);
-  kd::Epilogue(out.Data(), g.batch * g.outH * g.outW, g.outC, bias, biasMode, act, alpha, alphaMode,
-               static_cast<float>(Num(info, 9)));
+  const float leaky = static_cast<float>(Num(info, 9));
+  if (!Bf16Flag(info, 10)) {
+    kd::Conv2D(x.Data(), w.Data(), out.Data(), g);
+    kd::Epilogue(out.Data(), g.batch * g.outH * g.outW, g.outC, bias, biasMode, act, alpha, alphaMode, leaky);
+    return info.Env().Undefined();
+  }
+  kd::Conv2DBf16(x.Data(), w.Data(), out.Data(), g);
+  Bf16Epilogue(out.Data(), g.batch * g.outH * g.outW, g.outC, bias, biasMode, act, alpha, alphaMode, leaky);
   return info.Env().Undefined();
 }
 
-// conv2dBackpropInput(dy, w, dx, geom)
+// conv2dBackpropInput(dy, w, dx, geom, bf16): bf16 rounds the operands and the result to bfloat16 (autocast).
 Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   const kd::ConvGeom g = Geom(info, 3);
   F32 dy = Arr(info, 0, OutSize(g, g.outC), "dy"), w = Arr(info, 1, FilterSize(g), "filter");
   F32 dx = Arr(info, 2, InSize(g), "dx");
-  kd::Conv2DBackpropInput(dy.Data(), w.Data(), dx.Data(), g);
+  if (Bf16Flag(info, 4)) {
+    kd::Conv2DBackpropInputBf16(dy.Data(), w.Data(), dx.Data(), g);
+    kd::RoundBf16InPlace(dx.Data(), InSize(g));
+  } else {
+    kd::Conv2DBackpropInput(dy.Data(), w.Data(), dx.Data(), g);
+  }
   return info.Env().Undefined();
 }
 
-// conv2dBackpropFilter(x, dy, dw, geom)
+// conv2dBackpropFilter(x, dy, dw, geom, bf16): as conv2dBackpropInput.
 Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   const kd::ConvGeom g = Geom(info, 3);
   F32 x = Arr(info, 0, InSize(g), "x"), dy = Arr(info, 1, OutSize(g, g.outC), "dy");
   F32 dw = Arr(info, 2, FilterSize(g), "dw");
-  kd::Conv2DBackpropFilter(x.Data(), dy.Data(), dw.Data(), g);
+  if (Bf16Flag(info, 4)) {
+    kd::Conv2DBackpropFilterBf16(x.Data(), dy.Data(), dw.Data(), g);
+    kd::RoundBf16InPlace(dw.Data(), FilterSize(g));
+  } else {
+    kd::Conv2DBackpropFilter(x.Data(), dy.Data(), dw.Data(), g);
+  }
   return info.Env().Undefined();
 }
 
@@ -289,9 +314,43 @@ std::string SimdLevel() {
 #endif
 }
 
-// info() -> { config, coreName, threads, spinMicros, sbgemm, simd }
+// The library and instruction set of each kernel family, as info().kernels reports them: oneDNN's implementation
+// name (e.g. "brg:avx512_core_bf16", from the last primitive created) once a primitive of the family exists.
+Napi::Object KernelFamilies(Napi::Env env, const std::string& simd) {
+  Napi::Object k = Napi::Object::New(env);
+  const std::string blas = "openblas sgemm (" + std::string(openblas_get_corename()) + ")";
+  const bool dnnl = kd::DnnlCompiled() && kd::DnnlEnabled();
+  const auto dnnlFamily = [&](int family) {
+    const std::string impl = kd::DnnlImpl(family);
+    return "onednn " + kd::DnnlVersion() + " (" + (impl.empty() ? kd::DnnlIsa() : impl) + ")";
+  };
+  k.Set("matmul", dnnl ? dnnlFamily(kd::kDnnlMatMul) + "; products under 2^17 multiply-adds: " + blas : blas);
+  k.Set("matmulBf16", dnnl && kd::DnnlBf16() ? dnnlFamily(kd::kDnnlMatMulBf16)
+                      : kd::HasSbgemm() ? "openblas sbgemm" : blas + " on bfloat16-rounded operands");
+  k.Set("conv", dnnl ? dnnlFamily(kd::kDnnlConv) : "kindling im2col + " + blas);
+  k.Set("convBackprop", dnnl ? dnnlFamily(kd::kDnnlConvBwd) + "; input gradient under 8 channels: kindling im2col + " + blas
+                             : "kindling im2col + " + blas);
+  k.Set("convBf16", dnnl && kd::DnnlBf16() ? dnnlFamily(kd::kDnnlConvBf16) + ", backprops " + dnnlFamily(kd::kDnnlConvBwdBf16)
+                    : "kindling float32 convolution on bfloat16-rounded operands");
+  k.Set("pool", "kindling (" + simd + ")");
+  k.Set("elementwise", "kindling (" + simd + ")");
+  return k;
+}
+
+// info() -> { config, coreName, threads, spinMicros, sbgemm, simd, openblasThreading, dnnl, kernels }
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
+  static const char* kThreading[] = {"sequential", "pthreads", "openmp"};
+  const int t = kd::OpenBlasThreading();
+  o.Set("openblasThreading", t >= 0 && t <= 2 ? kThreading[t] : "unknown");
+  Napi::Object d = Napi::Object::New(info.Env());
+  d.Set("compiled", kd::DnnlCompiled());
+  d.Set("enabled", kd::DnnlCompiled() && kd::DnnlEnabled());
+  d.Set("version", kd::DnnlVersion());
+  d.Set("isa", kd::DnnlIsa());
+  d.Set("bf16", kd::DnnlCompiled() && kd::DnnlBf16());
+  o.Set("dnnl", d);
+  o.Set("kernels", KernelFamilies(info.Env(), SimdLevel()));
   o.Set("config", std::string(openblas_get_config()));
   o.Set("coreName", std::string(openblas_get_corename()));
   o.Set("threads", kd::ThreadPool::Get().Threads());
@@ -312,6 +371,12 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 Napi::Value SetSpin(const Napi::CallbackInfo& info) {
   const int64_t us = std::clamp<int64_t>(Int(info, 0), 0, kd::kMaxSpinMicros);
   kd::ThreadPool::Get().SetSpinMicros(static_cast<int>(us));
+  return info.Env().Undefined();
+}
+
+// setDnnl(on): uses oneDNN (when compiled in) or not, from now on; KINDLING_DNNL=0 sets it off at load.
+Napi::Value SetDnnl(const Napi::CallbackInfo& info) {
+  kd::SetDnnlEnabled(info.Length() > 0 && info[0].ToBoolean());
   return info.Env().Undefined();
 }
 
@@ -369,9 +434,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("setSpin", Napi::Function::New(env, SetSpin, "setSpin"));
+  exports.Set("setDnnl", Napi::Function::New(env, SetDnnl, "setDnnl"));
   // OpenBLAS runs single-threaded in each calling thread: large products are split over kindling's own thread pool
   // (kd::Sgemm), the same pool as the memory-bound loops, so that no two thread pools compete for the cores.
   openblas_set_num_threads(1);
+  // Every thread calling OpenBLAS or oneDNN runs a one-thread OpenMP team (dnnl.cc): with the OpenMP build of
+  // OpenBLAS, or oneDNN's OpenMP runtime, each pool part would otherwise start a team of its own.
+  kd::EnsureSingleThreadOpenMP();
   return exports;
 }
 

@@ -3,7 +3,7 @@
 // the bias gradient and the weights' gradient, which TensorFlow.js runs as four kernels (Relu's gradient, Sum, and
 // a BatchMatMul), each a separate pass over the layer's output gradient. Every value is bit-identical to those
 // kernels on this backend: the same ReluGrad expression, the same column sums (double, rows in order), the same
-// Sgemm call as BatchMatMul(a, g, transposeA).
+// BatchMatMul call as the unfused gradient (BatchMatMul(a, g, transposeA)).
 #include <algorithm>
 
 #include "kernels.h"
@@ -56,13 +56,10 @@ void BiasActGrad(const float* dy, const float* y, float* g, float* dBias, int64_
 void DenseGrad(const float* dy, const float* y, const float* a, float* g, float* dW, float* dBias, int64_t m,
                int64_t n, int64_t k) {
   BiasActGrad(dy, y, g, dBias, m, n);
-  // dW = a^T g, exactly the call BatchMatMul makes for a [M,K] x g [M,N] with transposeA (one batch).
+  // dW = a^T g through BatchMatMul itself (OpenBLAS or oneDNN by shape), so that it equals the BatchMatMul of the
+  // unfused gradient bit for bit.
   const float* grad = y != nullptr ? g : dy;
-  if (m == 0) {
-    std::fill(dW, dW + k * n, 0.f);
-    return;
-  }
-  Sgemm(true, false, k, n, m, a, k, grad, n, 0.f, dW, n);
+  BatchMatMul(a, grad, dW, 1, 1, 1, k, n, m, true, false);
 }
 
 }  // namespace kd

@@ -120,6 +120,7 @@ void Sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const floa
            int64_t ldb, float beta, float* c, int64_t ldc) {
   const CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
   const CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
+  EnsureSingleThreadOpenMP();
   const int threads = ThreadPool::Get().Threads();
   // Two chunks per thread: every chunk packs all of the smaller operand again.
   const int64_t maxParts = std::min<int64_t>(m * n * k / kGemmWorkPerPart, 2 * threads);
@@ -152,6 +153,7 @@ void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_
     std::memset(c, 0, sizeof(float) * batch * m * n);
     return;
   }
+  if (DnnlMatMulF32(a, b, c, batch, batchA, batchB, m, n, k, transA, transB)) return;
   // A batch of row-major A's against one B is a single taller product.
   if (batchB == 1 && batchA == batch && !transA && batch > 1) {
     Sgemm(transA, transB, batch * m, n, k, a, lda, b, ldb, 0.f, c, n);
@@ -163,6 +165,10 @@ void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_
 }
 
 bool HasSbgemm() { return Sbgemm() != nullptr; }
+
+void ToBf16Bits(const float* x, uint16_t* out, int64_t n) {
+  ParallelFor(n, int64_t{1} << 16, [&](int64_t s, int64_t e) { ToBf16(x + s, out + s, e - s); });
+}
 
 namespace {
 
@@ -192,6 +198,7 @@ void RoundBf16InPlace(float* x, int64_t n) { RoundBf16Copy(x, x, n); }
 
 bool BatchMatMulBf16(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB,
                      int64_t m, int64_t n, int64_t k, bool transA, bool transB) {
+  if (DnnlMatMulBf16(a, b, c, batch, batchA, batchB, m, n, k, transA, transB)) return true;
   const int64_t sizeA = batchA * m * k, sizeB = batchB * k * n;
   const SbgemmFn sbgemm = Sbgemm();
   if (sbgemm == nullptr) {
@@ -205,8 +212,8 @@ bool BatchMatMulBf16(const float* a, const float* b, float* c, int64_t batch, in
     return true;
   }
   uint16_t* ab = ScratchU16(static_cast<size_t>(sizeA + sizeB), 0);
-  ToBf16(a, ab, sizeA);
-  ToBf16(b, ab + sizeA, sizeB);
+  ToBf16Bits(a, ab, sizeA);
+  ToBf16Bits(b, ab + sizeA, sizeB);
   const uint16_t* bb = ab + sizeA;
   const CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
   const CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;

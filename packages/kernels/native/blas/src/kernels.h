@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 // Function multiversioning for the hot loops: GCC/Clang emit an AVX-512, an AVX2 and a baseline copy and pick one
@@ -46,6 +47,36 @@ void BatchMatMul(const float* a, const float* b, float* c, int64_t batch, int64_
 bool BatchMatMulBf16(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB,
                      int64_t m, int64_t n, int64_t k, bool transA, bool transB);
 bool HasSbgemm();
+// float32 -> bfloat16 bits (round-to-nearest-even, NaN kept quiet), split over the pool.
+void ToBf16Bits(const float* x, uint16_t* out, int64_t n);
+
+// --- dnnl.cc: oneDNN, when compiled in (KINDLING_DNNL) and enabled (KINDLING_DNNL unset or not 0; setDnnl). Each
+// returns false, having written nothing, when oneDNN is off or cannot run the case: the caller's path then runs.
+bool DnnlCompiled();
+bool DnnlEnabled();
+void SetDnnlEnabled(bool on);
+// Whether the CPU has bfloat16 dot products (AVX512_BF16 or AMX) for oneDNN.
+bool DnnlBf16();
+std::string DnnlVersion();
+std::string DnnlIsa();
+// Kernel families whose oneDNN implementation (impl_info_str of the last primitive created) info() reports.
+enum DnnlFamily : int { kDnnlMatMulBf16 = 0, kDnnlMatMul, kDnnlConv, kDnnlConvBf16, kDnnlConvBwd, kDnnlConvBwdBf16, kNumDnnlFamilies };
+std::string DnnlImpl(int family);
+// As BatchMatMulBf16, on oneDNN (bfloat16 operands, float32 accumulation and result); needs DnnlBf16().
+bool DnnlMatMulBf16(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
+                    int64_t n, int64_t k, bool transA, bool transB);
+// As BatchMatMul, on oneDNN, for the shapes where it beats OpenBLAS (dnnl.cc's UseDnnlSgemm).
+bool DnnlMatMulF32(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
+                   int64_t n, int64_t k, bool transA, bool transB);
+enum DnnlConvOp : int { kDnnlFwd = 0, kDnnlBwdData, kDnnlBwdWeights };
+struct ConvGeom;
+// op kDnnlFwd: (x, w) -> y; kDnnlBwdData: (dy, w) -> dx; kDnnlBwdWeights: (x, dy) -> dw. bf16: operands rounded to
+// bfloat16, float32 accumulation and result (unrounded).
+bool DnnlConv(int op, const float* p0, const float* p1, float* out, const ConvGeom& g, bool bf16);
+// Pins the calling thread's OpenMP team to one thread (once per thread): see dnnl.cc.
+void EnsureSingleThreadOpenMP();
+// openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP.
+int OpenBlasThreading();
 
 // --- dense.cc
 // A Dense layer's backward pass: g = dy * step(y) (y null: no activation, g = dy and g unused), dBias = column sums
@@ -56,6 +87,8 @@ void DenseGrad(const float* dy, const float* y, const float* a, float* g, float*
 void BiasActGrad(const float* dy, const float* y, float* g, float* dBias, int64_t m, int64_t n);
 // Rounds float32 values to bfloat16 values in place (round-to-nearest-even; NaN stays NaN).
 void RoundBf16InPlace(float* x, int64_t n);
+// dst = src rounded to bfloat16 values (dst may equal src), split over the pool.
+void RoundBf16Copy(const float* src, float* dst, int64_t n);
 
 // Filter taps [lo, hi) of a window starting at `corner` (with dilation `dil`) that fall inside [0, size).
 inline void TapRange(int64_t corner, int64_t dil, int64_t taps, int64_t size, int64_t* lo, int64_t* hi) {
@@ -78,6 +111,11 @@ struct ConvGeom {
 void Conv2D(const float* x, const float* w, float* y, const ConvGeom& g);
 void Conv2DBackpropInput(const float* dy, const float* w, float* dx, const ConvGeom& g);
 void Conv2DBackpropFilter(const float* x, const float* dy, float* dw, const ConvGeom& g);
+// The same with both operands rounded to bfloat16 and float32 accumulation (oneDNN, or the float32 kernels on
+// rounded copies); the float32 result is left unrounded.
+void Conv2DBf16(const float* x, const float* w, float* y, const ConvGeom& g);
+void Conv2DBackpropInputBf16(const float* dy, const float* w, float* dx, const ConvGeom& g);
+void Conv2DBackpropFilterBf16(const float* x, const float* dy, float* dw, const ConvGeom& g);
 // pool.cc
 void MaxPool(const float* x, float* y, const ConvGeom& g);
 void AvgPool(const float* x, float* y, const ConvGeom& g);

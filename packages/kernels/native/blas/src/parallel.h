@@ -39,6 +39,9 @@
 
 namespace kd {
 
+// Called first on every worker thread (dnnl.cc: pins the thread's OpenMP team to one thread).
+void OnPoolThreadStart();
+
 // How long a worker spins after a task before it sleeps, by default (see the top of this file).
 constexpr int kDefaultSpinMicros = 500;
 // The longest spin accepted from KINDLING_NATIVE_SPIN_US or setSpin: 100 ms.
@@ -143,6 +146,7 @@ class ThreadPool {
   }
 
   void Run() {
+    OnPoolThreadStart();
     inside_ = true;
     uint32_t seen = 0;
     for (;;) {

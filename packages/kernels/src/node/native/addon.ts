@@ -26,9 +26,9 @@ export interface NativeAddon {
     m: number, n: number, k: number, transA: boolean, transB: boolean, bias: Float32Array | null, biasMode: number,
     act: number, alpha: Float32Array | null, alphaMode: number, leakyAlpha: number, bf16: boolean): void;
   conv2d(x: Float32Array, w: Float32Array, out: Float32Array, geom: Float64Array, bias: Float32Array | null,
-    biasMode: number, act: number, alpha: Float32Array | null, alphaMode: number, leakyAlpha: number): void;
-  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Float64Array): void;
-  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Float64Array): void;
+    biasMode: number, act: number, alpha: Float32Array | null, alphaMode: number, leakyAlpha: number, bf16?: boolean): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Float64Array, bf16?: boolean): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Float64Array, bf16?: boolean): void;
   pool(kind: number, x: Float32Array, out: Float32Array, geom: Float64Array): void;
   poolGrad(kind: number, dy: Float32Array, x: Float32Array | null, dx: Float32Array, geom: Float64Array): void;
   binary(op: number, a: Float32Array, aKind: number, b: Float32Array, bKind: number, out: Float32Array, outer: number,
@@ -48,9 +48,36 @@ export interface NativeAddon {
   adamUpdate(v: Float32Array, m1: Float32Array, m2: Float32Array, g: Float32Array, outV: Float32Array, outM1: Float32Array,
     outM2: Float32Array, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLr: number): void;
-  info(): { config: string; coreName: string; threads: number; spinMicros: number; sbgemm: boolean; simd: string };
+  info(): NativeAddonInfo;
   setThreads(n: number): void;
   setSpin(microseconds: number): void;
+  /** Uses oneDNN (when compiled in) from now on, or not; KINDLING_DNNL=0 in the environment turns it off at load. */
+  setDnnl?(enabled: boolean): void;
+}
+
+/**
+ * What the addon reports about itself (`NativeAddon.info()`): its OpenBLAS, thread pool, oneDNN, and the library and
+ * instruction set each kernel family runs on. Fields after `simd` are absent in addons built before oneDNN support.
+ *
+ * @example
+ * ```ts
+ * const info = loadNativeAddon()?.info();
+ * if (info?.dnnl?.enabled !== true) console.warn('bfloat16 products run at float32 speed');
+ * ```
+ */
+export interface NativeAddonInfo {
+  config: string;
+  coreName: string;
+  threads: number;
+  spinMicros: number;
+  sbgemm: boolean;
+  simd: string;
+  /** How this OpenBLAS threads: 'sequential', 'pthreads' or 'openmp'. */
+  openblasThreading?: string;
+  /** oneDNN: compiled in, enabled (KINDLING_DNNL), its version, the instruction set it dispatches to, bfloat16 dot products. */
+  dnnl?: { compiled: boolean; enabled: boolean; version: string; isa: string; bf16: boolean };
+  /** Per kernel family (matmul, matmulBf16, conv, convBackprop, convBf16, pool, elementwise): library and ISA. */
+  kernels?: Record<string, string>;
 }
 
 /**

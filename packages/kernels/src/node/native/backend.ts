@@ -11,7 +11,7 @@ import { registerReducedPrecisionKernel } from '../../contract.js';
 import { installFusedPaths } from '../../gradients/index.js';
 import { clearPool, isExclusive, noteEscaped, noteStored, recycle } from './buffer-pool.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
-import { CONV_KERNELS } from './conv-kernels.js';
+import { BF16_CONV_KERNELS, CONV_KERNELS } from './conv-kernels.js';
 import { COPY_KERNELS } from './copy-kernels.js';
 import { ELEMENTWISE_KERNELS } from './elementwise-kernels.js';
 import type { NativeKernelArgs, NativeKernelDef } from './kernel-utils.js';
@@ -30,6 +30,9 @@ export const NATIVE_BACKEND_NAME = 'kindling-native';
  *
  */
 export const NATIVE_BACKEND_PRIORITY = 0;
+
+/** The kernels registered for `autocast('bfloat16')` on this backend (see {@link nativeBf16KernelFunc}). */
+const BF16_KERNELS: readonly NativeKernelDef[] = [...BF16_MATMUL_KERNELS, ...BF16_CONV_KERNELS];
 
 const ALL_KERNELS: readonly NativeKernelDef[] = [
   ...MATMUL_KERNELS, ...CONV_KERNELS, ...ELEMENTWISE_KERNELS, ...COPY_KERNELS, ...FUSED_KERNELS,
@@ -170,8 +173,9 @@ export function registerNativeBackend(): boolean {
   if (tf.findBackendFactory(NATIVE_BACKEND_NAME) === null) {
     tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(), NATIVE_BACKEND_PRIORITY);
   }
-  // autocast('bfloat16') on this backend runs the matrix products natively, with the emulation's numerics.
-  for (const { name } of BF16_MATMUL_KERNELS) {
+  // autocast('bfloat16') on this backend runs the matrix products and convolutions natively, with the emulation's
+  // numerics.
+  for (const { name } of BF16_KERNELS) {
     const f = nativeBf16KernelFunc(name);
     if (f !== null) registerReducedPrecisionKernel(NATIVE_BACKEND_NAME, name, 'bfloat16', f);
   }
@@ -193,6 +197,28 @@ export function setNativeBackendThreads(n: number): boolean {
   if (addon === null) return false;
   addon.setThreads(Math.max(1, Math.floor(n)));
   return true;
+}
+
+/**
+ * Which library and instruction set each kernel family of 'kindling-native' runs on: `matmul` (float32 products),
+ * `matmulBf16` (autocast bfloat16 products), `conv`, `convBackprop`, `convBf16`, `pool`, `elementwise`. oneDNN
+ * (when the addon was built with it, Debian's libdnnl-dev, and KINDLING_DNNL is not 0) runs the convolutions, the
+ * bfloat16 products on CPUs with AVX512_BF16 or AMX, and the float32 products where it is faster than OpenBLAS; once
+ * a oneDNN primitive of a family has run, its implementation name is given (e.g. `brg:avx512_core_bf16`).
+ *
+ * @returns family to description, or null when the addon is unavailable.
+ * @example
+ * ```ts
+ * for (const [family, lib] of Object.entries(nativeKernelLibraries() ?? {})) console.log(`${family}: ${lib}`);
+ * ```
+ */
+export function nativeKernelLibraries(): Readonly<Record<string, string>> | null {
+  const addon = loadNativeAddon();
+  if (addon === null) return null;
+  const info = addon.info();
+  const kernels = info.kernels ?? { matmul: `openblas sgemm (${info.coreName})`, pool: `kindling (${info.simd})` };
+  // The OpenMP build of OpenBLAS is pinned to one thread per caller by the addon (one thread pool, kindling's).
+  return info.openblasThreading === 'openmp' ? { ...kernels, openblas: 'OpenMP build, one thread per pool thread' } : { ...kernels };
 }
 
 /**
@@ -237,11 +263,12 @@ function roundedCopy(backend: MathBackendCPU, info: TensorInfo, addon: NativeAdd
 }
 
 /**
- * A bfloat16 kernel for autocast on 'kindling-native' (BatchMatMul, _FusedMatMul): operands, bias and prelu
- * weights rounded to bfloat16 (round-to-nearest-even), float32 accumulation, output rounded to bfloat16. Cases the
- * native matmul does not cover run the cpu kernel on rounded copies, with the same numerics.
+ * A bfloat16 kernel for autocast on 'kindling-native' (BatchMatMul, _FusedMatMul, Conv2D, FusedConv2D,
+ * Conv2DBackpropInput, Conv2DBackpropFilter): operands, bias and prelu weights rounded to bfloat16
+ * (round-to-nearest-even), float32 accumulation, output rounded to bfloat16. Cases the native kernels do not cover
+ * run the cpu kernel on rounded copies, with the same numerics.
  *
- * @param kernelName - 'BatchMatMul' or '_FusedMatMul'.
+ * @param kernelName - one of the kernels above.
  * @returns the kernel function, or null for other kernels or when the addon is unavailable.
  * @example
  * ```ts
@@ -250,10 +277,12 @@ function roundedCopy(backend: MathBackendCPU, info: TensorInfo, addon: NativeAdd
  * ```
  */
 export function nativeBf16KernelFunc(kernelName: string): KernelFunc | null {
-  const def = BF16_MATMUL_KERNELS.find((k) => k.name === kernelName);
+  const def = BF16_KERNELS.find((k) => k.name === kernelName);
   const addon = loadNativeAddon();
   const cpu = cpuKernel(kernelName);
   if (def === undefined || addon === null || cpu === null) return null;
+  // An addon built before the bfloat16 convolutions (no setDnnl) ignores their flag: autocast keeps emulating them.
+  if (BF16_CONV_KERNELS.includes(def) && addon.setDnnl === undefined) return null;
   return (params) => {
     const args = params as unknown as NativeKernelArgs;
     const out = def.run(args, addon);

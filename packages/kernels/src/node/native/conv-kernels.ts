@@ -1,6 +1,7 @@
 /**
- * @module backends/native/conv-kernels Conv2D / FusedConv2D (im2col + sgemm, NHWC), Conv2DBackpropInput,
- * Conv2DBackpropFilter, MaxPool / AvgPool and their gradients, on the OpenBLAS addon. No Ignite counterpart.
+ * @module backends/native/conv-kernels Conv2D / FusedConv2D (oneDNN when the addon has it, else im2col + sgemm; NHWC),
+ * Conv2DBackpropInput, Conv2DBackpropFilter (float32, and bfloat16 for autocast), MaxPool / AvgPool and their
+ * gradients, on the native addon. No Ignite counterpart.
  * Deviations: NCHW data format runs the cpu kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -35,7 +36,7 @@ function convInfo(xShape: number[], filterShape: number[], attrs: NativeKernelAr
   return sizeOf(info.outShape) === 0 || sizeOf(info.inShape) === 0 ? null : info;
 }
 
-function conv2d(args: NativeKernelArgs, addon: NativeAddon, fused: boolean): TensorInfo | null {
+function conv2d(args: NativeKernelArgs, addon: NativeAddon, fused: boolean, bf16 = false): TensorInfo | null {
   const { inputs, backend, attrs } = args;
   const x = f32Values(backend, inputs.x), w = f32Values(backend, inputs.filter);
   if (x === null || w === null || inputs.x === undefined || inputs.filter === undefined) return null;
@@ -55,29 +56,29 @@ function conv2d(args: NativeKernelArgs, addon: NativeAddon, fused: boolean): Ten
   }
   const out = allocOutput(sizeOf(c.outShape));
   const leaky = typeof attrs.leakyreluAlpha === 'number' ? attrs.leakyreluAlpha : 0.2;
-  addon.conv2d(x, w, out, fillGeom(c, c.outChannels), bias, biasMode, act, alpha, alphaMode, leaky);
+  addon.conv2d(x, w, out, fillGeom(c, c.outChannels), bias, biasMode, act, alpha, alphaMode, leaky, bf16);
   return makeOutput(backend, c.outShape, out);
 }
 
-function conv2dBackpropInput({ inputs, backend, attrs }: NativeKernelArgs, addon: NativeAddon): TensorInfo | null {
+function conv2dBackpropInput({ inputs, backend, attrs }: NativeKernelArgs, addon: NativeAddon, bf16 = false): TensorInfo | null {
   const dy = f32Values(backend, inputs.dy), w = f32Values(backend, inputs.filter);
   if (dy === null || w === null || inputs.filter === undefined) return null;
   const inputShape = attrs.inputShape as number[];
   const c = convInfo(inputShape, inputs.filter.shape, attrs, 1);
   if (c === null) return null;
   const dx = allocOutput(sizeOf(inputShape));
-  addon.conv2dBackpropInput(dy, w, dx, fillGeom(c, c.outChannels));
+  addon.conv2dBackpropInput(dy, w, dx, fillGeom(c, c.outChannels), bf16);
   return makeOutput(backend, [...inputShape], dx);
 }
 
-function conv2dBackpropFilter({ inputs, backend, attrs }: NativeKernelArgs, addon: NativeAddon): TensorInfo | null {
+function conv2dBackpropFilter({ inputs, backend, attrs }: NativeKernelArgs, addon: NativeAddon, bf16 = false): TensorInfo | null {
   const x = f32Values(backend, inputs.x), dy = f32Values(backend, inputs.dy);
   if (x === null || dy === null || inputs.x === undefined) return null;
   const filterShape = attrs.filterShape as number[];
   const c = convInfo(inputs.x.shape, filterShape, attrs, 1);
   if (c === null) return null;
   const dw = allocOutput(sizeOf(filterShape));
-  addon.conv2dBackpropFilter(x, dy, dw, fillGeom(c, c.outChannels));
+  addon.conv2dBackpropFilter(x, dy, dw, fillGeom(c, c.outChannels), bf16);
   return makeOutput(backend, [...filterShape], dw);
 }
 
@@ -122,10 +123,24 @@ export const CONV_KERNELS: readonly NativeKernelDef[] = [
   // A Conv2D layer under a gradient tape (training/fused-conv.ts): FusedConv2D's contract and kernel, which applies the
   // bias and activation to the finished convolution, as Conv2D, Add and Relu do one after another.
   { name: FUSED_LAYER_KERNELS.conv2d, run: (args, addon) => conv2d(args, addon, true), cpuFallback: tf.FusedConv2D },
-  { name: tf.Conv2DBackpropInput, run: conv2dBackpropInput },
-  { name: tf.Conv2DBackpropFilter, run: conv2dBackpropFilter },
+  { name: tf.Conv2DBackpropInput, run: (args, addon) => conv2dBackpropInput(args, addon) },
+  { name: tf.Conv2DBackpropFilter, run: (args, addon) => conv2dBackpropFilter(args, addon) },
   { name: tf.MaxPool, run: pool(0) },
   { name: tf.AvgPool, run: pool(1) },
   { name: tf.MaxPoolGrad, run: poolGrad(0) },
   { name: tf.AvgPoolGrad, run: poolGrad(1) },
+];
+
+/**
+ * The bfloat16 convolution kernels for autocast: operands (and bias, prelu weights) rounded to bfloat16
+ * (round-to-nearest-even), float32 accumulation (oneDNN's bfloat16 convolutions on CPUs with AVX512_BF16 or AMX; the
+ * float32 kernels on rounded copies elsewhere: the same numerics), the float32 output rounded to bfloat16. Wrapped
+ * for autocast by `nativeBf16KernelFunc` (backend.ts), which adds the cpu fallback.
+ *
+ */
+export const BF16_CONV_KERNELS: readonly NativeKernelDef[] = [
+  { name: tf.Conv2D, run: (args, addon) => conv2d(args, addon, false, true) },
+  { name: tf.FusedConv2D, run: (args, addon) => conv2d(args, addon, true, true) },
+  { name: tf.Conv2DBackpropInput, run: (args, addon) => conv2dBackpropInput(args, addon, true) },
+  { name: tf.Conv2DBackpropFilter, run: (args, addon) => conv2dBackpropFilter(args, addon, true) },
 ];

@@ -1,0 +1,302 @@
+// 2-D convolutions and their two backprops on oneDNN (float32 and bfloat16; see dnnl.cc for the threading and the
+// primitive cache): kd::DnnlConv. Compiled only with oneDNN (KINDLING_DNNL); without it dnnl.cc defines DnnlConv.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dnnl-internal.h"
+#include "kernels.h"
+#include "parallel.h"
+
+#ifdef KINDLING_DNNL
+
+namespace kd {
+namespace {
+
+using namespace dnnl_internal;  // NOLINT: this file is the oneDNN part of the addon
+using dnnl::memory;
+using Tag = memory::format_tag;
+using Dt = memory::data_type;
+
+struct ConvFwdPd : dnnl::convolution_forward::primitive_desc {
+  using primitive_type = dnnl::convolution_forward;
+  ConvFwdPd() = default;
+  explicit ConvFwdPd(dnnl::convolution_forward::primitive_desc p) : dnnl::convolution_forward::primitive_desc(std::move(p)) {}
+};
+struct ConvBwdDataPd : dnnl::convolution_backward_data::primitive_desc {
+  using primitive_type = dnnl::convolution_backward_data;
+  ConvBwdDataPd() = default;
+  explicit ConvBwdDataPd(dnnl::convolution_backward_data::primitive_desc p)
+      : dnnl::convolution_backward_data::primitive_desc(std::move(p)) {}
+};
+struct ConvBwdWeightsPd : dnnl::convolution_backward_weights::primitive_desc {
+  using primitive_type = dnnl::convolution_backward_weights;
+  ConvBwdWeightsPd() = default;
+  explicit ConvBwdWeightsPd(dnnl::convolution_backward_weights::primitive_desc p)
+      : dnnl::convolution_backward_weights::primitive_desc(std::move(p)) {}
+};
+
+Cache<ConvFwdPd>& ConvFwds() { static auto* c = new Cache<ConvFwdPd>(); return *c; }
+Cache<ConvBwdDataPd>& ConvBwdDatas() { static auto* c = new Cache<ConvBwdDataPd>(); return *c; }
+Cache<ConvBwdWeightsPd>& ConvBwdWeights() { static auto* c = new Cache<ConvBwdWeightsPd>(); return *c; }
+
+// --- convolution
+
+memory::dims Dims(int64_t a, int64_t b, int64_t c, int64_t d) { return {a, b, c, d}; }
+
+struct ConvShape {
+  memory::dims src, wei, dst, strides, dil, padL, padR;
+};
+
+// The oneDNN shape of a (part of a) convolution of `batch` images; false when oneDNN cannot express it (a window
+// that ends before the last input row or column would need negative right padding).
+bool Shape(const ConvGeom& g, int64_t batch, ConvShape* s) {
+  const int64_t extH = (g.fH - 1) * g.dilH + 1, extW = (g.fW - 1) * g.dilW + 1;
+  int64_t padB = (g.outH - 1) * g.strideH + extH - g.inH - g.padTop;
+  int64_t padR = (g.outW - 1) * g.strideW + extW - g.inW - g.padLeft;
+  // Any right padding in [exact, exact + stride - 1] gives the same output size (floor division): take >= 0.
+  if (padB < 0) padB = std::min<int64_t>(0, padB + g.strideH - 1);
+  if (padR < 0) padR = std::min<int64_t>(0, padR + g.strideW - 1);
+  if (padB < 0 || padR < 0 || g.padTop < 0 || g.padLeft < 0) return false;
+  s->src = Dims(batch, g.inC, g.inH, g.inW);
+  s->wei = Dims(g.outC, g.inC, g.fH, g.fW);
+  s->dst = Dims(batch, g.outC, g.outH, g.outW);
+  s->strides = {g.strideH, g.strideW};
+  s->dil = {g.dilH - 1, g.dilW - 1};
+  s->padL = {g.padTop, g.padLeft};
+  s->padR = {padB, padR};
+  return true;
+}
+
+std::string ConvKey(const char* kind, const ConvGeom& g, int64_t batch, bool bf16) {
+  return Key(kind, {batch, g.inH, g.inW, g.inC, g.fH, g.fW, g.outC, g.outH, g.outW, g.strideH, g.strideW, g.dilH, g.dilW,
+                    g.padTop, g.padLeft, bf16});
+}
+
+dnnl::convolution_forward::desc FwdDesc(const ConvShape& s, Dt dt) {
+  return dnnl::convolution_forward::desc(
+      dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, memory::desc(s.src, dt, Tag::nhwc),
+      memory::desc(s.wei, dt, Tag::any), memory::desc(s.dst, Dt::f32, Tag::nhwc), s.strides, s.dil, s.padL, s.padR);
+}
+
+std::shared_ptr<Entry<ConvFwdPd>> FwdPrim(const ConvGeom& g, int64_t batch, bool bf16, const ConvShape& s) {
+  return ConvFwds().Get(ConvKey("fwd", g, batch, bf16), [&] {
+    ConvFwdPd pd(dnnl::convolution_forward::primitive_desc(FwdDesc(s, bf16 ? Dt::bf16 : Dt::f32), UserScratchpad(), Engine()));
+    NoteImpl(bf16 ? kDnnlConvBf16 : kDnnlConv, pd.impl_info_str());
+    return pd;
+  });
+}
+
+std::shared_ptr<Entry<ConvBwdDataPd>> BwdDataPrim(const ConvGeom& g, int64_t batch, bool bf16, const ConvShape& s) {
+  return ConvBwdDatas().Get(ConvKey("bwd-data", g, batch, bf16), [&] {
+    const Dt dt = bf16 ? Dt::bf16 : Dt::f32;
+    const dnnl::convolution_forward::primitive_desc hint(FwdDesc(s, dt), Engine());
+    const dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, memory::desc(s.src, Dt::f32, Tag::nhwc),
+      memory::desc(s.wei, dt, Tag::any), memory::desc(s.dst, dt, Tag::nhwc), s.strides, s.dil, s.padL, s.padR);
+    ConvBwdDataPd pd(dnnl::convolution_backward_data::primitive_desc(d, UserScratchpad(), Engine(), hint));
+    NoteImpl(bf16 ? kDnnlConvBwdBf16 : kDnnlConvBwd, pd.impl_info_str());
+    return pd;
+  });
+}
+
+std::shared_ptr<Entry<ConvBwdWeightsPd>> BwdWeightsPrim(const ConvGeom& g, int64_t batch, bool bf16, const ConvShape& s) {
+  return ConvBwdWeights().Get(ConvKey("bwd-weights", g, batch, bf16), [&] {
+    const Dt dt = bf16 ? Dt::bf16 : Dt::f32;
+    const dnnl::convolution_forward::primitive_desc hint(FwdDesc(s, dt), Engine());
+    const dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, memory::desc(s.src, dt, Tag::nhwc),
+      memory::desc(s.wei, Dt::f32, Tag::any), memory::desc(s.dst, dt, Tag::nhwc), s.strides, s.dil, s.padL, s.padR);
+    ConvBwdWeightsPd pd(dnnl::convolution_backward_weights::primitive_desc(d, UserScratchpad(), Engine(), hint));
+    NoteImpl(bf16 ? kDnnlConvBwdBf16 : kDnnlConvBwd, pd.impl_info_str());
+    return pd;
+  });
+}
+
+// Reorders (and converts) the filter, TensorFlow.js's [fH, fW, C, K] float32 ("hwio"), into `want`, in a per-call
+// buffer; `done` holds the layouts made so far, shared by the parts that want the same one.
+struct Filter {
+  memory::desc md;
+  std::vector<uint8_t> buf;
+};
+
+void* ReorderFilter(const float* w, const memory::dims& dims, const memory::desc& want, std::vector<Filter>* done) {
+  for (Filter& f : *done) if (f.md == want) return f.buf.data();
+  done->push_back(Filter{want, std::vector<uint8_t>(want.get_size())});
+  Filter& f = done->back();
+  memory src(memory::desc(dims, Dt::f32, Tag::hwio), Engine(), const_cast<float*>(w));
+  memory dst(want, Engine(), f.buf.data());
+  dnnl::reorder(src, dst).execute(Stream(), src, dst);
+  return f.buf.data();
+}
+
+// The parts of a convolution over images, each with its primitive (at most two shapes: the last part may be smaller).
+struct Plan {
+  int64_t parts, per;
+};
+
+// The parts depend on the geometry only, never on the thread count, so that results (the filter gradient's partial
+// sums in particular) are the same bits on any number of threads: up to 8 parts (the pool's threads claim them), of
+// at least ~2^20 multiply-adds each.
+Plan PlanImages(const ConvGeom& g) {
+  const int64_t macs = g.batch * g.outH * g.outW * g.outC * g.fH * g.fW * g.inC;
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>({int64_t{8}, g.batch, macs >> 20}));
+  const int64_t per = (g.batch + parts - 1) / parts;
+  return {(g.batch + per - 1) / per, per};
+}
+
+// Runs fn(part, n0, n1) for every part on the pool. An exception must not escape a pool worker: a part that throws
+// (a oneDNN error) is rethrown on the calling thread as a dnnl::error after all parts ended, so the caller's
+// fallback runs (it overwrites the whole output).
+template <class Fn>
+void ForImages(const Plan& plan, int64_t batch, Fn&& fn) {
+  if (plan.parts == 1) {
+    fn(int64_t{0}, int64_t{0}, batch);
+    return;
+  }
+  std::atomic<bool> failed{false};
+  ParallelFor(plan.parts, 2, [&](int64_t s, int64_t e) {
+    for (int64_t p = s; p < e; ++p) {
+      try {
+        fn(p, p * plan.per, std::min(batch, (p + 1) * plan.per));
+      } catch (...) {
+        failed.store(true);
+      }
+    }
+  }, plan.parts);
+  if (failed.load()) throw dnnl::error(dnnl_runtime_error, "a convolution part failed");
+}
+
+// float32 rounded to bfloat16 bits (round-to-nearest-even) in a per-call buffer.
+const uint16_t* AsBf16(const float* x, int64_t n, std::vector<uint16_t>* buf) {
+  buf->resize(static_cast<size_t>(n));
+  ToBf16Bits(x, buf->data(), n);
+  return buf->data();
+}
+
+bool ConvForward(const float* x, const float* w, float* y, const ConvGeom& g, bool bf16) {
+  const Plan plan = PlanImages(g);
+  ConvShape full;
+  if (!Shape(g, plan.per, &full)) return false;
+  std::vector<uint16_t> xb;
+  const void* src = bf16 ? static_cast<const void*>(AsBf16(x, g.batch * g.inH * g.inW * g.inC, &xb)) : x;
+  const size_t elt = bf16 ? 2 : 4;
+  std::vector<std::shared_ptr<Entry<ConvFwdPd>>> prims;
+  std::vector<Filter> filters;
+  std::vector<void*> wp;
+  for (int64_t p = 0; p < plan.parts; ++p) {
+    const int64_t nb = std::min(g.batch, (p + 1) * plan.per) - p * plan.per;
+    if (p > 0 && nb == plan.per) { prims.push_back(prims[0]); wp.push_back(wp[0]); continue; }
+    ConvShape s;
+    Shape(g, nb, &s);
+    prims.push_back(FwdPrim(g, nb, bf16, s));
+    wp.push_back(ReorderFilter(w, s.wei, prims.back()->pd.weights_desc(), &filters));
+  }
+  ForImages(plan, g.batch, [&](int64_t p, int64_t n0, int64_t n1) {
+    EnsureSingleThreadOpenMP();
+    const Entry<ConvFwdPd>& e = *prims[p];
+    memory ms(e.pd.src_desc(), Engine(), const_cast<uint8_t*>(static_cast<const uint8_t*>(src) + elt * n0 * g.inH * g.inW * g.inC));
+    memory mw(e.pd.weights_desc(), Engine(), wp[p]);
+    memory md(e.pd.dst_desc(), Engine(), y + n0 * g.outH * g.outW * g.outC);
+    (void)n1;
+    Execute(e, {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, md}});
+  });
+  return true;
+}
+
+bool ConvBackwardData(const float* dy, const float* w, float* dx, const ConvGeom& g, bool bf16) {
+  const Plan plan = PlanImages(g);
+  ConvShape full;
+  if (!Shape(g, plan.per, &full)) return false;
+  std::vector<uint16_t> db;
+  const void* dyp = bf16 ? static_cast<const void*>(AsBf16(dy, g.batch * g.outH * g.outW * g.outC, &db)) : dy;
+  const size_t elt = bf16 ? 2 : 4;
+  std::vector<std::shared_ptr<Entry<ConvBwdDataPd>>> prims;
+  std::vector<Filter> filters;
+  std::vector<void*> wp;
+  for (int64_t p = 0; p < plan.parts; ++p) {
+    const int64_t nb = std::min(g.batch, (p + 1) * plan.per) - p * plan.per;
+    if (p > 0 && nb == plan.per) { prims.push_back(prims[0]); wp.push_back(wp[0]); continue; }
+    ConvShape s;
+    Shape(g, nb, &s);
+    prims.push_back(BwdDataPrim(g, nb, bf16, s));
+    wp.push_back(ReorderFilter(w, s.wei, prims.back()->pd.weights_desc(), &filters));
+  }
+  ForImages(plan, g.batch, [&](int64_t p, int64_t n0, int64_t) {
+    EnsureSingleThreadOpenMP();
+    const Entry<ConvBwdDataPd>& e = *prims[p];
+    memory mdy(e.pd.diff_dst_desc(), Engine(), const_cast<uint8_t*>(static_cast<const uint8_t*>(dyp) + elt * n0 * g.outH * g.outW * g.outC));
+    memory mw(e.pd.weights_desc(), Engine(), wp[p]);
+    memory mdx(e.pd.diff_src_desc(), Engine(), dx + n0 * g.inH * g.inW * g.inC);
+    Execute(e, {{DNNL_ARG_DIFF_DST, mdy}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DIFF_SRC, mdx}});
+  });
+  return true;
+}
+
+bool ConvBackwardWeights(const float* x, const float* dy, float* dw, const ConvGeom& g, bool bf16) {
+  const Plan plan = PlanImages(g);
+  ConvShape full;
+  if (!Shape(g, plan.per, &full)) return false;
+  std::vector<uint16_t> xb, db;
+  const void* xp = bf16 ? static_cast<const void*>(AsBf16(x, g.batch * g.inH * g.inW * g.inC, &xb)) : x;
+  const void* dyp = bf16 ? static_cast<const void*>(AsBf16(dy, g.batch * g.outH * g.outW * g.outC, &db)) : dy;
+  const size_t elt = bf16 ? 2 : 4;
+  const int64_t size = g.fH * g.fW * g.inC * g.outC;
+  std::vector<std::shared_ptr<Entry<ConvBwdWeightsPd>>> prims;
+  for (int64_t p = 0; p < plan.parts; ++p) {
+    const int64_t nb = std::min(g.batch, (p + 1) * plan.per) - p * plan.per;
+    if (p > 0 && nb == plan.per) { prims.push_back(prims[0]); continue; }
+    ConvShape s;
+    Shape(g, nb, &s);
+    prims.push_back(BwdWeightsPrim(g, nb, bf16, s));
+  }
+  // One partial filter gradient per part, summed in part order afterwards (deterministic).
+  std::vector<float> partials(plan.parts > 1 ? static_cast<size_t>(plan.parts * size) : 0);
+  ForImages(plan, g.batch, [&](int64_t p, int64_t n0, int64_t n1) {
+    EnsureSingleThreadOpenMP();
+    const Entry<ConvBwdWeightsPd>& e = *prims[p];
+    ConvShape s;
+    Shape(g, n1 - n0, &s);
+    memory mx(e.pd.src_desc(), Engine(), const_cast<uint8_t*>(static_cast<const uint8_t*>(xp) + elt * n0 * g.inH * g.inW * g.inC));
+    memory mdy(e.pd.diff_dst_desc(), Engine(), const_cast<uint8_t*>(static_cast<const uint8_t*>(dyp) + elt * n0 * g.outH * g.outW * g.outC));
+    thread_local std::vector<uint8_t> blocked;
+    if (blocked.size() < e.pd.diff_weights_desc().get_size()) blocked.resize(e.pd.diff_weights_desc().get_size());
+    memory mdw(e.pd.diff_weights_desc(), Engine(), blocked.data());
+    Execute(e, {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DIFF_DST, mdy}, {DNNL_ARG_DIFF_WEIGHTS, mdw}});
+    float* out = plan.parts > 1 ? partials.data() + p * size : dw;
+    memory plain(memory::desc(s.wei, Dt::f32, Tag::hwio), Engine(), out);
+    dnnl::reorder(mdw, plain).execute(Stream(), mdw, plain);
+  });
+  if (plan.parts == 1) return true;
+  ParallelFor(size, int64_t{1} << 14, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) {
+      float sum = partials[i];
+      for (int64_t p = 1; p < plan.parts; ++p) sum += partials[p * size + i];
+      dw[i] = sum;
+    }
+  });
+  return true;
+}
+
+}  // namespace
+
+bool DnnlConv(int op, const float* p0, const float* p1, float* out, const ConvGeom& g, bool bf16) {
+  if (!DnnlEnabled() || (bf16 && !HasBf16Isa()) || g.batch == 0) return false;
+  EnsureSingleThreadOpenMP();
+  try {
+    switch (op) {
+      case kDnnlFwd: return ConvForward(p0, p1, out, g, bf16);
+      case kDnnlBwdData: return ConvBackwardData(p0, p1, out, g, bf16);
+      case kDnnlBwdWeights: return ConvBackwardWeights(p0, p1, out, g, bf16);
+      default: return false;
+    }
+  } catch (const dnnl::error&) {
+    return false;
+  }
+}
+
+
+}  // namespace kd
+
+#endif  // KINDLING_DNNL

@@ -1,0 +1,289 @@
+// oneDNN (Debian libdnnl-dev) behind the native kernels: matrix products (bfloat16, and float32 where faster than
+// OpenBLAS), 2-D convolutions and their backprops (dnnl-conv.cc). Compiled in when binding.gyp finds the oneDNN
+// headers (KINDLING_DNNL); at run time KINDLING_DNNL=0 (or the addon's setDnnl(false)) turns it off, so that tests
+// compare both paths in one build.
+//
+// Threading: one thread pool for the whole backend, kindling's (parallel.h). Debian's oneDNN uses OpenMP; every
+// thread that calls it (the JavaScript thread, the pool's workers) is pinned to a one-thread OpenMP team
+// (EnsureSingleThreadOpenMP), so oneDNN never starts OpenMP threads of its own that would spin on the cores the
+// pool's workers need. Work is split over the pool instead: products by rows, convolutions by images, each part
+// running a oneDNN primitive on one thread. The same pinning keeps the OpenMP build of OpenBLAS single-threaded per
+// caller (it otherwise starts an OpenMP team inside every pool part: ~10x slower products).
+//
+// Primitives are created once per shape and attributes (a cache keyed by both, dnnl-internal.h) with a user-managed
+// scratchpad (per thread), so that parts run the same primitive concurrently. Convolutions: dnnl-conv.cc.
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <cblas.h>
+
+#include "dnnl-internal.h"
+#include "kernels.h"
+#include "parallel.h"
+
+namespace kd {
+
+namespace {
+
+using OmpSetFn = void (*)(int);
+
+// omp_set_num_threads of the libgomp that OpenBLAS (OpenMP build) or oneDNN brought in, if any: looked up through
+// their handles, since the addon is loaded RTLD_LOCAL and a global lookup would not see their dependencies.
+OmpSetFn LookupOmpSet() {
+  const void* anchors[] = {reinterpret_cast<void*>(&cblas_sgemm),
+#ifdef KINDLING_DNNL
+                           reinterpret_cast<void*>(&dnnl_version),
+#endif
+                           nullptr};
+  for (const void* anchor : anchors) {
+    if (anchor == nullptr) break;
+    Dl_info info;
+    if (dladdr(anchor, &info) == 0 || info.dli_fname == nullptr) continue;
+    void* handle = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+    if (handle == nullptr) continue;
+    if (void* fn = dlsym(handle, "omp_set_num_threads")) return reinterpret_cast<OmpSetFn>(fn);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void EnsureSingleThreadOpenMP() {
+  thread_local bool done = false;
+  if (done) return;
+  done = true;
+  static const OmpSetFn fn = LookupOmpSet();
+  if (fn != nullptr) fn(1);
+}
+
+void OnPoolThreadStart() { EnsureSingleThreadOpenMP(); }
+
+int OpenBlasThreading() { return openblas_get_parallel(); }
+
+#ifndef KINDLING_DNNL
+
+bool DnnlCompiled() { return false; }
+bool DnnlEnabled() { return false; }
+void SetDnnlEnabled(bool) {}
+bool DnnlBf16() { return false; }
+std::string DnnlVersion() { return ""; }
+std::string DnnlIsa() { return ""; }
+std::string DnnlImpl(int) { return ""; }
+bool DnnlMatMulBf16(const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool, bool) {
+  return false;
+}
+bool DnnlMatMulF32(const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool, bool) {
+  return false;
+}
+bool DnnlConv(int, const float*, const float*, float*, const ConvGeom&, bool) { return false; }
+
+#else
+
+namespace dnnl_internal {
+
+std::mutex gImplMutex;
+std::string gImpl[kNumDnnlFamilies];
+
+void NoteImpl(int family, const char* impl) {
+  std::lock_guard<std::mutex> lock(gImplMutex);
+  gImpl[family] = impl;
+}
+
+}  // namespace dnnl_internal
+
+namespace {
+
+using namespace dnnl_internal;  // NOLINT: this file is the oneDNN part of the addon
+using dnnl::memory;
+using Dt = memory::data_type;
+
+bool EnvEnabled() {
+  const char* v = std::getenv("KINDLING_DNNL");
+  return v == nullptr || (std::strcmp(v, "0") != 0 && std::strcmp(v, "false") != 0 && std::strcmp(v, "off") != 0);
+}
+
+std::atomic<bool> gEnabled{EnvEnabled()};
+
+// oneDNN's primitive_desc classes, with the primitive they create as primitive_type (for Cache).
+struct MatMulPd : dnnl::matmul::primitive_desc {
+  using primitive_type = dnnl::matmul;
+  MatMulPd() = default;
+  explicit MatMulPd(dnnl::matmul::primitive_desc p) : dnnl::matmul::primitive_desc(std::move(p)) {}
+};
+Cache<MatMulPd>& MatMuls() { static auto* c = new Cache<MatMulPd>(); return *c; }
+
+// Rows [0, m) of a product cut into one part per thread (each runs a primitive single-threaded), in multiples of 16
+// rows; small products (under ~2^18 multiply-adds per part) stay whole.
+struct Parts {
+  int64_t count, per;
+};
+
+Parts SplitRows(int64_t m, int64_t work) {
+  const int64_t threads = ThreadPool::Get().Threads();
+  int64_t count = std::max<int64_t>(1, std::min<int64_t>({threads, m / 16, work >> 18}));
+  int64_t per = (m + count - 1) / count;
+  per = (per + 15) / 16 * 16;
+  count = (m + per - 1) / per;
+  return {count, count == 1 ? m : per};
+}
+
+// --- matmul
+
+// A product of [m, k] (rows of a larger operand of `rows` rows when transposed) by [k, n].
+std::shared_ptr<Entry<MatMulPd>> MatMulPrim(int64_t m, int64_t n, int64_t k, bool transA, bool transB, int64_t rowsA,
+                                            bool bf16) {
+  return MatMuls().Get(Key(bf16 ? "mm-bf16" : "mm-f32", {m, n, k, transA, transB, rowsA}), [&] {
+    const Dt dt = bf16 ? Dt::bf16 : Dt::f32;
+    const memory::desc a({m, k}, dt, transA ? memory::dims{1, rowsA} : memory::dims{k, 1});
+    const memory::desc b({k, n}, dt, transB ? memory::dims{1, k} : memory::dims{n, 1});
+    const memory::desc c({m, n}, Dt::f32, memory::dims{n, 1});
+    MatMulPd pd(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), UserScratchpad(), Engine()));
+    NoteImpl(bf16 ? kDnnlMatMulBf16 : kDnnlMatMul, pd.impl_info_str());
+    return pd;
+  });
+}
+
+// c[m, n] = a' b' with a' the [m, k] operand at `a` (transposed when transA; its rows m0 of the whole operand start
+// at a), b' [k, n].
+void RunMatMul(const Entry<MatMulPd>& e, const void* a, const void* b, float* c) {
+  memory ma(e.pd.src_desc(), Engine(), const_cast<void*>(a));
+  memory mb(e.pd.weights_desc(), Engine(), const_cast<void*>(b));
+  memory mc(e.pd.dst_desc(), Engine(), c);
+  Execute(e, {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+}
+
+// The products of DnnlMatMulBf16 (bf16: a and b hold bfloat16 bits) and DnnlMatMulF32 (float32).
+bool MatMul(const void* a, const void* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m, int64_t n,
+            int64_t k, bool transA, bool transB, bool bf16) {
+  const size_t elt = bf16 ? 2 : 4;
+  const auto at = [&](const void* p, int64_t i) { return static_cast<const uint8_t*>(p) + elt * i; };
+  // A batch of row-major A's against one B is a single taller product.
+  if (batchB == 1 && batchA == batch && !transA && batch > 1) {
+    m *= batch;
+    batch = batchA = 1;
+  }
+  const int64_t rowStep = transA ? 1 : k;  // element offset of row i of op(A)
+  try {
+    if (batch == 1) {
+      // Rows split over the pool, in multiples of 16 (full-width micro-kernels); primitives are created here, on
+      // the calling thread (an exception must not escape a pool worker), for the at most two part sizes.
+      const Parts parts = SplitRows(m, m * n * k);
+      const auto first = MatMulPrim(parts.per, n, k, transA, transB, m, bf16);
+      const int64_t lastRows = m - (parts.count - 1) * parts.per;
+      const auto last = lastRows == parts.per ? first : MatMulPrim(lastRows, n, k, transA, transB, m, bf16);
+      if (parts.count == 1) {
+        RunMatMul(*first, a, b, c);
+        return true;
+      }
+      std::atomic<bool> failed{false};
+      ParallelFor(parts.count, 2, [&](int64_t s, int64_t e) {
+        EnsureSingleThreadOpenMP();
+        for (int64_t p = s; p < e; ++p) {
+          const int64_t m0 = p * parts.per;
+          try {
+            RunMatMul(p == parts.count - 1 ? *last : *first, at(a, m0 * rowStep), b, c + m0 * n);
+          } catch (...) {
+            failed.store(true);  // never out of a pool worker; the caller's path rewrites c
+          }
+        }
+      }, parts.count);
+      return !failed.load();
+    }
+    const auto e = MatMulPrim(m, n, k, transA, transB, m, bf16);
+    std::atomic<bool> failed{false};
+    ParallelFor(batch, 2, [&](int64_t s, int64_t end) {
+      EnsureSingleThreadOpenMP();
+      try {
+        for (int64_t i = s; i < end; ++i) RunMatMul(*e, at(a, (i % batchA) * m * k), at(b, (i % batchB) * k * n), c + i * m * n);
+      } catch (...) {
+        failed.store(true);
+      }
+    });
+    return !failed.load();
+  } catch (const dnnl::error&) {
+    return false;  // a shape or layout this oneDNN does not implement: the caller's path runs
+  }
+}
+
+// Whether a float32 product goes to oneDNN rather than OpenBLAS (gemm.cc's BatchMatMul): by size, measured.
+// KINDLING_DNNL_SGEMM=1 / 0 forces it on / off (for measuring).
+bool UseDnnlSgemm(int64_t m, int64_t n, int64_t k) {
+  static const int forced = [] {
+    const char* v = std::getenv("KINDLING_DNNL_SGEMM");
+    return v == nullptr || *v == '\0' ? -1 : std::atoi(v);
+  }();
+  if (forced >= 0) return forced == 1;
+  // oneDNN's AVX-512 kernels beat this OpenBLAS (0.3.21 runs its Haswell AVX2 kernels on AMD Zen 4) by 1.3-2.9x
+  // on the products of the benchmark MLP and CNN, forward and backward (interleaved, same process); the tiniest
+  // (64x10x128) stay on OpenBLAS, whose call costs less than a primitive lookup.
+  return m * n * k >= (int64_t{1} << 17);
+}
+
+}  // namespace
+
+bool DnnlCompiled() { return true; }
+bool DnnlEnabled() { return gEnabled.load(std::memory_order_relaxed); }
+void SetDnnlEnabled(bool on) { gEnabled.store(on, std::memory_order_relaxed); }
+bool DnnlBf16() { return HasBf16Isa(); }
+
+std::string DnnlVersion() {
+  const dnnl_version_t* v = dnnl_version();
+  char s[64];
+  std::snprintf(s, sizeof(s), "%d.%d.%d", v->major, v->minor, v->patch);
+  return s;
+}
+
+std::string DnnlIsa() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
+    case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core: return "avx512_core";
+    case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
+    case dnnl::cpu_isa::avx2: return "avx2";
+    case dnnl::cpu_isa::avx: return "avx";
+    case dnnl::cpu_isa::sse41: return "sse41";
+    default: return "other";
+  }
+}
+
+std::string DnnlImpl(int family) {
+  std::lock_guard<std::mutex> lock(gImplMutex);
+  return family >= 0 && family < kNumDnnlFamilies ? gImpl[family] : std::string();
+}
+
+bool DnnlMatMulBf16(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
+                    int64_t n, int64_t k, bool transA, bool transB) {
+  // Small products (a classifier's last layer) run faster as float32 products of the rounded operands, the caller's
+  // fallback with the same numerics (0.011 vs 0.018 ms for 256x10x256 on the AVX-512 EPYC).
+  if (!DnnlEnabled() || !HasBf16Isa() || k == 0 || batch * m * n * k < (int64_t{1} << 20)) return false;
+  EnsureSingleThreadOpenMP();
+  const int64_t sizeA = batchA * m * k, sizeB = batchB * k * n;
+  uint16_t* ab = ScratchU16(static_cast<size_t>(sizeA + sizeB), 0);
+  ToBf16Bits(a, ab, sizeA);
+  ToBf16Bits(b, ab + sizeA, sizeB);
+  return MatMul(ab, ab + sizeA, c, batch, batchA, batchB, m, n, k, transA, transB, true);
+}
+
+bool DnnlMatMulF32(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
+                   int64_t n, int64_t k, bool transA, bool transB) {
+  if (!DnnlEnabled() || k == 0 || !UseDnnlSgemm(m * (batchA == batch && batchB == 1 && !transA ? batch : 1), n, k)) {
+    return false;
+  }
+  EnsureSingleThreadOpenMP();
+  return MatMul(a, b, c, batch, batchA, batchB, m, n, k, transA, transB, false);
+}
+
+#endif  // KINDLING_DNNL
+
+}  // namespace kd
