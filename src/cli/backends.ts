@@ -7,7 +7,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { NATIVE_BACKEND_NAME, installNodeKernels, nativeBackendStatus, prepareWasmThreads, requestedWasmThreads, wasmThreadsStatus } from '@kindling/kernels/node';
+import { NATIVE_BACKEND_NAME, installNodeKernels, nativeBackendStatus, prepareWasmThreads, type NativeBackendStatus, requestedWasmThreads, wasmThreadsStatus } from '@kindling/kernels/node';
 import { selectBackend, setBackendInstaller, setWasmInitHook } from '../backends/device.js';
 import { CliError } from './errors.js';
 
@@ -16,6 +16,8 @@ export interface BackendStatus {
   name: string;
   available: boolean;
   note: string;
+  /** More lines for `kindling info` (the native backend: which binary was loaded, from where, why others were not). */
+  details?: string[];
 }
 
 async function tryImport(specifier: string): Promise<string | null> {
@@ -38,10 +40,13 @@ export async function probeBackends(): Promise<BackendStatus[]> {
     installNodeKernels();
   });
   const native = installNodeKernels().native;
+  const status = nativeBackendStatus();
   out.push({
     name: NATIVE_BACKEND_NAME,
     available: native,
-    note: native ? "kindling's native backend (OpenBLAS, Node-API addon)" : `not built: ${nativeBackendStatus().reason}`,
+    note: native ? `kindling's native backend (OpenBLAS, Node-API addon), ${status.binary?.source ?? ''} binary`
+      : `not built: ${status.reason.split('\n').pop() ?? ''}`,
+    details: nativeDetails(status),
   });
   const tfnode = await tryImport('@tensorflow/tfjs-node');
   out.push({
@@ -56,6 +61,14 @@ export async function probeBackends(): Promise<BackendStatus[]> {
   out.push({ name: 'wasm', available: wasm === null && tf.findBackendFactory('wasm') !== null, note: wasm ?? wasmNote });
   out.push({ name: 'cpu', available: true, note: 'plain JavaScript (slow, always available)' });
   return out;
+}
+
+/** One line per native binary looked for: the loaded one (where from, which OpenBLAS), and why each other one is not used. */
+function nativeDetails(status: NativeBackendStatus): string[] {
+  const firstLine = (text: string): string => text.split('\n')[0] ?? '';
+  return status.binaries.map((b) => (b.loaded
+    ? `loaded: ${b.label} (${b.file ?? ''}); ${firstLine(status.reason).replace(/; binary: .*$/, '')}`
+    : `not used: ${b.label}: ${firstLine(b.note)}`));
 }
 
 /** The thread count kindling will start the wasm backend with, before it has started. */

@@ -15,6 +15,7 @@ export async function infoCommand(out: NodeJS.WritableStream): Promise<void> {
   out.write('backends (in the order --backend auto prefers them):\n');
   for (const s of statuses) {
     out.write(`  ${s.available ? 'yes' : 'no '}  ${s.name.padEnd(16)} ${s.note}${s.name === auto ? '  <- auto' : ''}\n`);
+    for (const line of s.details ?? []) out.write(`       ${line}\n`);
   }
   const kernels = statuses.some((s) => s.name === 'kindling-native' && s.available) ? nativeKernelLibraries() : null;
   if (kernels !== null) {

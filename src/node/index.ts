@@ -60,6 +60,7 @@ export {
   setNativeBackendSpinWait,
   MAX_NATIVE_SPIN_MICROS,
   type NativeBackendStatus,
+  type NativeBinaryReport,
   installNodeKernels,
   type NodeKernelsStatus,
 } from '@kindling/kernels/node';

@@ -7,7 +7,7 @@ import { installKernels, type KernelsStatus } from './install.js';
 import { registerNativeBackend } from './node/native/backend.js';
 
 export * from './index.js';
-export { nativeBackendStatus, type NativeBackendStatus } from './node/native/addon.js';
+export { nativeBackendStatus, type NativeBackendStatus, type NativeBinaryReport } from './node/native/addon.js';
 export {
   NATIVE_BACKEND_NAME, NATIVE_BACKEND_PRIORITY, NATIVE_KERNELS, NativeBackend, nativeBf16KernelFunc, nativeFallbackCounts,
   registerNativeBackend, setNativeBackendThreads, setNativeBackendSpinWait, MAX_NATIVE_SPIN_MICROS, nativeKernelLibraries,

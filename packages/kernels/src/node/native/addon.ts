@@ -2,14 +2,17 @@
  * @module backends/native/addon Lazy loading of kindling's OpenBLAS Node-API addon (native/blas), and why it is
  * unavailable when it is. No Ignite counterpart. Deviations: none.
  *
- * The addon is built at `npm install` by scripts/build-native.mjs into native/blas/build/Release/kindling_blas.node;
- * a failed or skipped build leaves the reason in native/blas/build/UNAVAILABLE. Nothing is loaded until
- * {@link loadNativeAddon} or {@link nativeBackendStatus} is called.
+ * The binary comes from the first of these that loads (addon-binaries.ts): the prebuilt platform package npm installed
+ * with @kindling/kernels (e.g. @kindling/kernels-linux-x64-gnu), then the local build made at `npm install` by
+ * scripts/build-native.mjs into native/blas/build/Release/kindling_blas.node (a failed or skipped build leaves the
+ * reason in native/blas/build/UNAVAILABLE). Nothing is loaded until {@link loadNativeAddon} or
+ * {@link nativeBackendStatus} is called; the status says which binary was loaded and why the others were not.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeBinaryCandidates, type NativeBinaryCandidate } from './addon-binaries.js';
 
 /**
  * The functions of the compiled addon (native/blas/src/addon.cc). Every array argument is a Float32Array that the
@@ -91,10 +94,36 @@ export interface NativeAddonInfo {
  */
 export interface NativeBackendStatus {
   available: boolean;
+  /** When available, the OpenBLAS in use and where the binary comes from; otherwise why no binary loads, and the fix. */
   reason: string;
+  /** The binary that is loaded, or null. */
+  binary: NativeBinaryReport | null;
+  /** Every binary looked for, in loading order (prebuilt package, then local build), with why it was not loaded. */
+  binaries: NativeBinaryReport[];
 }
 
-const FIX = 'To enable it: install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: brew install ' +
+/**
+ * One binary of the native backend and what became of it: loaded, or why not.
+ *
+ * @example
+ * ```ts
+ * for (const b of nativeBackendStatus().binaries) console.log(b.loaded ? `loaded ${b.file}` : `${b.label}: ${b.note}`);
+ * ```
+ */
+export interface NativeBinaryReport {
+  /** `prebuilt`: the platform package npm installed; `local`: the build of native/blas. */
+  source: 'prebuilt' | 'local';
+  /** The platform package's name and version, or the local build. */
+  label: string;
+  /** The binary's path, or null when there is none. */
+  file: string | null;
+  loaded: boolean;
+  /** Why it was not loaded (not installed, not built, failed to load, or another binary came first); '' when loaded. */
+  note: string;
+}
+
+const FIX = 'To enable it: on Linux x64 with glibc 2.34+, reinstall without omitting optional dependencies (npm installs ' +
+  'the prebuilt binary); elsewhere install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: brew install ' +
   'openblas) and a C++ compiler, then run `npx kindling build-native` (or `npm rebuild kindling`; `npm run build:native` in a kindling checkout).';
 
 let cached: { addon: NativeAddon | null; status: NativeBackendStatus } | undefined;
@@ -115,34 +144,57 @@ export function packageRoot(): string | null {
   }
 }
 
-function readUnavailable(root: string): string | null {
-  const file = join(root, 'native', 'blas', 'build', 'UNAVAILABLE');
-  return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
+function loadFile(root: string, file: string): NativeAddon {
+  // OpenBLAS reads this when the addon loads it. kindling calls OpenBLAS single-threaded (its own pool splits the
+  // products, see native/blas/src/parallel.h), so OpenBLAS's idle worker threads should sleep at once instead of
+  // spinning for ~0.1 s. A value set by the user is kept.
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+  return createRequire(join(root, 'package.json'))(file) as NativeAddon;
+}
+
+function unavailable(reason: string, binaries: NativeBinaryReport[]): { addon: null; status: NativeBackendStatus } {
+  return { addon: null, status: { available: false, reason, binary: null, binaries } };
 }
 
 function load(): { addon: NativeAddon | null; status: NativeBackendStatus } {
   const root = packageRoot();
-  if (root === null) return { addon: null, status: { available: false, reason: `kindling's package.json not found. ${FIX}` } };
-  const unavailable = readUnavailable(root);
-  if (unavailable !== null) {
-    return { addon: null, status: { available: false, reason: `the OpenBLAS addon was not built: ${unavailable}\n${FIX}` } };
+  if (root === null) return unavailable(`the package.json of @kindling/kernels was not found. ${FIX}`, []);
+  return loadFirstBinary(root, nativeBinaryCandidates(root));
+}
+
+/**
+ * Tries the candidates in order (prebuilt package, then local build) and keeps the first that loads.
+ *
+ * @param root - the directory of @kindling/kernels' package.json.
+ * @param candidates - from `nativeBinaryCandidates`.
+ * @returns the addon (or null) and the status naming the loaded binary and why each other one was not loaded.
+ * @internal
+ */
+export function loadFirstBinary(root: string, candidates: readonly NativeBinaryCandidate[]): { addon: NativeAddon | null; status: NativeBackendStatus } {
+  const binaries: NativeBinaryReport[] = [];
+  let loaded: { addon: NativeAddon; info: NativeAddonInfo; report: NativeBinaryReport } | null = null;
+  for (const { source, label, file, skip } of candidates) {
+    const report: NativeBinaryReport = { source, label, file, loaded: false, note: skip ?? '' };
+    binaries.push(report);
+    if (file === null || skip !== null) continue;
+    if (loaded !== null) {
+      report.note = `not loaded: the ${loaded.report.source} binary comes first` +
+        (loaded.report.source === 'prebuilt' ? ' (KINDLING_NATIVE_PREBUILT=0 loads this one instead)' : '');
+      continue;
+    }
+    try {
+      const addon = loadFile(root, file);
+      loaded = { addon, info: addon.info(), report };
+      report.loaded = true;
+    } catch (error) {
+      report.note = `loading ${file} failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
   }
-  const file = join(root, 'native', 'blas', 'build', 'Release', 'kindling_blas.node');
-  if (!existsSync(file)) {
-    return { addon: null, status: { available: false, reason: `the OpenBLAS addon is not built (${file} missing). ${FIX}` } };
-  }
-  try {
-    // OpenBLAS reads this when the addon loads it. kindling calls OpenBLAS single-threaded (its own pool splits the
-    // products, see native/blas/src/parallel.h), so OpenBLAS's idle worker threads should sleep at once instead of
-    // spinning for ~0.1 s. A value set by the user is kept.
-    process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
-    const addon = createRequire(join(root, 'package.json'))(file) as NativeAddon;
-    const info = addon.info();
-    return { addon, status: { available: true, reason: `${info.config} (core ${info.coreName}, ${info.threads} threads, ${info.simd}${info.sbgemm ? ', sbgemm' : ''})` } };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { addon: null, status: { available: false, reason: `loading ${file} failed: ${message}\n${FIX}` } };
-  }
+  if (loaded === null) return unavailable(`${binaries.map((b) => `${b.label}: ${b.note}`).join('\n')}\n${FIX}`, binaries);
+  const { info, report } = loaded;
+  const reason = `${info.config} (core ${info.coreName}, ${info.threads} threads, ${info.simd}${info.sbgemm ? ', sbgemm' : ''}); ` +
+    `binary: ${report.label}, ${report.file ?? ''}`;
+  return { addon: loaded.addon, status: { available: true, reason, binary: report, binaries } };
 }
 
 /**
@@ -164,5 +216,5 @@ export function loadNativeAddon(): NativeAddon | null {
  */
 export function nativeBackendStatus(): NativeBackendStatus {
   cached ??= load();
-  return { ...cached.status };
+  return { ...cached.status, binaries: cached.status.binaries.map((b) => ({ ...b })) };
 }
