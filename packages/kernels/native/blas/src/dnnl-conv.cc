@@ -168,6 +168,31 @@ void ForImages(const Plan& plan, int64_t batch, Fn&& fn) {
   if (failed.load()) throw dnnl::error(dnnl_runtime_error, "a convolution part failed");
 }
 
+// One primitive per part of the plan, made by make(images, shape); parts of the full size share the first one.
+template <class Pd, class Make>
+std::vector<std::shared_ptr<Entry<Pd>>> PartPrims(const ConvGeom& g, const Plan& plan, Make&& make) {
+  std::vector<std::shared_ptr<Entry<Pd>>> prims;
+  for (int64_t p = 0; p < plan.parts; ++p) {
+    const int64_t nb = std::min(g.batch, (p + 1) * plan.per) - p * plan.per;
+    if (p > 0 && nb == plan.per) { prims.push_back(prims[0]); continue; }
+    ConvShape s;
+    Shape(g, nb, &s);
+    prims.push_back(make(nb, s));
+  }
+  return prims;
+}
+
+// The filter in each part's weights layout (ReorderFilter reorders once per distinct layout).
+template <class Pd>
+std::vector<void*> PartFilters(const float* w, const ConvGeom& g, const std::vector<std::shared_ptr<Entry<Pd>>>& prims,
+                               std::vector<Filter>* filters) {
+  ConvShape s;
+  Shape(g, 1, &s);  // the filter's dims do not depend on the images
+  std::vector<void*> wp;
+  for (const auto& prim : prims) wp.push_back(ReorderFilter(w, s.wei, prim->pd.weights_desc(), filters));
+  return wp;
+}
+
 // float32 rounded to bfloat16 bits (round-to-nearest-even) in a per-call buffer.
 const uint16_t* AsBf16(const float* x, int64_t n, std::vector<uint16_t>* buf) {
   buf->resize(static_cast<size_t>(n));
@@ -182,17 +207,9 @@ bool ConvForward(const float* x, const float* w, float* y, const ConvGeom& g, bo
   std::vector<uint16_t> xb;
   const void* src = bf16 ? static_cast<const void*>(AsBf16(x, g.batch * g.inH * g.inW * g.inC, &xb)) : x;
   const size_t elt = bf16 ? 2 : 4;
-  std::vector<std::shared_ptr<Entry<ConvFwdPd>>> prims;
+  const auto prims = PartPrims<ConvFwdPd>(g, plan, [&](int64_t nb, const ConvShape& s) { return FwdPrim(g, nb, bf16, s); });
   std::vector<Filter> filters;
-  std::vector<void*> wp;
-  for (int64_t p = 0; p < plan.parts; ++p) {
-    const int64_t nb = std::min(g.batch, (p + 1) * plan.per) - p * plan.per;
-    if (p > 0 && nb == plan.per) { prims.push_back(prims[0]); wp.push_back(wp[0]); continue; }
-    ConvShape s;
-    Shape(g, nb, &s);
-    prims.push_back(FwdPrim(g, nb, bf16, s));
-    wp.push_back(ReorderFilter(w, s.wei, prims.back()->pd.weights_desc(), &filters));
-  }
+  const std::vector<void*> wp = PartFilters(w, g, prims, &filters);
   ForImages(plan, g.batch, [&](int64_t p, int64_t n0, int64_t n1) {
     EnsureSingleThreadOpenMP();
     const Entry<ConvFwdPd>& e = *prims[p];
@@ -212,17 +229,9 @@ bool ConvBackwardData(const float* dy, const float* w, float* dx, const ConvGeom
   std::vector<uint16_t> db;
   const void* dyp = bf16 ? static_cast<const void*>(AsBf16(dy, g.batch * g.outH * g.outW * g.outC, &db)) : dy;
   const size_t elt = bf16 ? 2 : 4;
-  std::vector<std::shared_ptr<Entry<ConvBwdDataPd>>> prims;
+  const auto prims = PartPrims<ConvBwdDataPd>(g, plan, [&](int64_t nb, const ConvShape& s) { return BwdDataPrim(g, nb, bf16, s); });
   std::vector<Filter> filters;
-  std::vector<void*> wp;
-  for (int64_t p = 0; p < plan.parts; ++p) {
-    const int64_t nb = std::min(g.batch, (p + 1) * plan.per) - p * plan.per;
-    if (p > 0 && nb == plan.per) { prims.push_back(prims[0]); wp.push_back(wp[0]); continue; }
-    ConvShape s;
-    Shape(g, nb, &s);
-    prims.push_back(BwdDataPrim(g, nb, bf16, s));
-    wp.push_back(ReorderFilter(w, s.wei, prims.back()->pd.weights_desc(), &filters));
-  }
+  const std::vector<void*> wp = PartFilters(w, g, prims, &filters);
   ForImages(plan, g.batch, [&](int64_t p, int64_t n0, int64_t) {
     EnsureSingleThreadOpenMP();
     const Entry<ConvBwdDataPd>& e = *prims[p];
@@ -243,14 +252,8 @@ bool ConvBackwardWeights(const float* x, const float* dy, float* dw, const ConvG
   const void* dyp = bf16 ? static_cast<const void*>(AsBf16(dy, g.batch * g.outH * g.outW * g.outC, &db)) : dy;
   const size_t elt = bf16 ? 2 : 4;
   const int64_t size = g.fH * g.fW * g.inC * g.outC;
-  std::vector<std::shared_ptr<Entry<ConvBwdWeightsPd>>> prims;
-  for (int64_t p = 0; p < plan.parts; ++p) {
-    const int64_t nb = std::min(g.batch, (p + 1) * plan.per) - p * plan.per;
-    if (p > 0 && nb == plan.per) { prims.push_back(prims[0]); continue; }
-    ConvShape s;
-    Shape(g, nb, &s);
-    prims.push_back(BwdWeightsPrim(g, nb, bf16, s));
-  }
+  const auto prims =
+      PartPrims<ConvBwdWeightsPd>(g, plan, [&](int64_t nb, const ConvShape& s) { return BwdWeightsPrim(g, nb, bf16, s); });
   // One partial filter gradient per part, summed in part order afterwards (deterministic).
   std::vector<float> partials(plan.parts > 1 ? static_cast<size_t>(plan.parts * size) : 0);
   ForImages(plan, g.batch, [&](int64_t p, int64_t n0, int64_t n1) {
