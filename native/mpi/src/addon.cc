@@ -181,25 +181,46 @@ MPI_Op OpOf(Napi::Env env, const std::string& op) {
                                        "'; expected SUM, PRODUCT, MIN, MAX, AND or OR");
 }
 
-// allReduce(array, op): reduces `array` across ranks in place.
-Napi::Value AllReduce(const Napi::CallbackInfo& info) {
+// The checked arguments of allReduce and startAllReduce: (array, op = 'SUM', group?).
+struct ReduceArgs {
+  Napi::TypedArray a;
+  MPI_Op op;
+  MPI_Comm comm;
+};
+
+ReduceArgs ParseReduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireReady(env);
   Napi::TypedArray a = TypedArg(info, 0, "allReduce");
   std::string op = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "SUM";
-  MPI_Op mop = OpOf(env, op);
-  MPI_Comm comm = CommArg(info, 2);
+  ReduceArgs r{a, OpOf(env, op), CommArg(info, 2)};
   kindling_wait::ThrowIfFailed(env, "allReduce");
-  if (a.ElementLength() > 0 && g_blocking) {
-    Check(env, "MPI_Allreduce",
-          MPI_Allreduce(MPI_IN_PLACE, DataOf(a), static_cast<int>(a.ElementLength()), TypeOf(a), mop, comm));
-  } else if (a.ElementLength() > 0) {
-    MPI_Request req;
+  return r;
+}
+
+// Starts an in-place MPI_Iallreduce; MPI_REQUEST_NULL for an empty array.
+MPI_Request StartReduce(Napi::Env env, ReduceArgs& r) {
+  MPI_Request req = MPI_REQUEST_NULL;
+  if (r.a.ElementLength() > 0) {
     Check(env, "MPI_Iallreduce",
-          MPI_Iallreduce(MPI_IN_PLACE, DataOf(a), static_cast<int>(a.ElementLength()), TypeOf(a), mop, comm, &req));
+          MPI_Iallreduce(MPI_IN_PLACE, DataOf(r.a), static_cast<int>(r.a.ElementLength()), TypeOf(r.a), r.op, r.comm,
+                         &req));
+  }
+  return req;
+}
+
+// allReduce(array, op, group?): reduces `array` across ranks in place.
+Napi::Value AllReduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ReduceArgs r = ParseReduce(info);
+  if (r.a.ElementLength() > 0 && g_blocking) {
+    Check(env, "MPI_Allreduce",
+          MPI_Allreduce(MPI_IN_PLACE, DataOf(r.a), static_cast<int>(r.a.ElementLength()), TypeOf(r.a), r.op, r.comm));
+  } else if (r.a.ElementLength() > 0) {
+    MPI_Request req = StartReduce(env, r);
     kindling_wait::Wait(env, &req, "allReduce");
   }
-  return a;
+  return r.a;
 }
 
 // allGather(array): returns a new typed array of the same type with every rank's array, in rank order.
@@ -249,15 +270,21 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   return a;
 }
 
-Napi::Value Barrier(const Napi::CallbackInfo& info) {
+// Starts an MPI_Ibarrier on the group of argument 0 (the whole job without one).
+MPI_Request StartBarrierRequest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireReady(env);
   MPI_Comm comm = CommArg(info, 0);
   kindling_wait::ThrowIfFailed(env, "barrier");
   MPI_Request req;
   Check(env, "MPI_Ibarrier", MPI_Ibarrier(comm, &req));
-  kindling_wait::Wait(env, &req, "barrier");
-  return env.Undefined();
+  return req;
+}
+
+Napi::Value Barrier(const Napi::CallbackInfo& info) {
+  MPI_Request req = StartBarrierRequest(info);
+  kindling_wait::Wait(info.Env(), &req, "barrier");
+  return info.Env().Undefined();
 }
 
 // abort(code, message?): sends `message` (this rank's error) to every rank over the liveness channel, then
@@ -327,30 +354,16 @@ Napi::Value Track(Napi::Env env, MPI_Request req, Napi::Value keep, const char* 
 
 // startBarrier(group?): an MPI_Ibarrier; returns the request id.
 Napi::Value StartBarrier(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireReady(env);
-  MPI_Comm comm = CommArg(info, 0);
-  kindling_wait::ThrowIfFailed(env, "barrier");
-  MPI_Request req;
-  Check(env, "MPI_Ibarrier", MPI_Ibarrier(comm, &req));
-  return Track(env, req, Napi::Object::New(env), "barrier");
+  MPI_Request req = StartBarrierRequest(info);
+  return Track(info.Env(), req, Napi::Object::New(info.Env()), "barrier");
 }
 
 // startAllReduce(array, op, group?): an in-place MPI_Iallreduce; `array` holds the result once testRequest is true.
 Napi::Value StartAllReduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RequireReady(env);
-  Napi::TypedArray a = TypedArg(info, 0, "allReduce");
-  std::string op = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "SUM";
-  MPI_Op mop = OpOf(env, op);
-  MPI_Comm comm = CommArg(info, 2);
-  kindling_wait::ThrowIfFailed(env, "allReduce");
-  MPI_Request req = MPI_REQUEST_NULL;
-  if (a.ElementLength() > 0) {
-    Check(env, "MPI_Iallreduce",
-          MPI_Iallreduce(MPI_IN_PLACE, DataOf(a), static_cast<int>(a.ElementLength()), TypeOf(a), mop, comm, &req));
-  }
-  return Track(env, req, a, "allReduce");
+  ReduceArgs r = ParseReduce(info);
+  MPI_Request req = StartReduce(env, r);
+  return Track(env, req, r.a, "allReduce");
 }
 
 // testRequest(id): true once the request completed (it is then forgotten); throws on a lost rank or timeout.
