@@ -1,8 +1,9 @@
 // kindling's fused Dense layer under a gradient tape (training/fused-dense.ts) on 'kindling-native': tf.layers
 // models train through one KindlingDense kernel per Dense layer, with losses and gradients bit-identical to
 // TensorFlow.js's own BatchMatMul/Add/Relu path (setDenseFusion(false)), NaN and infinities included; every call it
-// does not handle (no tape, other activations, transposes, rank-2 bias, autocast, higher-order gradients, other
-// backends) runs TensorFlow.js's path unchanged; nothing leaks (TF.js's per-kernel leak check is on).
+// does not handle (no tape, other activations, transposes, rank-2 bias, higher-order gradients, other backends) runs
+// TensorFlow.js's path unchanged; under autocast the fused route runs autocast's kernels (bf16-fused-dense.test.ts);
+// nothing leaks (TF.js's per-kernel leak check is on).
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -143,7 +144,7 @@ describe('kindling-native fused Dense layer', { skip: skipReason() }, () => {
     tf.dispose([a, b, bias]);
   });
 
-  it('second-order gradients and autocast run TensorFlow.js path (same values as without fusion)', () => {
+  it('second-order gradients run TensorFlow.js path, and autocast gives the same values with and without fusion', () => {
     const a = tf.tensor(rand([5, 4], 4), [5, 4]), b = tf.tensor(rand([4, 3], 5), [4, 3]), bias = tf.tensor(rand([3], 6), [3]);
     const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.square(tf.fused.matMul({ a: x, b, bias, activation: 'linear' })));
     const second = (on: boolean): Buffer => {

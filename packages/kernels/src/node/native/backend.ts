@@ -9,6 +9,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { backend_util, DataId, DataType, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { registerReducedPrecisionKernel } from '../../contract.js';
 import { installFusedPaths } from '../../gradients/index.js';
+import { allowDenseUnderAutocast } from '../../gradients/dense.js';
 import { clearPool, isExclusive, noteEscaped, noteStored, recycle } from './buffer-pool.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { BF16_CONV_KERNELS, CONV_KERNELS } from './conv-kernels.js';
@@ -170,6 +171,7 @@ export function registerNativeBackend(): boolean {
   if (addon === null) return false;
   registerKernels(addon);
   installFusedPaths(); // the gradients of the fused kernels and the layer routes
+  allowDenseUnderAutocast(NATIVE_BACKEND_NAME); // its dense kernel runs autocast's _FusedMatMul inside autocast
   if (tf.findBackendFactory(NATIVE_BACKEND_NAME) === null) {
     tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(), NATIVE_BACKEND_PRIORITY);
   }

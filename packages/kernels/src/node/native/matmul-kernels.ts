@@ -87,6 +87,18 @@ function runMatMul(args: NativeKernelArgs, addon: NativeAddon, fused: boolean, b
 }
 
 /**
+ * KindlingDense inside autocast: the `_FusedMatMul` kernel registered for this backend right now, which autocast has
+ * replaced by its wrapper (this backend's reduced-precision kernel for bfloat16, the emulation for float16), so the
+ * layer gets autocast's fused-product numerics for whichever dtype the scope uses.
+ */
+function runAutocastDense(args: NativeKernelArgs): TensorInfo | TensorInfo[] | null {
+  const fused = tf.getKernel(tf._FusedMatMul, tf.getBackend());
+  if (fused === undefined) return null;
+  const { autocast: _autocast, ...attrs } = args.attrs;
+  return fused.kernelFunc({ ...args, attrs });
+}
+
+/**
  * KindlingDenseGrad (backends/fused-kernels.ts): a Dense layer's backward pass, dW = aᵀ·g, the bias gradient and the
  * ReLU's gradient g in one native call (native/blas/src/dense.cc), with the values of BatchMatMul, Sum and
  * KindlingReluGrad on this backend.
@@ -129,7 +141,8 @@ export const MATMUL_KERNELS: readonly NativeKernelDef[] = [
   { name: tf._FusedMatMul, run: (args, addon) => runMatMul(args, addon, true, false) },
   // A Dense layer under a gradient tape (training/fused-dense.ts): _FusedMatMul's contract and kernel, which adds the
   // bias to the finished product and then applies the activation, as BatchMatMul, Add and Relu do one after another.
-  { name: FUSED_LAYER_KERNELS.dense, run: (args, addon) => runMatMul(args, addon, true, false), cpuFallback: tf._FusedMatMul },
+  // Inside autocast (attribute `autocast`, set by the route in gradients/dense.ts): autocast's _FusedMatMul.
+  { name: FUSED_LAYER_KERNELS.dense, run: (args, addon) => args.attrs.autocast === true ? runAutocastDense(args) : runMatMul(args, addon, true, false), cpuFallback: tf._FusedMatMul },
   { name: FUSED_LAYER_KERNELS.denseGrad, run: runDenseGrad },
   { name: FUSED_LAYER_KERNELS.biasActGrad, run: runBiasActGrad },
 ];
