@@ -9,8 +9,16 @@
  * over its output, and back `Relu`'s gradient, the bias `Sum` (one thread) and a `Reshape` before the two convolution
  * backprops. Here: one kernel forward saving three tensors, and back one `KindlingBiasActGrad` (ReLU and bias
  * gradients in one pass) then the same backprop kernels. Calls it does not handle (no tape, other activations,
- * dilations, NCHW, rounding modes, non-float32, autocast, higher-order gradients, backends without the kernels) run
- * TensorFlow.js's path unchanged.
+ * dilations, NCHW, rounding modes, non-float32, higher-order gradients, backends without the kernels, and inside
+ * `autocast` on backends that did not opt in with {@link allowConvUnderAutocast}) run TensorFlow.js's path unchanged.
+ *
+ * Inside `autocast` (on a backend that opted in) the call runs the conv kernel with attribute `autocast: true`: the
+ * kernel runs whatever `FusedConv2D` kernel autocast has registered at that moment (the reduced-precision one:
+ * operands and bias rounded, float32 accumulation, output rounded), the numerics of autocast's fused convolution;
+ * TensorFlow.js's taped path rounds the convolution before adding the bias instead (Conv2D, Add, Relu), a difference
+ * of one rounding step of the reduced dtype. The gradient is unchanged: the ReLU's and bias's gradients in float32
+ * (as Relu's gradient and Sum), then `Conv2DBackpropInput` / `Conv2DBackpropFilter` through the engine, i.e. through
+ * autocast's wrapped kernels, as the unfused gradient does.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_LAYER_KERNELS, autocastActiveOn } from '../contract.js';
@@ -18,6 +26,20 @@ import { fusedRoute } from './route.js';
 
 const KERNEL = FUSED_LAYER_KERNELS.conv2d;
 const GRAD_KERNEL = FUSED_LAYER_KERNELS.biasActGrad;
+
+/** Backends whose conv kernel honours the `autocast` attribute (see {@link allowConvUnderAutocast}). */
+const autocastBackends = new Set<string>();
+
+/**
+ * Lets the fused Conv2D route run inside `autocast` on a backend whose conv kernel, given the attribute
+ * `autocast: true`, runs the `FusedConv2D` kernel registered at that moment (autocast's wrapper) instead of its own
+ * float32 convolution. Called by the backends that do ('kindling-native').
+ *
+ * @param backendName - the backend's registered name.
+ */
+export function allowConvUnderAutocast(backendName: string): void {
+  autocastBackends.add(backendName);
+}
 
 // Saved: input and filter (for the backprops) and the output (y > 0 exactly where the pre-activation is, as for
 // Dense). The gradients are those TensorFlow.js's Conv2D, Add and Relu gradients compute, kernel for kernel.
@@ -59,8 +81,12 @@ function convCall(args: FusedConv2DArgs): { inputs: tf.NamedTensorMap; attrs: tf
   if (x.shape[3] !== filter.shape[2] || bias.rank !== 1 || bias.dtype !== 'float32' || bias.shape[0] !== filter.shape[3]) return null;
   if (typeof pad !== 'number' && pad !== 'valid' && pad !== 'same') return null;
   const backend = tf.getBackend();
-  if (tf.getKernel(KERNEL, backend) === undefined || tf.getKernel(GRAD_KERNEL, backend) === undefined || autocastActiveOn(backend)) return null;
-  return { inputs: { x, filter, bias }, attrs: { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation } as unknown as tf.NamedAttrMap };
+  if (tf.getKernel(KERNEL, backend) === undefined || tf.getKernel(GRAD_KERNEL, backend) === undefined) return null;
+  const autocasting = autocastActiveOn(backend);
+  if (autocasting && !autocastBackends.has(backend)) return null;
+  const attrs = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation } as unknown as tf.NamedAttrMap;
+  if (autocasting) attrs['autocast'] = true;
+  return { inputs: { x, filter, bias }, attrs };
 }
 
 /** The route of `tf.fused.conv2d` to the conv kernel (installed by `installKernels()`). */

@@ -2,7 +2,8 @@
 // layers train through one KindlingConv2D kernel forward and one KindlingBiasActGrad (ReLU and bias gradients) before
 // the two backprops, with losses and gradients bit-identical to TensorFlow.js's Conv2D/Add/Relu path
 // (setConvFusion(false)), special values included; calls it does not handle (no bias, dilations, other activations,
-// no tape, autocast, other backends) keep TensorFlow.js's path; nothing leaks (TF.js's per-kernel leak check is on).
+// no tape, other backends) keep TensorFlow.js's path; under autocast the fused route runs autocast's kernels
+// (bf16-fused-conv.test.ts); nothing leaks (TF.js's per-kernel leak check is on).
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -97,7 +98,7 @@ describe('kindling-native fused Conv2D layer', { skip: skipReason() }, () => {
     assert.deepEqual(run(true), run(false));
   });
 
-  it('leaves calls it does not handle to TensorFlow.js: no tape, no bias, dilations, other activations; autocast', async () => {
+  it('leaves calls it does not handle to TensorFlow.js: no tape, no bias, dilations, other activations; autocast gives the same values fused or not', async () => {
     const x = tf.tensor(rand([2, 9, 9, 3], 1), [2, 9, 9, 3]), w = tf.tensor(rand([3, 3, 3, 4], 2), [3, 3, 3, 4]);
     const bias = tf.tensor(rand([4], 3), [4]);
     const noTape = await tf.profile(() => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias, activation: 'relu' }).dispose());

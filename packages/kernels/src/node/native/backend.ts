@@ -10,6 +10,7 @@ import type { backend_util, DataId, DataType, KernelFunc, NamedAttrMap, NamedTen
 import { registerReducedPrecisionKernel } from '../../contract.js';
 import { installFusedPaths } from '../../gradients/index.js';
 import { allowDenseUnderAutocast } from '../../gradients/dense.js';
+import { allowConvUnderAutocast } from '../../gradients/conv.js';
 import { clearPool, isExclusive, noteEscaped, noteStored, recycle } from './buffer-pool.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { BF16_CONV_KERNELS, CONV_KERNELS } from './conv-kernels.js';
@@ -172,6 +173,7 @@ export function registerNativeBackend(): boolean {
   registerKernels(addon);
   installFusedPaths(); // the gradients of the fused kernels and the layer routes
   allowDenseUnderAutocast(NATIVE_BACKEND_NAME); // its dense kernel runs autocast's _FusedMatMul inside autocast
+  allowConvUnderAutocast(NATIVE_BACKEND_NAME); // its conv kernel runs autocast's FusedConv2D inside autocast
   if (tf.findBackendFactory(NATIVE_BACKEND_NAME) === null) {
     tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(), NATIVE_BACKEND_PRIORITY);
   }

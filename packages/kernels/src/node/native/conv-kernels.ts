@@ -114,6 +114,18 @@ function poolGrad(kind: number) {
 }
 
 /**
+ * KindlingConv2D inside autocast: the `FusedConv2D` kernel registered for this backend right now, which autocast has
+ * replaced by its wrapper (this backend's reduced-precision kernel for bfloat16, the emulation for float16), so the
+ * layer gets autocast's fused-convolution numerics for whichever dtype the scope uses.
+ */
+function runAutocastConv(args: NativeKernelArgs): TensorInfo | TensorInfo[] | null {
+  const fused = tf.getKernel(tf.FusedConv2D, tf.getBackend());
+  if (fused === undefined) return null;
+  const { autocast: _autocast, ...attrs } = args.attrs;
+  return fused.kernelFunc({ ...args, attrs });
+}
+
+/**
  * The native convolution and pooling kernels.
  *
  */
@@ -122,7 +134,8 @@ export const CONV_KERNELS: readonly NativeKernelDef[] = [
   { name: tf.FusedConv2D, run: (args, addon) => conv2d(args, addon, true) },
   // A Conv2D layer under a gradient tape (training/fused-conv.ts): FusedConv2D's contract and kernel, which applies the
   // bias and activation to the finished convolution, as Conv2D, Add and Relu do one after another.
-  { name: FUSED_LAYER_KERNELS.conv2d, run: (args, addon) => conv2d(args, addon, true), cpuFallback: tf.FusedConv2D },
+  // Inside autocast (attribute `autocast`, set by the route in gradients/conv.ts): autocast's FusedConv2D.
+  { name: FUSED_LAYER_KERNELS.conv2d, run: (args, addon) => args.attrs.autocast === true ? runAutocastConv(args) : conv2d(args, addon, true), cpuFallback: tf.FusedConv2D },
   { name: tf.Conv2DBackpropInput, run: (args, addon) => conv2dBackpropInput(args, addon) },
   { name: tf.Conv2DBackpropFilter, run: (args, addon) => conv2dBackpropFilter(args, addon) },
   { name: tf.MaxPool, run: pool(0) },
