@@ -11,8 +11,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { FUSED_LAYER_KERNELS } from '../../src/contract.js';
 import { setConvFusion } from '../../src/gradients/conv.js';
 import { autocast } from '../../../../src/amp/index.js';
-import { crossEntropyLoss } from '../../../../src/index.js';
 import { buildModel } from '../../../../src/cli/models.js';
+import { ampTrainLosses, profiledAmpStep, type Amp } from './amp-steps.js';
 import { assertClose, rand, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
 import { seededConv } from '../fused-layer-cases.js';
 
@@ -22,7 +22,6 @@ const BF16_TOL = 2 ** -7;
 const F16_TOL = 2 ** -10;
 const CONV = FUSED_LAYER_KERNELS.conv2d;
 
-type Amp = 'bfloat16' | 'float16';
 
 /** Conv2D variants the route takes: relu + bias (valid), linear + bias (stride 2, same), relu + bias (explicit pad 1). */
 function model(seed: number): tfl.Sequential {
@@ -41,16 +40,7 @@ const labelsOf = (n: number, classes: number): tf.Tensor => tf.tensor1d(Array.fr
 /** Loss and gradients of one step under autocast(dtype), with the fused Conv2D route on or off; kernels run. */
 async function ampStep(m: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, dtype: Amp, fused: boolean): Promise<{ values: Float32Array[]; kernels: string[] }> {
   setConvFusion(fused);
-  const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
-  let values: Float32Array[] = [];
-  const before = tf.memory().numTensors;
-  const profile = await tf.profile(() => {
-    const { value, grads } = autocast(dtype, () => tf.variableGrads(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, vars));
-    values = [value, ...vars.map((v) => grads[v.name]!)].map((t) => Float32Array.from(t.dataSync()));
-    tf.dispose([value, grads]);
-  });
-  assert.equal(tf.memory().numTensors, before, `tensors after a ${dtype} step (fused ${fused})`);
-  return { values, kernels: profile.kernels.map((k) => k.name) };
+  return profiledAmpStep(m, x, y, dtype, `fused ${String(fused)}`);
 }
 
 /** Losses of `steps` SGD steps of the CLI's CNN under autocast('bfloat16'); asserts no leak after the first step. */
@@ -64,19 +54,8 @@ function cnnLosses(fused: boolean, steps: number): number[] {
   });
   m.setWeights(weights);
   tf.dispose(weights);
-  const optimizer = tf.train.sgd(0.05);
   const x = tf.tensor(rand([8, 14, 14], 41), [8, 14, 14]), y = labelsOf(8, 5);
-  const losses: number[] = [];
-  let before = 0;
-  for (let i = 0; i < steps; i++) {
-    const loss = autocast('bfloat16', () => optimizer.minimize(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, true));
-    losses.push(loss!.dataSync()[0]!);
-    loss!.dispose();
-    if (i === 0) before = tf.memory().numTensors;
-  }
-  assert.equal(tf.memory().numTensors, before, `tensors after ${steps} steps (fused ${fused})`);
-  tf.dispose([x, y]);
-  optimizer.dispose();
+  const losses = ampTrainLosses(m, x, y, tf.train.sgd(0.05), steps, `fused ${String(fused)}`);
   m.dispose();
   return losses;
 }

@@ -11,7 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { FUSED_LAYER_KERNELS } from '../../src/contract.js';
 import { setDenseFusion } from '../../src/gradients/dense.js';
 import { autocast } from '../../../../src/amp/index.js';
-import { crossEntropyLoss } from '../../../../src/index.js';
+import { ampTrainLosses, profiledAmpStep, type Amp } from './amp-steps.js';
 import { assertClose, rand, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
 
 /** One bfloat16 rounding step of the largest value (as the other bfloat16 tests of this backend use). */
@@ -19,7 +19,6 @@ const BF16_TOL = 2 ** -7;
 /** One float16 rounding step of the largest value. */
 const F16_TOL = 2 ** -10;
 
-type Amp = 'bfloat16' | 'float16';
 
 /** An MLP with ReLU hidden layers and a linear output layer, as the CLI's (sizes given). */
 function mlp(sizes: readonly number[], seed: number): tfl.Sequential {
@@ -36,35 +35,15 @@ const labelsOf = (n: number, classes: number): tf.Tensor => tf.tensor1d(Array.fr
 /** Loss and gradients of one step under autocast(dtype), with the fused Dense route on or off; kernels run. */
 async function ampStep(m: tfl.Sequential, x: tf.Tensor, y: tf.Tensor, dtype: Amp, fused: boolean): Promise<{ values: Float32Array[]; kernels: string[] }> {
   setDenseFusion(fused);
-  const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
-  let values: Float32Array[] = [];
-  const before = tf.memory().numTensors;
-  const profile = await tf.profile(() => {
-    const { value, grads } = autocast(dtype, () => tf.variableGrads(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, vars));
-    values = [value, ...vars.map((v) => grads[v.name]!)].map((t) => Float32Array.from(t.dataSync()));
-    tf.dispose([value, grads]);
-  });
-  assert.equal(tf.memory().numTensors, before, `tensors after a ${dtype} step (fused ${fused})`);
-  return { values, kernels: profile.kernels.map((k) => k.name) };
+  return profiledAmpStep(m, x, y, dtype, `fused ${String(fused)}`);
 }
 
 /** Losses of `steps` optimizer steps under autocast('bfloat16'); asserts no leak after the first step. */
 function ampLosses(fused: boolean, steps: number, opt: () => tf.Optimizer): number[] {
   setDenseFusion(fused);
   const m = mlp([784, 512, 256, 10], 40);
-  const optimizer = opt();
   const x = tf.tensor(rand([32, 784], 41), [32, 784]), y = labelsOf(32, 10);
-  const losses: number[] = [];
-  let before = 0;
-  for (let i = 0; i < steps; i++) {
-    const loss = autocast('bfloat16', () => optimizer.minimize(() => crossEntropyLoss(m.apply(x, { training: true }) as tf.Tensor, y) as tf.Scalar, true));
-    losses.push(loss!.dataSync()[0]!);
-    loss!.dispose();
-    if (i === 0) before = tf.memory().numTensors;
-  }
-  assert.equal(tf.memory().numTensors, before, `tensors after ${steps} steps (fused ${fused})`);
-  tf.dispose([x, y]);
-  optimizer.dispose();
+  const losses = ampTrainLosses(m, x, y, opt(), steps, `fused ${String(fused)}`);
   m.dispose();
   return losses;
 }
