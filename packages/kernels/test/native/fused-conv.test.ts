@@ -84,6 +84,35 @@ describe('kindling-native fused Conv2D layer', { skip: skipReason() }, () => {
     assert.deepEqual(run(true), run(false));
   });
 
+  it('KindlingBiasActGrad on wide layers (16-column blocks and tails): the values of ReLU\'s gradient and Sum', () => {
+    // Bits compared with every NaN made one NaN: which NaN an addition of two NaNs returns (its sign) depends on
+    // the operand order the compiler picked, which IEEE 754 leaves open.
+    const canonical = (t: tf.Tensor): Buffer => {
+      const c = tf.tidy(() => tf.where(tf.isNaN(t), tf.fill(t.shape, NaN), t));
+      const out = bits(c);
+      c.dispose();
+      return out;
+    };
+    const before = tf.memory().numTensors;
+    for (const [rows, cols] of [[1, 16], [7, 33], [300, 32], [50, 64], [3, 100]] as const) {
+      const special = [NaN, Infinity, -Infinity, 0, -0];
+      const dyv = Float32Array.from(rand([rows, cols], rows + cols), (v, i) => (i % 97 === 5 ? special[i % special.length]! : v));
+      const yv = Float32Array.from(rand([rows, cols], rows * cols), (v, i) => (i % 89 === 3 ? special[(i + 2) % special.length]! : v));
+      const dy = tf.tensor2d(dyv, [rows, cols]), y = tf.tensor2d(yv, [rows, cols]);
+      for (const relu of [true, false]) {
+        const out = tf.engine().runKernel(GRAD, relu ? { dy, y } : { dy }, { activation: relu ? 'relu' : 'linear' }) as tf.Tensor[];
+        const g = relu ? tf.tidy(() => tf.mul(dy, tf.step(y))) : dy;
+        const sum = tf.sum(g, 0);
+        const label = `${rows}x${cols} ${relu ? 'relu' : 'linear'}`;
+        assert.deepEqual(canonical(out[0]!), canonical(sum), `bias gradient, ${label}`);
+        if (relu) assert.deepEqual(bits(out[1]!), bits(g), `activation gradient, ${label}`);
+        tf.dispose([...out, sum, ...(relu ? [g] : [])]);
+      }
+      tf.dispose([dy, y]);
+    }
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   it('frozen layers: gradients nobody asks for are dropped, nothing leaks, same bits as the unfused path', () => {
     const run = (fused: boolean): Buffer[] => {
       setConvFusion(fused);
