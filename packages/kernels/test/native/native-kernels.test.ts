@@ -130,7 +130,7 @@ describe('kindling-native kernels', { skip: skipReason() }, () => {
     }
   });
 
-  it('maxPool gradient with ties, NaN and all -inf windows goes where the cpu kernel sends it', async () => {
+  it('maxPool and its gradient with ties, NaN and all -inf windows: the cpu kernel\'s values and routes', async () => {
     // 2x2/2 windows over one channel: ties (first maximum wins), a NaN (never the maximum), an all -inf window (no
     // gradient), and an all-NaN window; then the same values over 19 channels for the vectorised path.
     const base = [1, 1, 2, 2, NaN, 3, -Infinity, -Infinity, 1, 1, 2, NaN, 3, -Infinity, -Infinity, -Infinity];
@@ -138,6 +138,7 @@ describe('kindling-native kernels', { skip: skipReason() }, () => {
       const values = Float32Array.from({ length: 16 * channels }, (_, i) => base[Math.floor(i / channels)]!);
       const x = tf.tensor4d(values, [1, 4, 4, channels]);
       const dy = tf.tensor4d(Float32Array.from({ length: 4 * channels }, (_, i) => i + 1), [1, 2, 2, channels]);
+      await assertNativeMatchesCpu(() => tf.maxPool(x, 2, 2, 'valid'), `maxPool special values, ${channels} channel(s)`, 0);
       await assertNativeMatchesCpu(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), dy)))(x), `maxPoolGrad special values, ${channels} channel(s)`, 0);
       tf.dispose([x, dy]);
     }

@@ -65,7 +65,86 @@ static void ForEachWindow(const ConvGeom& g, int64_t n0, int64_t n1, Visit&& vis
   }
 }
 
+namespace {
+
+// --- The usual pooling (2x2 / 2, 3x3 / 2, ...): every window inside the image, no dilation. One function per range
+// with the loops over channels inlined (the per-window calls of the general walk below, each through the
+// target_clones dispatch, cost more than the work on 32-64 channels); the same comparisons in the same order, so the
+// same values.
+
+// Whether every window of g lies inside the image (no padding reached, no dilation).
+bool InteriorWindows(const ConvGeom& g) {
+  return g.dilH == 1 && g.dilW == 1 && g.padTop == 0 && g.padLeft == 0 && (g.outH - 1) * g.strideH + g.fH <= g.inH &&
+         (g.outW - 1) * g.strideW + g.fW <= g.inW;
+}
+
+KD_CLONES void MaxPoolInterior(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  const int64_t C = g.inC, rowStride = g.inW * C;
+  const float lowest = -std::numeric_limits<float>::infinity();
+  for (int64_t n = n0; n < n1; ++n) {
+    const float* img = x + n * g.inH * rowStride;
+    float* o = y + n * g.outH * g.outW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      for (int64_t ox = 0; ox < g.outW; ++ox, o += C) {
+        const float* corner = img + oy * g.strideH * rowStride + ox * g.strideW * C;
+        for (int64_t c = 0; c < C; ++c) o[c] = lowest;
+        for (int64_t ky = 0; ky < g.fH; ++ky) {
+          for (int64_t kx = 0; kx < g.fW; ++kx) {
+            const float* v = corner + ky * rowStride + kx * C;
+            for (int64_t c = 0; c < C; ++c) o[c] = v[c] > o[c] ? v[c] : o[c];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Windows that also do not overlap (stride >= window): per window, the arg max over the taps for every channel
+// (first maximum in window order wins, NaN never does), then every tap's gradient. best, idx: C entries of scratch.
+KD_CLONES void MaxPoolGradDisjoint(const float* dy, const float* x, float* dx, const ConvGeom& g, int64_t n0, int64_t n1,
+                                   float* best, int32_t* idx) {
+  const int64_t C = g.inC, rowStride = g.inW * C;
+  const float lowest = -std::numeric_limits<float>::infinity();
+  for (int64_t n = n0; n < n1; ++n) {
+    const int64_t img = n * g.inH * rowStride;
+    const float* dyw = dy + n * g.outH * g.outW * C;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      for (int64_t ox = 0; ox < g.outW; ++ox, dyw += C) {
+        const int64_t at = img + oy * g.strideH * rowStride + ox * g.strideW * C;
+        for (int64_t c = 0; c < C; ++c) {
+          best[c] = lowest;
+          idx[c] = -1;
+        }
+        int32_t t = 0;
+        for (int64_t ky = 0; ky < g.fH; ++ky) {
+          for (int64_t kx = 0; kx < g.fW; ++kx, ++t) {
+            const float* v = x + at + ky * rowStride + kx * C;
+            for (int64_t c = 0; c < C; ++c) {
+              const bool gt = v[c] > best[c];
+              best[c] = gt ? v[c] : best[c];
+              idx[c] = gt ? t : idx[c];
+            }
+          }
+        }
+        t = 0;
+        for (int64_t ky = 0; ky < g.fH; ++ky) {
+          for (int64_t kx = 0; kx < g.fW; ++kx, ++t) {
+            float* d = dx + at + ky * rowStride + kx * C;
+            for (int64_t c = 0; c < C; ++c) d[c] = idx[c] == t ? dyw[c] : 0.f;
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
 static void MaxPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  if (InteriorWindows(g)) {
+    MaxPoolInterior(x, y, g, n0, n1);
+    return;
+  }
   const int64_t C = g.inC;
   float* out = y + n0 * g.outH * g.outW * C;
   ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
@@ -103,6 +182,10 @@ static void MaxPoolGradRange(const float* dy, const float* x, float* dx, const C
   thread_local std::vector<int32_t> idxBuf;
   if (idxBuf.size() < static_cast<size_t>(C)) idxBuf.resize(static_cast<size_t>(C));
   int32_t* idx = idxBuf.data();
+  if (disjoint && InteriorWindows(g)) {
+    MaxPoolGradDisjoint(dy, x, dx, g, n0, n1, best, idx);
+    return;
+  }
   const float* dyRange = dy + n0 * g.outH * g.outW * C;
   ForEachWindow(g, n0, n1, [&](int64_t img, int64_t w, const int64_t* taps, int64_t count) {
     // First maximum in window order wins, NaN never does (TensorFlow.js's `>` scan); no winner: no gradient.
