@@ -122,8 +122,8 @@ struct MatMulPd : dnnl::matmul::primitive_desc {
 };
 Cache<MatMulPd>& MatMuls() { static auto* c = new Cache<MatMulPd>(); return *c; }
 
-// Rows [0, m) of a product cut into one part per thread (each runs a primitive single-threaded), in multiples of 16
-// rows; small products (under ~2^18 multiply-adds per part) stay whole.
+// Rows (or columns) [0, m) of a product cut into one part per thread (each runs a primitive single-threaded), in
+// multiples of 16; small products (under ~2^18 multiply-adds per part) stay whole.
 struct Parts {
   int64_t count, per;
 };
@@ -139,27 +139,45 @@ Parts SplitRows(int64_t m, int64_t work) {
 
 // --- matmul
 
-// A product of [m, k] (rows of a larger operand of `rows` rows when transposed) by [k, n].
-std::shared_ptr<Entry<MatMulPd>> MatMulPrim(int64_t m, int64_t n, int64_t k, bool transA, bool transB, int64_t rowsA,
-                                            bool bf16) {
-  return MatMuls().Get(Key(bf16 ? "mm-bf16" : "mm-f32", {m, n, k, transA, transB, rowsA}), [&] {
+// A product of [m, k] by [k, n] into [m, n], each operand a block of a larger row-major one: lda, ldb, ldc are the
+// row strides of the stored operands (A and B stored transposed when transA / transB).
+std::shared_ptr<Entry<MatMulPd>> MatMulPrim(int64_t m, int64_t n, int64_t k, bool transA, bool transB, int64_t lda,
+                                            int64_t ldb, int64_t ldc, bool bf16) {
+  return MatMuls().Get(Key(bf16 ? "mm-bf16" : "mm-f32", {m, n, k, transA, transB, lda, ldb, ldc}), [&] {
     const Dt dt = bf16 ? Dt::bf16 : Dt::f32;
-    const memory::desc a({m, k}, dt, transA ? memory::dims{1, rowsA} : memory::dims{k, 1});
-    const memory::desc b({k, n}, dt, transB ? memory::dims{1, k} : memory::dims{n, 1});
-    const memory::desc c({m, n}, Dt::f32, memory::dims{n, 1});
+    const memory::desc a({m, k}, dt, transA ? memory::dims{1, lda} : memory::dims{lda, 1});
+    const memory::desc b({k, n}, dt, transB ? memory::dims{1, ldb} : memory::dims{ldb, 1});
+    const memory::desc c({m, n}, Dt::f32, memory::dims{ldc, 1});
     MatMulPd pd(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), UserScratchpad(), Engine()));
     NoteImpl(bf16 ? kDnnlMatMulBf16 : kDnnlMatMul, pd.impl_info_str());
     return pd;
   });
 }
 
-// c[m, n] = a' b' with a' the [m, k] operand at `a` (transposed when transA; its rows m0 of the whole operand start
-// at a), b' [k, n].
+// c = a' b' for the operands and the result at these addresses (blocks of the larger operands of the primitive).
 void RunMatMul(const Entry<MatMulPd>& e, const void* a, const void* b, float* c) {
   memory ma(e.pd.src_desc(), Engine(), const_cast<void*>(a));
   memory mb(e.pd.weights_desc(), Engine(), const_cast<void*>(b));
   memory mc(e.pd.dst_desc(), Engine(), c);
   Execute(e, {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+}
+
+// How a product is cut over the pool's threads: by rows of C (each part then packs all of B) or by columns (each
+// part packs its columns of B, and all of A when A is transposed: oneDNN packs a transposed A). A part packs what
+// it reads in oneDNN's blocked layout at every call, so the cut that packs less wins when one operand is much
+// larger: e.g. a batch-64 Dense layer's [64, 784] x [784, 512] packs the 401K-element B twice by rows, once by
+// columns. KINDLING_DNNL_SPLIT=rows / cols forces one (for measuring).
+bool SplitByColumns(int64_t m, int64_t n, int64_t k, bool transA) {
+  static const int forced = [] {
+    const char* v = std::getenv("KINDLING_DNNL_SPLIT");
+    if (v == nullptr) return -1;
+    return std::strcmp(v, "cols") == 0 ? 1 : std::strcmp(v, "rows") == 0 ? 0 : -1;
+  }();
+  if (forced >= 0) return forced == 1;
+  // Packed per part, by rows: B (k n) and A's rows (m k / parts, when transposed); by columns: A (m k, when
+  // transposed) and B's columns (k n / parts). Columns win when B is larger than a transposed A.
+  const int64_t packedA = transA ? m * k : 0;
+  return n >= 32 && k * n > packedA;
 }
 
 // The products of DnnlMatMulBf16 (bf16: a and b hold bfloat16 bits) and DnnlMatMulF32 (float32).
@@ -172,26 +190,35 @@ bool MatMul(const void* a, const void* b, float* c, int64_t batch, int64_t batch
     m *= batch;
     batch = batchA = 1;
   }
-  const int64_t rowStep = transA ? 1 : k;  // element offset of row i of op(A)
+  const int64_t lda = transA ? m : k, ldb = transB ? k : n;
   try {
     if (batch == 1) {
-      // Rows split over the pool, in multiples of 16 (full-width micro-kernels); primitives are created here, on
-      // the calling thread (an exception must not escape a pool worker), for the at most two part sizes.
-      const Parts parts = SplitRows(m, m * n * k);
-      const auto first = MatMulPrim(parts.per, n, k, transA, transB, m, bf16);
-      const int64_t lastRows = m - (parts.count - 1) * parts.per;
-      const auto last = lastRows == parts.per ? first : MatMulPrim(lastRows, n, k, transA, transB, m, bf16);
+      // Cut over the pool by rows or by columns (SplitByColumns), in multiples of 16 (full-width micro-kernels);
+      // primitives are created here, on the calling thread (an exception must not escape a pool worker), for the
+      // at most two part sizes.
+      const bool byCols = SplitByColumns(m, n, k, transA);
+      const Parts parts = SplitRows(byCols ? n : m, m * n * k);
+      const int64_t lastSize = (byCols ? n : m) - (parts.count - 1) * parts.per;
+      const auto prim = [&](int64_t size) {
+        return byCols ? MatMulPrim(m, size, k, transA, transB, lda, ldb, n, bf16)
+                      : MatMulPrim(size, n, k, transA, transB, lda, ldb, n, bf16);
+      };
+      const auto first = prim(parts.per);
+      const auto last = lastSize == parts.per ? first : prim(lastSize);
       if (parts.count == 1) {
         RunMatMul(*first, a, b, c);
         return true;
       }
+      // Element offsets of part p's block in A, B and C.
+      const int64_t aStep = byCols ? 0 : (transA ? 1 : k), bStep = byCols ? (transB ? k : 1) : 0;
+      const int64_t cStep = byCols ? 1 : n;
       std::atomic<bool> failed{false};
       ParallelFor(parts.count, 2, [&](int64_t s, int64_t e) {
         EnsureSingleThreadOpenMP();
         for (int64_t p = s; p < e; ++p) {
-          const int64_t m0 = p * parts.per;
+          const int64_t i0 = p * parts.per;
           try {
-            RunMatMul(p == parts.count - 1 ? *last : *first, at(a, m0 * rowStep), b, c + m0 * n);
+            RunMatMul(p == parts.count - 1 ? *last : *first, at(a, i0 * aStep), at(b, i0 * bStep), c + i0 * cStep);
           } catch (...) {
             failed.store(true);  // never out of a pool worker; the caller's path rewrites c
           }
@@ -199,7 +226,7 @@ bool MatMul(const void* a, const void* b, float* c, int64_t batch, int64_t batch
       }, parts.count);
       return !failed.load();
     }
-    const auto e = MatMulPrim(m, n, k, transA, transB, m, bf16);
+    const auto e = MatMulPrim(m, n, k, transA, transB, lda, ldb, n, bf16);
     std::atomic<bool> failed{false};
     ParallelFor(batch, 2, [&](int64_t s, int64_t end) {
       EnsureSingleThreadOpenMP();
