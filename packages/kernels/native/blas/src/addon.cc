@@ -66,6 +66,17 @@ int64_t VecLen(int mode, int64_t cols, int64_t total) {
 
 bool Bf16Flag(const Napi::CallbackInfo& info, size_t i) { return info.Length() > i && info[i].ToBoolean(); }
 
+// The stamps of the first two operands (argument i: a Float64Array [stamp0, stamp1], or absent; see kd::StampOf),
+// registered for the call.
+kd::OperandStamps Stamps(const Napi::CallbackInfo& info, size_t i, const float* p0, const float* p1) {
+  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    return kd::OperandStamps(p0, 0, p1, 0);
+  }
+  Napi::TypedArrayOf<double> s = info[i].As<Napi::TypedArrayOf<double>>();
+  if (s.ElementLength() < 2) Fail(info.Env(), "stamps need 2 numbers");
+  return kd::OperandStamps(p0, s[0], p1, s[1]);
+}
+
 // The epilogue of a bfloat16 (autocast) product or convolution over [rows, cols]: bias and prelu weights rounded to
 // bfloat16 too (autocast rounds every float32 operand), then the float32 output rounded to bfloat16.
 void Bf16Epilogue(float* out, int64_t rows, int64_t cols, const float* bias, int biasMode, int act, const float* alpha,
@@ -102,6 +113,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
   }
   const float leaky = static_cast<float>(Num(info, 16));
   const bool bf16 = info.Length() > 17 && info[17].ToBoolean();
+  const kd::OperandStamps stamps = Stamps(info, 18, a.Data(), b.Data());
   if (bf16) {
     if (!kd::BatchMatMulBf16(a.Data(), b.Data(), out.Data(), batch, batchA, batchB, m, n, k, transA, transB)) {
       Fail(info.Env(), "this OpenBLAS has no cblas_sbgemm (bfloat16)");
@@ -150,6 +162,7 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
     Fail(info.Env(), "missing bias or prelu weights");
   }
   const float leaky = static_cast<float>(Num(info, 9));
+  const kd::OperandStamps stamps = Stamps(info, 11, x.Data(), w.Data());
   if (!Bf16Flag(info, 10)) {
     kd::Conv2D(x.Data(), w.Data(), out.Data(), g);
     kd::Epilogue(out.Data(), g.batch * g.outH * g.outW, g.outC, bias, biasMode, act, alpha, alphaMode, leaky);
@@ -165,6 +178,7 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   const kd::ConvGeom g = Geom(info, 3);
   F32 dy = Arr(info, 0, OutSize(g, g.outC), "dy"), w = Arr(info, 1, FilterSize(g), "filter");
   F32 dx = Arr(info, 2, InSize(g), "dx");
+  const kd::OperandStamps stamps = Stamps(info, 5, dy.Data(), w.Data());
   if (Bf16Flag(info, 4)) {
     kd::Conv2DBackpropInputBf16(dy.Data(), w.Data(), dx.Data(), g);
     kd::RoundBf16InPlace(dx.Data(), InSize(g));
@@ -179,6 +193,7 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   const kd::ConvGeom g = Geom(info, 3);
   F32 x = Arr(info, 0, InSize(g), "x"), dy = Arr(info, 1, OutSize(g, g.outC), "dy");
   F32 dw = Arr(info, 2, FilterSize(g), "dw");
+  const kd::OperandStamps stamps = Stamps(info, 5, x.Data(), dy.Data());
   if (Bf16Flag(info, 4)) {
     kd::Conv2DBackpropFilterBf16(x.Data(), dy.Data(), dw.Data(), g);
     kd::RoundBf16InPlace(dw.Data(), FilterSize(g));
@@ -349,6 +364,17 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   d.Set("version", kd::DnnlVersion());
   d.Set("isa", kd::DnnlIsa());
   d.Set("bf16", kd::DnnlCompiled() && kd::DnnlBf16());
+  int64_t made[2], reused[2];
+  kd::PackedCopyCounts(made, reused);
+  Napi::Object copies = Napi::Object::New(info.Env());
+  const char* kinds[2] = {"filters", "bf16"};
+  for (int i = 0; i < 2; ++i) {
+    Napi::Object c = Napi::Object::New(info.Env());
+    c.Set("made", static_cast<double>(made[i]));
+    c.Set("reused", static_cast<double>(reused[i]));
+    copies.Set(kinds[i], c);
+  }
+  d.Set("packedCopies", copies);
   o.Set("dnnl", d);
   o.Set("kernels", KernelFamilies(info.Env(), SimdLevel()));
   o.Set("config", std::string(openblas_get_config()));
@@ -415,6 +441,9 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, MatMul, "matmul"));
+  exports.Set("newStampSpace", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    return Napi::Number::New(info.Env(), static_cast<double>(kd::NewStampSpace()));
+  }, "newStampSpace"));
   exports.Set("conv2d", Napi::Function::New(env, Conv2D, "conv2d"));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2DBackpropInput, "conv2dBackpropInput"));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2DBackpropFilter, "conv2dBackpropFilter"));

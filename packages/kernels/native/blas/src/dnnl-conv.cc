@@ -90,13 +90,23 @@ std::shared_ptr<Entry<ConvFwdPd>> FwdPrim(const ConvGeom& g, int64_t batch, bool
   });
 }
 
+// The input gradient reads the filter in the forward primitive's layout when oneDNN has an implementation for it
+// (then one reorder of the filter per step serves both), else in the layout it prefers.
 std::shared_ptr<Entry<ConvBwdDataPd>> BwdDataPrim(const ConvGeom& g, int64_t batch, bool bf16, const ConvShape& s) {
+  const auto fwd = FwdPrim(g, batch, bf16, s);
   return ConvBwdDatas().Get(ConvKey("bwd-data", g, batch, bf16), [&] {
     const Dt dt = bf16 ? Dt::bf16 : Dt::f32;
-    const dnnl::convolution_forward::primitive_desc hint(FwdDesc(s, dt), Engine());
-    const dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, memory::desc(s.src, Dt::f32, Tag::nhwc),
-      memory::desc(s.wei, dt, Tag::any), memory::desc(s.dst, dt, Tag::nhwc), s.strides, s.dil, s.padL, s.padR);
-    ConvBwdDataPd pd(dnnl::convolution_backward_data::primitive_desc(d, UserScratchpad(), Engine(), hint));
+    const auto make = [&](const memory::desc& wei) {
+      const dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, memory::desc(s.src, Dt::f32, Tag::nhwc),
+        wei, memory::desc(s.dst, dt, Tag::nhwc), s.strides, s.dil, s.padL, s.padR);
+      return ConvBwdDataPd(dnnl::convolution_backward_data::primitive_desc(d, UserScratchpad(), Engine(), fwd->pd));
+    };
+    ConvBwdDataPd pd;
+    try {
+      pd = make(fwd->pd.weights_desc());
+    } catch (const dnnl::error&) {
+      pd = make(memory::desc(s.wei, dt, Tag::any));
+    }
     NoteImpl(bf16 ? kDnnlConvBwdBf16 : kDnnlConvBwd, pd.impl_info_str());
     return pd;
   });
@@ -114,21 +124,24 @@ std::shared_ptr<Entry<ConvBwdWeightsPd>> BwdWeightsPrim(const ConvGeom& g, int64
   });
 }
 
-// Reorders (and converts) the filter, TensorFlow.js's [fH, fW, C, K] float32 ("hwio"), into `want`, in a per-call
-// buffer; `done` holds the layouts made so far, shared by the parts that want the same one.
+// Reorders (and converts) the filter, TensorFlow.js's [fH, fW, C, K] float32 ("hwio"), into `want`: a copy kept
+// by the filter's stamp when it has one (the forward pass and the input gradient of a step then share one reorder
+// where their layouts agree, see BwdDataPrim), else made for this call. `done` holds the layouts made so far, shared
+// by the parts that want the same one.
 struct Filter {
   memory::desc md;
-  std::vector<uint8_t> buf;
+  std::shared_ptr<uint8_t[]> bytes;
 };
 
 void* ReorderFilter(const float* w, const memory::dims& dims, const memory::desc& want, std::vector<Filter>* done) {
-  for (Filter& f : *done) if (f.md == want) return f.buf.data();
-  done->push_back(Filter{want, std::vector<uint8_t>(want.get_size())});
-  Filter& f = done->back();
-  memory src(memory::desc(dims, Dt::f32, Tag::hwio), Engine(), const_cast<float*>(w));
-  memory dst(want, Engine(), f.buf.data());
-  dnnl::reorder(src, dst).execute(Stream(), src, dst);
-  return f.buf.data();
+  for (Filter& f : *done) if (f.md == want) return f.bytes.get();
+  auto bytes = PackedCopy(StampOf(w), want, [&](void* out) {
+    memory src(memory::desc(dims, Dt::f32, Tag::hwio), Engine(), const_cast<float*>(w));
+    memory dst(want, Engine(), out);
+    dnnl::reorder(src, dst).execute(Stream(), src, dst);
+  });
+  done->push_back(Filter{want, bytes});
+  return bytes.get();
 }
 
 // The parts of a convolution over images, each with its primitive (at most two shapes: the last part may be smaller).
@@ -193,19 +206,22 @@ std::vector<void*> PartFilters(const float* w, const ConvGeom& g, const std::vec
   return wp;
 }
 
-// float32 rounded to bfloat16 bits (round-to-nearest-even) in a per-call buffer.
-const uint16_t* AsBf16(const float* x, int64_t n, std::vector<uint16_t>* buf) {
-  buf->resize(static_cast<size_t>(n));
-  ToBf16Bits(x, buf->data(), n);
-  return buf->data();
-}
+// float32 rounded to bfloat16 bits: Bf16Of with a per-call scratch buffer.
+struct Bf16Operand {
+  std::vector<uint16_t> scratch;
+  std::shared_ptr<uint8_t[]> hold;
+  const uint16_t* Of(const float* x, int64_t n) {
+    if (StampOf(x) <= 0) scratch.resize(static_cast<size_t>(n));
+    return Bf16Of(x, n, scratch.data(), &hold);
+  }
+};
 
 bool ConvForward(const float* x, const float* w, float* y, const ConvGeom& g, bool bf16) {
   const Plan plan = PlanImages(g);
   ConvShape full;
   if (!Shape(g, plan.per, &full)) return false;
-  std::vector<uint16_t> xb;
-  const void* src = bf16 ? static_cast<const void*>(AsBf16(x, g.batch * g.inH * g.inW * g.inC, &xb)) : x;
+  Bf16Operand xb;
+  const void* src = bf16 ? static_cast<const void*>(xb.Of(x, g.batch * g.inH * g.inW * g.inC)) : x;
   const size_t elt = bf16 ? 2 : 4;
   const auto prims = PartPrims<ConvFwdPd>(g, plan, [&](int64_t nb, const ConvShape& s) { return FwdPrim(g, nb, bf16, s); });
   std::vector<Filter> filters;
@@ -226,8 +242,8 @@ bool ConvBackwardData(const float* dy, const float* w, float* dx, const ConvGeom
   const Plan plan = PlanImages(g);
   ConvShape full;
   if (!Shape(g, plan.per, &full)) return false;
-  std::vector<uint16_t> db;
-  const void* dyp = bf16 ? static_cast<const void*>(AsBf16(dy, g.batch * g.outH * g.outW * g.outC, &db)) : dy;
+  Bf16Operand db;
+  const void* dyp = bf16 ? static_cast<const void*>(db.Of(dy, g.batch * g.outH * g.outW * g.outC)) : dy;
   const size_t elt = bf16 ? 2 : 4;
   const auto prims = PartPrims<ConvBwdDataPd>(g, plan, [&](int64_t nb, const ConvShape& s) { return BwdDataPrim(g, nb, bf16, s); });
   std::vector<Filter> filters;
@@ -247,9 +263,9 @@ bool ConvBackwardWeights(const float* x, const float* dy, float* dw, const ConvG
   const Plan plan = PlanImages(g);
   ConvShape full;
   if (!Shape(g, plan.per, &full)) return false;
-  std::vector<uint16_t> xb, db;
-  const void* xp = bf16 ? static_cast<const void*>(AsBf16(x, g.batch * g.inH * g.inW * g.inC, &xb)) : x;
-  const void* dyp = bf16 ? static_cast<const void*>(AsBf16(dy, g.batch * g.outH * g.outW * g.outC, &db)) : dy;
+  Bf16Operand xb, db;
+  const void* xp = bf16 ? static_cast<const void*>(xb.Of(x, g.batch * g.inH * g.inW * g.inC)) : x;
+  const void* dyp = bf16 ? static_cast<const void*>(db.Of(dy, g.batch * g.outH * g.outW * g.outC)) : dy;
   const size_t elt = bf16 ? 2 : 4;
   const int64_t size = g.fH * g.fW * g.inC * g.outC;
   const auto prims =

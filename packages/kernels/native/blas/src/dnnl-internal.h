@@ -5,6 +5,7 @@
 #ifdef KINDLING_DNNL
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,8 @@
 #include <vector>
 
 #include <dnnl.hpp>
+
+#include "kernels.h"
 
 namespace kd {
 namespace dnnl_internal {
@@ -101,6 +104,23 @@ void Execute(const Entry<Pd>& e, std::unordered_map<int, memory> args) {
   e.prim.execute(Stream(), args);
 }
 
+
+// The copy of the operand content named by `stamp` in layout `md`, made by fill(bytes) when not cached (see
+// packed-cache.cc); stamp 0: always made, never kept.
+std::shared_ptr<uint8_t[]> PackedCopy(double stamp, const memory::desc& md, const std::function<void(void*)>& fill);
+
+// x (n floats) rounded to bfloat16 bits (round-to-nearest-even): the copy kept for x's stamp (kept in `hold` for
+// the call), or, without a stamp, `scratch` (n entries) filled for this call.
+inline const uint16_t* Bf16Of(const float* x, int64_t n, uint16_t* scratch, std::shared_ptr<uint8_t[]>* hold) {
+  const double stamp = StampOf(x);
+  if (stamp <= 0) {
+    ToBf16Bits(x, scratch, n);
+    return scratch;
+  }
+  *hold = PackedCopy(stamp, memory::desc({n}, Dt::bf16, Tag::a),
+                     [&](void* out) { ToBf16Bits(x, static_cast<uint16_t*>(out), n); });
+  return reinterpret_cast<const uint16_t*>(hold->get());
+}
 
 // Records the implementation oneDNN chose for a kernel family (DnnlFamily), for info().
 void NoteImpl(int family, const char* impl);

@@ -296,10 +296,13 @@ bool DnnlMatMulBf16(const float* a, const float* b, float* c, int64_t batch, int
   if (!DnnlEnabled() || !HasBf16Isa() || k == 0 || batch * m * n * k < (int64_t{1} << 20)) return false;
   EnsureSingleThreadOpenMP();
   const int64_t sizeA = batchA * m * k, sizeB = batchB * k * n;
-  uint16_t* ab = ScratchU16(static_cast<size_t>(sizeA + sizeB), 0);
-  ToBf16Bits(a, ab, sizeA);
-  ToBf16Bits(b, ab + sizeA, sizeB);
-  return MatMul(ab, ab + sizeA, c, batch, batchA, batchB, m, n, k, transA, transB, true);
+  uint16_t* scratch = ScratchU16(static_cast<size_t>(sizeA + sizeB), 0);
+  // Operands with a stamp are rounded once and kept: a layer's weights serve its forward product and its input
+  // gradient, an activation its forward product and the weight gradient (packed-cache.cc).
+  std::shared_ptr<uint8_t[]> holdA, holdB;
+  const uint16_t* ab = Bf16Of(a, sizeA, scratch, &holdA);
+  const uint16_t* bb = Bf16Of(b, sizeB, scratch + sizeA, &holdB);
+  return MatMul(ab, bb, c, batch, batchA, batchB, m, n, k, transA, transB, true);
 }
 
 bool DnnlMatMulF32(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,

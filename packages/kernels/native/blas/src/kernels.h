@@ -78,6 +78,25 @@ void EnsureSingleThreadOpenMP();
 // openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP.
 int OpenBlasThreading();
 
+// --- packed-cache.cc
+// The stamps of an addon call's operands, registered on the calling thread for the call's duration: a stamp names
+// the content of a tensor's data and is replaced when that data is overwritten in place (src/node/native/stamps.ts),
+// so copies made of a stamped operand (a reordered filter, a bfloat16 copy) can be kept and reused (PackedCopy in
+// dnnl-internal.h). 0: no stamp.
+class OperandStamps {
+ public:
+  OperandStamps(const void* p0, double s0, const void* p1, double s1);
+  ~OperandStamps();
+  OperandStamps(const OperandStamps&) = delete;
+  OperandStamps& operator=(const OperandStamps&) = delete;
+};
+// The stamp registered for operand p by the current call on this thread, or 0.
+double StampOf(const void* p);
+// A new space of stamps (unique in the process): each JavaScript thread numbers its stamps inside its own.
+int64_t NewStampSpace();
+// Copies of stamped operands made and reused so far: [0] reordered convolution filters, [1] bfloat16 roundings.
+void PackedCopyCounts(int64_t made[2], int64_t reused[2]);
+
 // --- dense.cc
 // A Dense layer's backward pass: g = dy * step(y) (y null: no activation, g = dy and g unused), dBias = column sums
 // of g (double, rows in order; skipped when dBias is null), dW = a^T g. dy, y, g: [m, n]; a: [m, k]; dW: [k, n].

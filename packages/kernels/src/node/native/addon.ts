@@ -25,13 +25,18 @@ import { nativeBinaryCandidates, type NativeBinaryCandidate } from './addon-bina
  * ```
  */
 export interface NativeAddon {
+  /** `stamps`: the stamps of a and b (stamps.ts), which let the addon keep their bfloat16 copies. */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, batchA: number, batchB: number,
     m: number, n: number, k: number, transA: boolean, transB: boolean, bias: Float32Array | null, biasMode: number,
-    act: number, alpha: Float32Array | null, alphaMode: number, leakyAlpha: number, bf16: boolean): void;
+    act: number, alpha: Float32Array | null, alphaMode: number, leakyAlpha: number, bf16: boolean, stamps?: Float64Array): void;
+  /** `stamps`: the stamps of the two operands (stamps.ts), which let the addon keep reordered or rounded copies. */
   conv2d(x: Float32Array, w: Float32Array, out: Float32Array, geom: Float64Array, bias: Float32Array | null,
-    biasMode: number, act: number, alpha: Float32Array | null, alphaMode: number, leakyAlpha: number, bf16?: boolean): void;
-  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Float64Array, bf16?: boolean): void;
-  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Float64Array, bf16?: boolean): void;
+    biasMode: number, act: number, alpha: Float32Array | null, alphaMode: number, leakyAlpha: number, bf16?: boolean,
+    stamps?: Float64Array): void;
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Float64Array, bf16?: boolean, stamps?: Float64Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Float64Array, bf16?: boolean, stamps?: Float64Array): void;
+  /** A new space of operand stamps, unique in the process (absent in addons built before stamps). */
+  newStampSpace?(): number;
   pool(kind: number, x: Float32Array, out: Float32Array, geom: Float64Array): void;
   poolGrad(kind: number, dy: Float32Array, x: Float32Array | null, dx: Float32Array, geom: Float64Array): void;
   binary(op: number, a: Float32Array, aKind: number, b: Float32Array, bKind: number, out: Float32Array, outer: number,
@@ -78,7 +83,14 @@ export interface NativeAddonInfo {
   /** How this OpenBLAS threads: 'sequential', 'pthreads' or 'openmp'. */
   openblasThreading?: string;
   /** oneDNN: compiled in, enabled (KINDLING_DNNL), its version, the instruction set it dispatches to, bfloat16 dot products. */
-  dnnl?: { compiled: boolean; enabled: boolean; version: string; isa: string; bf16: boolean };
+  dnnl?: {
+    compiled: boolean; enabled: boolean; version: string; isa: string; bf16: boolean;
+    /**
+     * Copies of stamped operands (stamps.ts) made and reused so far: convolution filters reordered into oneDNN's
+     * layouts, operands rounded to bfloat16 (absent in addons built before stamps).
+     */
+    packedCopies?: Record<'filters' | 'bf16', { made: number; reused: number }>;
+  };
   /** Per kernel family (matmul, matmulBf16, conv, convBackprop, convBf16, pool, elementwise): library and ISA. */
   kernels?: Record<string, string>;
 }

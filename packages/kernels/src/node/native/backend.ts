@@ -13,6 +13,7 @@ import { allowDenseUnderAutocast } from '../../gradients/dense.js';
 import { allowConvUnderAutocast } from '../../gradients/conv.js';
 import { clearPool, isExclusive, noteEscaped, noteStored, recycle } from './buffer-pool.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
+import { restamp } from './stamps.js';
 import { BF16_CONV_KERNELS, CONV_KERNELS } from './conv-kernels.js';
 import { COPY_KERNELS } from './copy-kernels.js';
 import { ELEMENTWISE_KERNELS } from './elementwise-kernels.js';
@@ -72,6 +73,7 @@ export class NativeBackend extends MathBackendCPU {
   /** Stores values under an existing data id; records pooled outputs. */
   override move(dataId: DataId, values: backend_util.BackendValues, shape: number[], dtype: DataType, refCount: number): void {
     noteStored(values);
+    restamp(dataId);
     super.move(dataId, values, shape, dtype, refCount);
   }
 
@@ -106,7 +108,9 @@ export class NativeBackend extends MathBackendCPU {
     if (addon === null) return false;
     return updateInPlace(kernelName, { inputs, backend: this, attrs }, addon, (info) => {
       const data = this.data.has(info.dataId) ? this.data.get(info.dataId) : undefined;
-      return data !== undefined && data.refCount === 1 && info.dtype === 'float32' && isExclusive(data.values) ? data.values : null;
+      if (data === undefined || data.refCount !== 1 || info.dtype !== 'float32' || !isExclusive(data.values)) return null;
+      restamp(info.dataId); // its content changes: copies the addon keeps of the old one must not be used again
+      return data.values;
     });
   }
 

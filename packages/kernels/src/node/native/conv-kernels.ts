@@ -9,6 +9,7 @@ import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
 import { FUSED_LAYER_KERNELS } from '../../contract.js';
 import { allocOutput } from './buffer-pool.js';
+import { stampPair } from './stamps.js';
 import { ACTIVATIONS, f32Values, makeOutput, sizeOf, vecMode, type NativeKernelArgs, type NativeKernelDef } from './kernel-utils.js';
 
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -56,29 +57,30 @@ function conv2d(args: NativeKernelArgs, addon: NativeAddon, fused: boolean, bf16
   }
   const out = allocOutput(sizeOf(c.outShape));
   const leaky = typeof attrs.leakyreluAlpha === 'number' ? attrs.leakyreluAlpha : 0.2;
-  addon.conv2d(x, w, out, fillGeom(c, c.outChannels), bias, biasMode, act, alpha, alphaMode, leaky, bf16);
+  addon.conv2d(x, w, out, fillGeom(c, c.outChannels), bias, biasMode, act, alpha, alphaMode, leaky, bf16,
+    stampPair(addon, inputs.x.dataId, inputs.filter.dataId));
   return makeOutput(backend, c.outShape, out);
 }
 
 function conv2dBackpropInput({ inputs, backend, attrs }: NativeKernelArgs, addon: NativeAddon, bf16 = false): TensorInfo | null {
   const dy = f32Values(backend, inputs.dy), w = f32Values(backend, inputs.filter);
-  if (dy === null || w === null || inputs.filter === undefined) return null;
+  if (dy === null || w === null || inputs.dy === undefined || inputs.filter === undefined) return null;
   const inputShape = attrs.inputShape as number[];
   const c = convInfo(inputShape, inputs.filter.shape, attrs, 1);
   if (c === null) return null;
   const dx = allocOutput(sizeOf(inputShape));
-  addon.conv2dBackpropInput(dy, w, dx, fillGeom(c, c.outChannels), bf16);
+  addon.conv2dBackpropInput(dy, w, dx, fillGeom(c, c.outChannels), bf16, stampPair(addon, inputs.dy.dataId, inputs.filter.dataId));
   return makeOutput(backend, [...inputShape], dx);
 }
 
 function conv2dBackpropFilter({ inputs, backend, attrs }: NativeKernelArgs, addon: NativeAddon, bf16 = false): TensorInfo | null {
   const x = f32Values(backend, inputs.x), dy = f32Values(backend, inputs.dy);
-  if (x === null || dy === null || inputs.x === undefined) return null;
+  if (x === null || dy === null || inputs.x === undefined || inputs.dy === undefined) return null;
   const filterShape = attrs.filterShape as number[];
   const c = convInfo(inputs.x.shape, filterShape, attrs, 1);
   if (c === null) return null;
   const dw = allocOutput(sizeOf(filterShape));
-  addon.conv2dBackpropFilter(x, dy, dw, fillGeom(c, c.outChannels), bf16);
+  addon.conv2dBackpropFilter(x, dy, dw, fillGeom(c, c.outChannels), bf16, stampPair(addon, inputs.x.dataId, inputs.dy.dataId));
   return makeOutput(backend, [...filterShape], dw);
 }
 

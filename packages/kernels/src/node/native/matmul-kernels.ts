@@ -10,6 +10,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { FUSED_LAYER_KERNELS } from '../../contract.js';
 import type { NativeAddon } from './addon.js';
+import { stampPair } from './stamps.js';
 import { allocOutput } from './buffer-pool.js';
 import { ACTIVATIONS, f32Values, makeOutput, sizeOf, vecMode, type NativeKernelArgs, type NativeKernelDef } from './kernel-utils.js';
 
@@ -81,8 +82,10 @@ function runMatMul(args: NativeKernelArgs, addon: NativeAddon, fused: boolean, b
   }
   const out = allocOutput(p.batch * p.m * p.n);
   const leaky = typeof attrs.leakyreluAlpha === 'number' ? attrs.leakyreluAlpha : 0.2;
+  // bfloat16: the operands' stamps, so that each is rounded once for the products that read it (stamps.ts).
+  const stamps = bf16 && inputs.a !== undefined && inputs.b !== undefined ? stampPair(addon, inputs.a.dataId, inputs.b.dataId) : undefined;
   addon.matmul(p.a, p.b, out, p.batch, p.batchA, p.batchB, p.m, p.n, p.k, p.transA, p.transB, bias, biasMode, act,
-    alpha, alphaMode, leaky, bf16);
+    alpha, alphaMode, leaky, bf16, stamps);
   return makeOutput(backend, p.outShape, out);
 }
 
