@@ -135,6 +135,22 @@ describe('oneDNN in kindling-native', { skip: dnnlSkip() }, () => {
     setDnnl(true);
   });
 
+  it('the input gradient runs the implementation oneDNN picks (never a reference kernel for a shared filter layout)', async () => {
+    // The CNN's second layer: reading the forward pass's filter layout made oneDNN fall back to a reference
+    // kernel there (seconds per step); the backend keeps that layout only when oneDNN's own choice reads it.
+    for (const bf16 of [false, true]) {
+      // the input gradient alone: the family's implementation noted last is the input gradient's
+      await valuesOn(NATIVE_BACKEND_NAME, bf16, () => {
+        const w = randT([3, 3, 32, 64], 71) as tf.Tensor4D;
+        return [tf.grad((x: tf.Tensor) => tf.sum(tf.conv2d(x as tf.Tensor4D, w, 1, 'same')))(randT([2, 14, 14, 32], 70))];
+      });
+      const kernels = loadNativeAddon()!.info().kernels ?? {};
+      const family = bf16 ? kernels.convBf16 : kernels.convBackprop;
+      assert.match(family ?? '', /onednn/, `${bf16 ? 'convBf16' : 'convBackprop'}: ${family}`);
+      assert.doesNotMatch(family ?? '', /\bref\b/, `${bf16 ? 'convBf16' : 'convBackprop'}: ${family}`);
+    }
+  });
+
   it('bfloat16 Conv2D and both backprops give autocast\'s emulated numerics', async () => {
     for (const [i, c] of CASES.entries()) {
       const emulated = await valuesOn('cpu', true, () => convAndGrads(c, 30 + i));

@@ -1,8 +1,8 @@
 // Copies kept per operand stamp on 'kindling-native' (src/node/native/stamps.ts, native/blas/src/packed-cache.cc):
-// in a training step a convolution's filter is reordered into oneDNN's layout once (the forward pass and the input
-// gradient share it) and a bfloat16 operand is rounded once for the two products that read it; after the optimizer
-// overwrites the weights in place, the next step never reads a copy of the old weights (its results equal the cpu
-// backend's, float32, or autocast's emulation, bfloat16, on the new weights); nothing leaks.
+// in a training step a convolution's filter is reordered at most once into each oneDNN layout that reads it (the
+// forward pass's, the input gradient's) and a bfloat16 operand is rounded once for the kernels that read it; after
+// the optimizer overwrites the weights in place, the next step never reads a copy of the old weights (its results
+// equal the cpu backend's, float32, or autocast's emulation, bfloat16, on the new weights); nothing leaks.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -48,7 +48,7 @@ describe('kindling-native keeps reordered and rounded operands per stamp', { ski
   after(tearDownNative);
 
   for (const bf16 of [false, true]) {
-    it(`${bf16 ? 'bfloat16' : 'float32'} convolution steps: one copy per operand and step, none stale after an in-place update`, async () => {
+    it(`${bf16 ? 'bfloat16' : 'float32'} convolution steps: each copy made once per layout and content, none stale after an in-place update`, async () => {
       if (bf16 && loadNativeAddon()?.info().dnnl?.bf16 !== true) return; // no AVX512_BF16/AMX: the rounded float32 path
       const xs = [2, 9, 9, 16], ws = [3, 3, 16, 24];
       const xv = Float32Array.from(rand(xs, 41));
@@ -57,21 +57,28 @@ describe('kindling-native keeps reordered and rounded operands per stamp', { ski
       const opt = tf.train.momentum(0.05, 0.9);
       const conv = (): tf.Tensor => tf.conv2d(x as tf.Variable<tf.Rank.R4>, w as tf.Variable<tf.Rank.R4>, 1, 'same');
       const loss = (): tf.Scalar => tf.sum(tf.square(conv()));
+      const pass = (): { value: tf.Scalar; grads: tf.NamedTensorMap } =>
+        (bf16 ? autocast('bfloat16', () => tf.variableGrads(loss, [w, x])) : tf.variableGrads(loss, [w, x]));
       // A first update: from then on the weights and the optimizer's slot live in the backend's own arrays, which
       // the next updates overwrite in place.
       tf.tidy(() => applyGradients(opt, { [w.name]: tf.onesLike(w) }));
       const before = tf.memory().numTensors;
       for (let step = 0; step < 3; step++) {
         const c0 = counts();
-        const { value, grads } = bf16 ? autocast('bfloat16', () => tf.variableGrads(loss, [w, x])) : tf.variableGrads(loss, [w, x]);
+        const { value, grads } = pass();
         const d = delta(c0, counts());
-        // The filter: reordered at most once (the check at the end of the last step may have made this step's copy
-        // already), read by the forward pass and the input gradient.
         const what = `step ${step}: ${JSON.stringify(d)}`;
-        assert.ok(d.filters.made <= 1 && d.filters.made + d.filters.reused === 2, `filter reorders, ${what}`);
-        // bfloat16: x and dy rounded at most once each, read by the forward pass / input gradient and the filter
-        // gradient (x is never updated: its copy serves every step).
-        if (bf16) assert.ok(d.bf16.made <= 2 && d.bf16.made + d.bf16.reused === 4, `roundings, ${what}`);
+        // Two kernels read the filter (the forward pass, the input gradient), each in its oneDNN layout: at most one
+        // reorder per layout (the check at the end of the last step may have made this step's first copy already).
+        assert.ok(d.filters.made <= 2 && d.filters.made + d.filters.reused === 2, `filter reorders, ${what}`);
+        // The same pass again on the same weights: every copy it needs exists.
+        const c1 = counts();
+        const again = pass();
+        const d2 = delta(c1, counts());
+        assert.deepEqual(d2.filters, { made: 0, reused: 2 }, `second pass, step ${step}: ${JSON.stringify(d2)}`);
+        // bfloat16: x's copy is reused (x never changes); the new dy is rounded once for both of its convolutions.
+        if (bf16) assert.deepEqual(d2.bf16, { made: 1, reused: 3 }, `second pass, step ${step}: ${JSON.stringify(d2)}`);
+        tf.dispose([again.value, Object.values(again.grads)]);
         const id = w.dataId;
         applyGradients(opt, { [w.name]: grads[w.name]! });
         assert.equal(w.dataId, id, 'the optimizer updated the weights in place (else this test proves nothing)');

@@ -90,8 +90,8 @@ std::shared_ptr<Entry<ConvFwdPd>> FwdPrim(const ConvGeom& g, int64_t batch, bool
   });
 }
 
-// The input gradient reads the filter in the forward primitive's layout when oneDNN has an implementation for it
-// (then one reorder of the filter per step serves both), else in the layout it prefers.
+// The input gradient reads the filter in the forward primitive's layout when oneDNN's own choice of implementation
+// can (then one reorder of the filter per step serves both), else in the layout it prefers (one reorder each).
 std::shared_ptr<Entry<ConvBwdDataPd>> BwdDataPrim(const ConvGeom& g, int64_t batch, bool bf16, const ConvShape& s) {
   const auto fwd = FwdPrim(g, batch, bf16, s);
   return ConvBwdDatas().Get(ConvKey("bwd-data", g, batch, bf16), [&] {
@@ -101,11 +101,16 @@ std::shared_ptr<Entry<ConvBwdDataPd>> BwdDataPrim(const ConvGeom& g, int64_t bat
         wei, memory::desc(s.dst, dt, Tag::nhwc), s.strides, s.dil, s.padL, s.padR);
       return ConvBwdDataPd(dnnl::convolution_backward_data::primitive_desc(d, UserScratchpad(), Engine(), fwd->pd));
     };
-    ConvBwdDataPd pd;
-    try {
-      pd = make(fwd->pd.weights_desc());
-    } catch (const dnnl::error&) {
-      pd = make(memory::desc(s.wei, dt, Tag::any));
+    // oneDNN may accept the forward layout only with a slower implementation (a reference one took seconds per
+    // step on the CNN's 64-channel layer): take it only when it is the implementation oneDNN picks by itself.
+    ConvBwdDataPd pd = make(memory::desc(s.wei, dt, Tag::any));
+    if (pd.weights_desc() != fwd->pd.weights_desc()) {
+      try {
+        ConvBwdDataPd shared = make(fwd->pd.weights_desc());
+        if (std::string(shared.impl_info_str()) == pd.impl_info_str()) pd = shared;
+      } catch (const dnnl::error&) {
+        // no implementation reads the forward layout: the input gradient reorders the filter for itself
+      }
     }
     NoteImpl(bf16 ? kDnnlConvBwdBf16 : kDnnlConvBwd, pd.impl_info_str());
     return pd;

@@ -3,9 +3,10 @@
 // Why: a layer's weights enter two kernels per training step (the forward pass and the input gradient), and an
 // activation or a gradient two products (the forward pass and the weight gradient, or both gradients). oneDNN wants
 // convolution filters in its blocked layout and bfloat16 products want bfloat16 operands, so without a cache every
-// such kernel reordered or rounded its operand again. The JavaScript side names the content of a tensor's data by a
-// stamp (src/node/native/stamps.ts), a number that it replaces whenever the data is overwritten in place (the fused
-// optimizer updates): a copy made for a stamp is then valid for as long as it is kept.
+// such kernel reordered or rounded its operand again (and every part of a kernel split over the pool before that).
+// The JavaScript side names the content of a tensor's data by a stamp (src/node/native/stamps.ts), a number that it
+// replaces whenever the data is overwritten in place (the fused optimizer updates): a copy made for a stamp is then
+// valid for as long as it is kept.
 #include <atomic>
 #include <cstdint>
 #include <list>

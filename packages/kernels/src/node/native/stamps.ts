@@ -1,9 +1,9 @@
 /**
  * @module backends/native/stamps Names for the contents of tensors' data, so that the addon can keep copies it makes
  * of an operand (a convolution filter reordered into oneDNN's layout, an operand rounded to bfloat16) and reuse them
- * in the next kernel that reads the same content: a layer's forward pass and its input gradient then reorder the
- * weights once per step, and a bfloat16 product's operands are rounded once for both products that read them
- * (native/blas/src/packed-cache.cc). No Ignite counterpart. Deviations: none (values unchanged).
+ * in the next kernel that reads the same content: a layer's weights are then reordered at most once per step into
+ * each layout that reads them (the forward pass's, and the input gradient's where oneDNN's kernel wants another),
+ * and a bfloat16 operand is rounded once for all the products that read it (native/blas/src/packed-cache.cc). No Ignite counterpart. Deviations: none (values unchanged).
  *
  * A stamp names one content forever: a tensor's data gets a stamp when first asked, and loses it when it is
  * overwritten in place (the fused optimizer updates, backend.ts), so the next request gets a new one. Stamps are
