@@ -135,6 +135,31 @@ describe('oneDNN in kindling-native', { skip: dnnlSkip() }, () => {
     setDnnl(true);
   });
 
+  it('max pooling forward (oneDNN) and kindling\'s loop both give the cpu backend\'s values, special values included', async () => {
+    const special = [NaN, Infinity, -Infinity, 0, -0];
+    const cases: [[number, number, number, number], number, number, 'valid' | 'same'][] = [
+      [[5, 12, 12, 32], 2, 2, 'valid'], [[1, 9, 7, 19], 3, 2, 'same'], [[3, 8, 8, 3], 2, 3, 'valid'], [[2, 7, 7, 17], 2, 2, 'same'],
+    ];
+    // ties, a NaN, an all -inf window and an all-NaN window (2x2 / 2 over 4x4), over 19 channels
+    const windows = [1, 1, 2, 2, NaN, 3, -Infinity, -Infinity, 1, 1, 2, NaN, 3, -Infinity, -Infinity, -Infinity];
+    const nan4 = Float32Array.from({ length: 16 * 19 }, (_, j) => windows[Math.floor(j / 19)]!);
+    nan4.fill(NaN, 2 * 4 * 19, 2 * 4 * 19 + 2 * 19); // rows 2-3, columns 0-1: NaN
+    nan4.fill(NaN, 3 * 4 * 19, 3 * 4 * 19 + 2 * 19);
+    cases.push([[1, 4, 4, 19], 2, 2, 'valid']);
+    for (const [i, [xs, f, stride, pad]] of cases.entries()) {
+      const values = i === cases.length - 1 ? nan4 : Float32Array.from(rand(xs, 80 + i), (v, j) => (j % 13 === 4 ? special[j % special.length]! : v));
+      const f1 = (): tf.Tensor[] => [tf.maxPool(tf.tensor(values, xs) as tf.Tensor4D, f, stride, pad)];
+      const cpu = await valuesOn('cpu', false, f1);
+      for (const on of [true, false]) {
+        setDnnl(on);
+        const native = await valuesOn(NATIVE_BACKEND_NAME, false, f1);
+        assert.deepEqual(Buffer.from(native[0]!.buffer), Buffer.from(cpu[0]!.buffer), `maxPool ${JSON.stringify([xs, f, stride, pad])}, oneDNN ${on ? 'on' : 'off'}`);
+      }
+    }
+    setDnnl(true);
+    assert.match(loadNativeAddon()!.info().kernels?.pool ?? '', /^max pooling forward: onednn/);
+  });
+
   it('the input gradient runs the implementation oneDNN picks (never a reference kernel for a shared filter layout)', async () => {
     // The CNN's second layer: reading the forward pass's filter layout made oneDNN fall back to a reference
     // kernel there (seconds per step); the backend keeps that layout only when oneDNN's own choice reads it.

@@ -347,7 +347,8 @@ Napi::Object KernelFamilies(Napi::Env env, const std::string& simd) {
                              : "kindling im2col + " + blas);
   k.Set("convBf16", dnnl && kd::DnnlBf16() ? dnnlFamily(kd::kDnnlConvBf16) + ", backprops " + dnnlFamily(kd::kDnnlConvBwdBf16)
                     : "kindling float32 convolution on bfloat16-rounded operands");
-  k.Set("pool", "kindling (" + simd + ")");
+  k.Set("pool", dnnl ? "max pooling forward: " + dnnlFamily(kd::kDnnlPool) + "; average pooling, gradients: kindling (" + simd + ")"
+                    : "kindling (" + simd + ")");
   k.Set("elementwise", "kindling (" + simd + ")");
   return k;
 }

@@ -1,5 +1,5 @@
 // 2-D convolutions and their two backprops on oneDNN (float32 and bfloat16; see dnnl.cc for the threading and the
-// primitive cache): kd::DnnlConv. Compiled only with oneDNN (KINDLING_DNNL); without it dnnl.cc defines DnnlConv.
+// primitive cache): kd::DnnlConv; and max pooling's forward pass: kd::DnnlMaxPool. Compiled only with oneDNN (KINDLING_DNNL); without it dnnl.cc defines DnnlConv.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -303,7 +303,63 @@ bool ConvBackwardWeights(const float* x, const float* dy, float* dw, const ConvG
   return true;
 }
 
+// --- max pooling (forward): oneDNN's kernel, 1.2-2.4x kindling's loop on the CNN's two pooling layers (measured
+// 0.10 vs 0.24 ms and 0.05 vs 0.06-0.08 ms); forward_inference (no workspace): the gradient recomputes the arg max
+// from the input (kindling's MaxPoolGrad), as TensorFlow.js's kernel does. Parts: images, as convolutions.
+
+struct PoolPd : dnnl::pooling_forward::primitive_desc {
+  using primitive_type = dnnl::pooling_forward;
+  PoolPd() = default;
+  explicit PoolPd(dnnl::pooling_forward::primitive_desc p) : dnnl::pooling_forward::primitive_desc(std::move(p)) {}
+};
+Cache<PoolPd>& Pools() { static auto* c = new Cache<PoolPd>(); return *c; }
+
+bool MaxPoolForward(const float* x, float* y, const ConvGeom& g) {
+  // Only windows inside the image (a window's maximum starts at the lowest finite float in oneDNN, at -inf in
+  // TensorFlow.js: MaxPool in pool.cc redoes the windows that end there; with padding there would be more to redo).
+  if (g.dilH != 1 || g.dilW != 1 || g.padTop != 0 || g.padLeft != 0 || (g.outH - 1) * g.strideH + g.fH > g.inH ||
+      (g.outW - 1) * g.strideW + g.fW > g.inW) {
+    return false;
+  }
+  const int64_t per = (g.batch + std::min<int64_t>(8, g.batch) - 1) / std::min<int64_t>(8, g.batch);
+  const Plan plan{(g.batch + per - 1) / per, per};
+  std::vector<std::shared_ptr<Entry<PoolPd>>> prims;
+  for (int64_t p = 0; p < plan.parts; ++p) {
+    const int64_t nb = std::min(g.batch, (p + 1) * plan.per) - p * plan.per;
+    if (p > 0 && nb == plan.per) { prims.push_back(prims[0]); continue; }
+    ConvShape s;
+    if (!Shape(g, nb, &s)) return false;
+    s.dst = Dims(nb, g.inC, g.outH, g.outW);
+    prims.push_back(Pools().Get(ConvKey("max-pool", g, nb, false), [&] {
+      const dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
+        memory::desc(s.src, Dt::f32, Tag::nhwc), memory::desc(s.dst, Dt::f32, Tag::nhwc), s.strides, {g.fH, g.fW},
+        s.padL, s.padR);
+      PoolPd pd(dnnl::pooling_forward::primitive_desc(d, UserScratchpad(), Engine()));
+      NoteImpl(kDnnlPool, pd.impl_info_str());
+      return pd;
+    }));
+  }
+  ForImages(plan, g.batch, [&](int64_t p, int64_t n0, int64_t) {
+    EnsureSingleThreadOpenMP();
+    const Entry<PoolPd>& e = *prims[p];
+    memory ms(e.pd.src_desc(), Engine(), const_cast<float*>(x + n0 * g.inH * g.inW * g.inC));
+    memory md(e.pd.dst_desc(), Engine(), y + n0 * g.outH * g.outW * g.inC);
+    Execute(e, {{DNNL_ARG_SRC, ms}, {DNNL_ARG_DST, md}});
+  });
+  return true;
+}
+
 }  // namespace
+
+bool DnnlMaxPool(const float* x, float* y, const ConvGeom& g) {
+  if (!DnnlEnabled() || g.batch == 0) return false;
+  EnsureSingleThreadOpenMP();
+  try {
+    return MaxPoolForward(x, y, g);
+  } catch (const dnnl::error&) {
+    return false;
+  }
+}
 
 bool DnnlConv(int op, const float* p0, const float* p1, float* out, const ConvGeom& g, bool bf16) {
   if (!DnnlEnabled() || (bf16 && !HasBf16Isa()) || g.batch == 0) return false;
@@ -324,3 +380,4 @@ bool DnnlConv(int op, const float* p0, const float* p1, float* out, const ConvGe
 }  // namespace kd
 
 #endif  // KINDLING_DNNL
+

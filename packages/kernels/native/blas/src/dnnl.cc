@@ -86,6 +86,7 @@ bool DnnlMatMulF32(const float*, const float*, float*, int64_t, int64_t, int64_t
   return false;
 }
 bool DnnlConv(int, const float*, const float*, float*, const ConvGeom&, bool) { return false; }
+bool DnnlMaxPool(const float*, float*, const ConvGeom&) { return false; }
 
 #else
 

@@ -60,7 +60,9 @@ bool DnnlBf16();
 std::string DnnlVersion();
 std::string DnnlIsa();
 // Kernel families whose oneDNN implementation (impl_info_str of the last primitive created) info() reports.
-enum DnnlFamily : int { kDnnlMatMulBf16 = 0, kDnnlMatMul, kDnnlConv, kDnnlConvBf16, kDnnlConvBwd, kDnnlConvBwdBf16, kNumDnnlFamilies };
+enum DnnlFamily : int {
+  kDnnlMatMulBf16 = 0, kDnnlMatMul, kDnnlConv, kDnnlConvBf16, kDnnlConvBwd, kDnnlConvBwdBf16, kDnnlPool, kNumDnnlFamilies
+};
 std::string DnnlImpl(int family);
 // As BatchMatMulBf16, on oneDNN (bfloat16 operands, float32 accumulation and result); needs DnnlBf16().
 bool DnnlMatMulBf16(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
@@ -73,6 +75,8 @@ struct ConvGeom;
 // op kDnnlFwd: (x, w) -> y; kDnnlBwdData: (dy, w) -> dx; kDnnlBwdWeights: (x, dy) -> dw. bf16: operands rounded to
 // bfloat16, float32 accumulation and result (unrounded).
 bool DnnlConv(int op, const float* p0, const float* p1, float* out, const ConvGeom& g, bool bf16);
+// Max pooling's forward pass on oneDNN (NHWC, float32); false when oneDNN is off or cannot (the caller's loop runs).
+bool DnnlMaxPool(const float* x, float* y, const ConvGeom& g);
 // Pins the calling thread's OpenMP team to one thread (once per thread): see dnnl.cc.
 void EnsureSingleThreadOpenMP();
 // openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP.

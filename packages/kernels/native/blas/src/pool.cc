@@ -78,6 +78,12 @@ bool InteriorWindows(const ConvGeom& g) {
          (g.outW - 1) * g.strideW + g.fW <= g.inW;
 }
 
+// The running maximum of one window over its channels: m = max(m, v) as TensorFlow.js compares (NaN never wins).
+// Separate arrays (restrict): vectorised without the aliasing checks that kept it scalar.
+inline void MaxWindowInto(float* __restrict m, const float* __restrict v, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) m[c] = v[c] > m[c] ? v[c] : m[c];
+}
+
 KD_CLONES void MaxPoolInterior(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
   const int64_t C = g.inC, rowStride = g.inW * C;
   const float lowest = -std::numeric_limits<float>::infinity();
@@ -89,10 +95,7 @@ KD_CLONES void MaxPoolInterior(const float* x, float* y, const ConvGeom& g, int6
         const float* corner = img + oy * g.strideH * rowStride + ox * g.strideW * C;
         for (int64_t c = 0; c < C; ++c) o[c] = lowest;
         for (int64_t ky = 0; ky < g.fH; ++ky) {
-          for (int64_t kx = 0; kx < g.fW; ++kx) {
-            const float* v = corner + ky * rowStride + kx * C;
-            for (int64_t c = 0; c < C; ++c) o[c] = v[c] > o[c] ? v[c] : o[c];
-          }
+          for (int64_t kx = 0; kx < g.fW; ++kx) MaxWindowInto(o, corner + ky * rowStride + kx * C, C);
         }
       }
     }
@@ -225,7 +228,48 @@ int64_t MinPoolImages(const ConvGeom& g) {
 
 }  // namespace
 
+namespace {
+
+// oneDNN starts a window's maximum at the lowest finite float, TensorFlow.js at -inf: a window whose taps are all
+// -inf or NaN comes out -FLT_MAX instead of -inf. Such outputs (a scan; rare) are recomputed as TensorFlow.js does.
+// Interior windows only (the oneDNN path takes no other).
+KD_CLONES bool AnyLowest(const float* o, int64_t n) {
+  const float lowest = std::numeric_limits<float>::lowest();
+  int hit = 0;
+  for (int64_t i = 0; i < n; ++i) hit |= o[i] == lowest;
+  return hit != 0;
+}
+
+void RedoLowest(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
+  const int64_t C = g.inC, rowStride = g.inW * C, perImage = g.outH * g.outW * C;
+  const float lowest = std::numeric_limits<float>::lowest();
+  for (int64_t n = n0; n < n1; ++n) {
+    float* o = y + n * perImage;
+    if (!AnyLowest(o, perImage)) continue;
+    for (int64_t i = 0; i < perImage; ++i) {
+      if (o[i] != lowest) continue;
+      const int64_t c = i % C, ox = (i / C) % g.outW, oy = i / (C * g.outW);
+      const float* corner = x + n * g.inH * rowStride + oy * g.strideH * rowStride + ox * g.strideW * C + c;
+      float m = -std::numeric_limits<float>::infinity();
+      for (int64_t ky = 0; ky < g.fH; ++ky) {
+        for (int64_t kx = 0; kx < g.fW; ++kx) {
+          const float v = corner[ky * rowStride + kx * C];
+          m = v > m ? v : m;
+        }
+      }
+      o[i] = m;
+    }
+  }
+}
+
+}  // namespace
+
 void MaxPool(const float* x, float* y, const ConvGeom& g) {
+  // oneDNN's kernel where built in and enabled (faster, dnnl-conv.cc), then its one difference undone.
+  if (DnnlMaxPool(x, y, g)) {
+    ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { RedoLowest(x, y, g, s, e); });
+    return;
+  }
   ParallelFor(g.batch, MinPoolImages(g), [&](int64_t s, int64_t e) { MaxPoolRange(x, y, g, s, e); });
 }
 
