@@ -148,7 +148,7 @@ describe('oneDNN in kindling-native', { skip: dnnlSkip() }, () => {
     cases.push([[1, 4, 4, 19], 2, 2, 'valid']);
     for (const [i, [xs, f, stride, pad]] of cases.entries()) {
       const values = i === cases.length - 1 ? nan4 : Float32Array.from(rand(xs, 80 + i), (v, j) => (j % 13 === 4 ? special[j % special.length]! : v));
-      const f1 = (): tf.Tensor[] => [tf.maxPool(tf.tensor(values, xs) as tf.Tensor4D, f, stride, pad)];
+      const f1 = (): tf.Tensor[] => [tf.maxPool(tf.tensor4d(values, xs), f, stride, pad)];
       const cpu = await valuesOn('cpu', false, f1);
       for (const on of [true, false]) {
         setDnnl(on);

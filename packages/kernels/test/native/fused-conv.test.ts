@@ -100,7 +100,7 @@ describe('kindling-native fused Conv2D layer', { skip: skipReason() }, () => {
       const yv = Float32Array.from(rand([rows, cols], rows * cols), (v, i) => (i % 89 === 3 ? special[(i + 2) % special.length]! : v));
       const dy = tf.tensor2d(dyv, [rows, cols]), y = tf.tensor2d(yv, [rows, cols]);
       for (const relu of [true, false]) {
-        const out = tf.engine().runKernel(GRAD, relu ? { dy, y } : { dy }, { activation: relu ? 'relu' : 'linear' }) as tf.Tensor[];
+        const out = tf.engine().runKernel<tf.Tensor[]>(GRAD, relu ? { dy, y } : { dy }, { activation: relu ? 'relu' : 'linear' });
         const g = relu ? tf.tidy(() => tf.mul(dy, tf.step(y))) : dy;
         const sum = tf.sum(g, 0);
         const label = `${rows}x${cols} ${relu ? 'relu' : 'linear'}`;

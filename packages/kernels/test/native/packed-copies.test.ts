@@ -35,9 +35,11 @@ function skip(): string | false {
 }
 
 /** The output of conv(x, w) (float32 or under autocast) computed on `backend` from these values. */
-async function convOn(backend: string, bf16: boolean, xv: Float32Array, wv: Float32Array, xs: number[], ws: number[]): Promise<Float32Array> {
+type Shape4 = [number, number, number, number];
+
+async function convOn(backend: string, bf16: boolean, xv: Float32Array, wv: Float32Array, xs: Shape4, ws: Shape4): Promise<Float32Array> {
   await tf.setBackend(backend);
-  const f = (): Float32Array => tf.tidy(() => Float32Array.from(tf.conv2d(tf.tensor(xv, xs) as tf.Tensor4D, tf.tensor(wv, ws) as tf.Tensor4D, 1, 'same').dataSync()));
+  const f = (): Float32Array => tf.tidy(() => Float32Array.from(tf.conv2d(tf.tensor4d(xv, xs), tf.tensor4d(wv, ws), 1, 'same').dataSync()));
   const out = bf16 ? autocast('bfloat16', f) : f();
   await tf.setBackend(NATIVE_BACKEND_NAME);
   return out;
@@ -50,7 +52,7 @@ describe('kindling-native keeps reordered and rounded operands per stamp', { ski
   for (const bf16 of [false, true]) {
     it(`${bf16 ? 'bfloat16' : 'float32'} convolution steps: each copy made once per layout and content, none stale after an in-place update`, async () => {
       if (bf16 && loadNativeAddon()?.info().dnnl?.bf16 !== true) return; // no AVX512_BF16/AMX: the rounded float32 path
-      const xs = [2, 9, 9, 16], ws = [3, 3, 16, 24];
+      const xs: Shape4 = [2, 9, 9, 16], ws: Shape4 = [3, 3, 16, 24];
       const xv = Float32Array.from(rand(xs, 41));
       const x = tf.tidy(() => tf.variable(tf.tensor(xv, xs))); // a variable: the step also computes the input gradient
       const w = tf.tidy(() => tf.variable(tf.tensor(rand(ws, 42).map((v) => v * 0.2), ws)));
