@@ -206,7 +206,7 @@ describe('oneDNN in kindling-native', { skip: dnnlSkip() }, () => {
       [[100, 70], [70, 33], false, false], [[70, 100], [70, 33], true, false], [[100, 70], [33, 70], false, true],
       [[1, 257], [257, 129], false, false], [[3, 20, 30], [3, 30, 17], false, false], [[4, 19, 30], [30, 17], false, false],
       [[2, 30, 19], [1, 17, 30], true, true], [[96, 200], [200, 130], false, false], [[200, 97], [200, 130], true, false],
-      // cut by rows: a transposed A larger than B, and B narrower than 32 columns
+      // cut over the pool by rows with a partial last part: a transposed A, and a B of 20 columns
       [[64, 300], [64, 40], true, false], [[500, 64], [64, 20], false, false],
     ];
     for (const [sa, sb, ta, tb] of shapes) {

@@ -31,8 +31,8 @@ describe('kindling-native kernels', { skip: skipReason() }, () => {
     const cases: [number[], number[]][] = [
       [[5, 7], [7, 3]], [[1, 1], [1, 9]], [[3, 5, 7], [3, 7, 4]], [[3, 5, 7], [7, 4]], [[1, 5, 7], [4, 7, 6]],
       [[2, 3, 5, 7], [3, 7, 2]], [[2, 1, 5, 7], [1, 3, 7, 4]], [[64, 33], [33, 17]],
-      // products large enough for oneDNN (when built in), cut over the pool by columns (with a partial last part) or
-      // by rows, for every transpose
+      // products large enough for oneDNN (when built in), cut over the pool by rows (with a partial last part), for
+      // every transpose
       [[96, 200], [200, 130]], [[300, 64], [64, 40]], [[500, 64], [64, 20]],
     ];
     let seed = 1;

@@ -4,6 +4,7 @@
 
 #ifdef KINDLING_DNNL
 
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -96,11 +97,33 @@ inline bool HasBf16Isa() {
 }
 
 
-// Runs a cached primitive on this thread's stream, with this thread's scratchpad.
+// Blocks the asynchronous signals on the calling thread for its lifetime (once per thread); the pool's workers call
+// it when they start (dnnl.cc). Why: oneDNN's JIT gemm kernels (jit_avx512_common_gemm_f32, which oneDNN picks for
+// some products) point RSP into the heap while they run, so a signal delivered to the thread meanwhile writes its
+// frame there and corrupts the heap (oneDNN issue #4845, open in 2.6.3; seen here as malloc aborts when
+// `node --cpu-prof` samples a training process). Synchronous signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+// SIGSYS) stay unblocked.
+void BlockAsyncSignalsForThread();
+
+// While alive, the asynchronous signals are blocked on this thread, unless they already are for good (a pool worker).
+class AsyncSignalsBlocked {
+ public:
+  AsyncSignalsBlocked();
+  ~AsyncSignalsBlocked();
+  AsyncSignalsBlocked(const AsyncSignalsBlocked&) = delete;
+  AsyncSignalsBlocked& operator=(const AsyncSignalsBlocked&) = delete;
+
+ private:
+  bool restore_ = false;
+  sigset_t old_;
+};
+
+// Runs a cached primitive on this thread's stream, with this thread's scratchpad, asynchronous signals blocked.
 template <class Pd>
 void Execute(const Entry<Pd>& e, std::unordered_map<int, memory> args) {
   const memory::desc sp = e.pd.scratchpad_desc();
   if (sp.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, Scratchpad(sp));
+  const AsyncSignalsBlocked blocked;
   e.prim.execute(Stream(), args);
 }
 
