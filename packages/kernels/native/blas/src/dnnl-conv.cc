@@ -143,7 +143,7 @@ void* ReorderFilter(const float* w, const memory::dims& dims, const memory::desc
   auto bytes = PackedCopy(StampOf(w), want, [&](void* out) {
     memory src(memory::desc(dims, Dt::f32, Tag::hwio), Engine(), const_cast<float*>(w));
     memory dst(want, Engine(), out);
-    const AsyncSignalsBlocked blocked;  // JIT code: see dnnl-internal.h
+    const AsyncSignalsBlocked signalsBlocked;  // JIT code: see dnnl-internal.h
     dnnl::reorder(src, dst).execute(Stream(), src, dst);
   });
   done->push_back(Filter{want, bytes});
@@ -291,7 +291,7 @@ bool ConvBackwardWeights(const float* x, const float* dy, float* dw, const ConvG
     Execute(e, {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DIFF_DST, mdy}, {DNNL_ARG_DIFF_WEIGHTS, mdw}});
     float* out = plan.parts > 1 ? partials.data() + p * size : dw;
     memory plain(memory::desc(s.wei, Dt::f32, Tag::hwio), Engine(), out);
-    const AsyncSignalsBlocked blocked;  // JIT code: see dnnl-internal.h
+    const AsyncSignalsBlocked signalsBlocked;  // JIT code: see dnnl-internal.h
     dnnl::reorder(mdw, plain).execute(Stream(), mdw, plain);
   });
   if (plan.parts == 1) return true;
