@@ -10,7 +10,7 @@
   "targets": [
     {
       "target_name": "kindling_blas",
-      "sources": ["src/addon.cc", "src/gemm.cc", "src/conv.cc", "src/pool.cc", "src/elementwise.cc", "src/optim.cc", "src/loss.cc", "src/dense.cc", "src/dnnl.cc", "src/dnnl-conv.cc", "src/packed-cache.cc"],
+      "sources": ["src/addon.cc", "src/addon-info.cc", "src/gemm.cc", "src/conv.cc", "src/pool.cc", "src/elementwise.cc", "src/optim.cc", "src/loss.cc", "src/dense.cc", "src/dnnl.cc", "src/dnnl-matmul.cc", "src/dnnl-conv.cc", "src/packed-cache.cc"],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",
         "/usr/include/x86_64-linux-gnu",

@@ -1,7 +1,8 @@
 // oneDNN (Debian libdnnl-dev) behind the native kernels: matrix products (bfloat16, and float32 where faster than
-// OpenBLAS), 2-D convolutions and their backprops (dnnl-conv.cc). Compiled in when binding.gyp finds the oneDNN
-// headers (KINDLING_DNNL); at run time KINDLING_DNNL=0 (or the addon's setDnnl(false)) turns it off, so that tests
-// compare both paths in one build.
+// OpenBLAS; dnnl-matmul.cc), 2-D convolutions, their backprops and max pooling (dnnl-conv.cc); this file: the
+// threading, the signal guard, the run-time switch and what info() reports. Compiled in when binding.gyp finds the
+// oneDNN headers (KINDLING_DNNL); at run time KINDLING_DNNL=0 (or the addon's setDnnl(false)) turns it off, so that
+// tests compare both paths in one build.
 //
 // Threading: one thread pool for the whole backend, kindling's (parallel.h). Debian's oneDNN uses OpenMP; every
 // thread that calls it (the JavaScript thread, the pool's workers) is pinned to a one-thread OpenMP team
@@ -11,7 +12,7 @@
 // caller (it otherwise starts an OpenMP team inside every pool part: ~10x slower products).
 //
 // Primitives are created once per shape and attributes (a cache keyed by both, dnnl-internal.h) with a user-managed
-// scratchpad (per thread), so that parts run the same primitive concurrently. Convolutions: dnnl-conv.cc.
+// scratchpad (per thread), so that parts run the same primitive concurrently.
 #include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
@@ -141,8 +142,6 @@ AsyncSignalsBlocked::~AsyncSignalsBlocked() {
 namespace {
 
 using namespace dnnl_internal;  // NOLINT: this file is the oneDNN part of the addon
-using dnnl::memory;
-using Dt = memory::data_type;
 
 bool EnvEnabled() {
   const char* v = std::getenv("KINDLING_DNNL");
@@ -150,124 +149,6 @@ bool EnvEnabled() {
 }
 
 std::atomic<bool> gEnabled{EnvEnabled()};
-
-// oneDNN's primitive_desc classes, with the primitive they create as primitive_type (for Cache).
-struct MatMulPd : dnnl::matmul::primitive_desc {
-  using primitive_type = dnnl::matmul;
-  MatMulPd() = default;
-  explicit MatMulPd(dnnl::matmul::primitive_desc p) : dnnl::matmul::primitive_desc(std::move(p)) {}
-};
-Cache<MatMulPd>& MatMuls() { static auto* c = new Cache<MatMulPd>(); return *c; }
-
-// Rows [0, m) of a product cut into one part per thread (each runs a primitive single-threaded), in multiples of 16
-// rows; small products (under ~2^18 multiply-adds per part) stay whole.
-struct Parts {
-  int64_t count, per;
-};
-
-Parts SplitRows(int64_t m, int64_t work) {
-  const int64_t threads = ThreadPool::Get().Threads();
-  int64_t count = std::max<int64_t>(1, std::min<int64_t>({threads, m / 16, work >> 18}));
-  int64_t per = (m + count - 1) / count;
-  per = (per + 15) / 16 * 16;
-  count = (m + per - 1) / per;
-  return {count, count == 1 ? m : per};
-}
-
-// --- matmul
-
-// A product of [m, k] by [k, n] into [m, n], each operand a block of a larger row-major one: lda, ldb, ldc are the
-// row strides of the stored operands (A and B stored transposed when transA / transB).
-std::shared_ptr<Entry<MatMulPd>> MatMulPrim(int64_t m, int64_t n, int64_t k, bool transA, bool transB, int64_t lda,
-                                            int64_t ldb, int64_t ldc, bool bf16) {
-  return MatMuls().Get(Key(bf16 ? "mm-bf16" : "mm-f32", {m, n, k, transA, transB, lda, ldb, ldc}), [&] {
-    const Dt dt = bf16 ? Dt::bf16 : Dt::f32;
-    const memory::desc a({m, k}, dt, transA ? memory::dims{1, lda} : memory::dims{lda, 1});
-    const memory::desc b({k, n}, dt, transB ? memory::dims{1, ldb} : memory::dims{ldb, 1});
-    const memory::desc c({m, n}, Dt::f32, memory::dims{ldc, 1});
-    MatMulPd pd(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), UserScratchpad(), Engine()));
-    NoteImpl(bf16 ? kDnnlMatMulBf16 : kDnnlMatMul, pd.impl_info_str());
-    return pd;
-  });
-}
-
-// c = a' b' for the operands and the result at these addresses (blocks of the larger operands of the primitive).
-void RunMatMul(const Entry<MatMulPd>& e, const void* a, const void* b, float* c) {
-  memory ma(e.pd.src_desc(), Engine(), const_cast<void*>(a));
-  memory mb(e.pd.weights_desc(), Engine(), const_cast<void*>(b));
-  memory mc(e.pd.dst_desc(), Engine(), c);
-  Execute(e, {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
-}
-
-// The products of DnnlMatMulBf16 (bf16: a and b hold bfloat16 bits) and DnnlMatMulF32 (float32).
-bool MatMul(const void* a, const void* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m, int64_t n,
-            int64_t k, bool transA, bool transB, bool bf16) {
-  const size_t elt = bf16 ? 2 : 4;
-  const auto at = [&](const void* p, int64_t i) { return static_cast<const uint8_t*>(p) + elt * i; };
-  // A batch of row-major A's against one B is a single taller product.
-  if (batchB == 1 && batchA == batch && !transA && batch > 1) {
-    m *= batch;
-    batch = batchA = 1;
-  }
-  const int64_t lda = transA ? m : k, ldb = transB ? k : n;
-  try {
-    if (batch == 1) {
-      // Rows split over the pool, in multiples of 16 (full-width micro-kernels); primitives are created here, on
-      // the calling thread (an exception must not escape a pool worker), for the at most two part sizes. (Cutting
-      // by columns instead, so that each part packs only its columns of B, measured within 5% of this on the MLP's
-      // products, float32 and bfloat16, batch 64 and 256.)
-      const Parts parts = SplitRows(m, m * n * k);
-      const auto first = MatMulPrim(parts.per, n, k, transA, transB, lda, ldb, n, bf16);
-      const int64_t lastRows = m - (parts.count - 1) * parts.per;
-      const auto last = lastRows == parts.per ? first : MatMulPrim(lastRows, n, k, transA, transB, lda, ldb, n, bf16);
-      if (parts.count == 1) {
-        RunMatMul(*first, a, b, c);
-        return true;
-      }
-      const int64_t rowStep = transA ? 1 : k;  // element offset of row i of op(A)
-      std::atomic<bool> failed{false};
-      ParallelFor(parts.count, 2, [&](int64_t s, int64_t e) {
-        EnsureSingleThreadOpenMP();
-        for (int64_t p = s; p < e; ++p) {
-          const int64_t m0 = p * parts.per;
-          try {
-            RunMatMul(p == parts.count - 1 ? *last : *first, at(a, m0 * rowStep), b, c + m0 * n);
-          } catch (...) {
-            failed.store(true);  // never out of a pool worker; the caller's path rewrites c
-          }
-        }
-      }, parts.count);
-      return !failed.load();
-    }
-    const auto e = MatMulPrim(m, n, k, transA, transB, lda, ldb, n, bf16);
-    std::atomic<bool> failed{false};
-    ParallelFor(batch, 2, [&](int64_t s, int64_t end) {
-      EnsureSingleThreadOpenMP();
-      try {
-        for (int64_t i = s; i < end; ++i) RunMatMul(*e, at(a, (i % batchA) * m * k), at(b, (i % batchB) * k * n), c + i * m * n);
-      } catch (...) {
-        failed.store(true);
-      }
-    });
-    return !failed.load();
-  } catch (const dnnl::error&) {
-    return false;  // a shape or layout this oneDNN does not implement: the caller's path runs
-  }
-}
-
-// Whether a float32 product goes to oneDNN rather than OpenBLAS (gemm.cc's BatchMatMul): by size, measured.
-// KINDLING_DNNL_SGEMM=1 / 0 forces it on / off (for measuring).
-bool UseDnnlSgemm(int64_t m, int64_t n, int64_t k) {
-  static const int forced = [] {
-    const char* v = std::getenv("KINDLING_DNNL_SGEMM");
-    return v == nullptr || *v == '\0' ? -1 : std::atoi(v);
-  }();
-  if (forced >= 0) return forced == 1;
-  // oneDNN's AVX-512 kernels beat this OpenBLAS (0.3.21 runs its Haswell AVX2 kernels on AMD Zen 4) by 1.3-2.9x
-  // on the products of the benchmark MLP and CNN, forward and backward (interleaved, same process); the tiniest
-  // (64x10x128) stay on OpenBLAS, whose call costs less than a primitive lookup.
-  return m * n * k >= (int64_t{1} << 17);
-}
 
 }  // namespace
 
@@ -300,31 +181,6 @@ std::string DnnlIsa() {
 std::string DnnlImpl(int family) {
   std::lock_guard<std::mutex> lock(gImplMutex);
   return family >= 0 && family < kNumDnnlFamilies ? gImpl[family] : std::string();
-}
-
-bool DnnlMatMulBf16(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
-                    int64_t n, int64_t k, bool transA, bool transB) {
-  // Small products (a classifier's last layer) run faster as float32 products of the rounded operands, the caller's
-  // fallback with the same numerics (0.011 vs 0.018 ms for 256x10x256 on the AVX-512 EPYC).
-  if (!DnnlEnabled() || !HasBf16Isa() || k == 0 || batch * m * n * k < (int64_t{1} << 20)) return false;
-  EnsureSingleThreadOpenMP();
-  const int64_t sizeA = batchA * m * k, sizeB = batchB * k * n;
-  uint16_t* scratch = ScratchU16(static_cast<size_t>(sizeA + sizeB), 0);
-  // Operands with a stamp are rounded once and kept: a layer's weights serve its forward product and its input
-  // gradient, an activation its forward product and the weight gradient (packed-cache.cc).
-  std::shared_ptr<uint8_t[]> holdA, holdB;
-  const uint16_t* ab = Bf16Of(a, sizeA, scratch, &holdA);
-  const uint16_t* bb = Bf16Of(b, sizeB, scratch + sizeA, &holdB);
-  return MatMul(ab, bb, c, batch, batchA, batchB, m, n, k, transA, transB, true);
-}
-
-bool DnnlMatMulF32(const float* a, const float* b, float* c, int64_t batch, int64_t batchA, int64_t batchB, int64_t m,
-                   int64_t n, int64_t k, bool transA, bool transB) {
-  if (!DnnlEnabled() || k == 0 || !UseDnnlSgemm(m * (batchA == batch && batchB == 1 && !transA ? batch : 1), n, k)) {
-    return false;
-  }
-  EnsureSingleThreadOpenMP();
-  return MatMul(a, b, c, batch, batchA, batchB, m, n, k, transA, transB, false);
 }
 
 #endif  // KINDLING_DNNL
