@@ -13,7 +13,7 @@ import { autocast } from '../../../../src/amp/autocast.js';
 import { applyGradients } from '../../../../src/backends/optimizer-update.js';
 import { assertClose, rand, randT, setUpNative, skipReason, tearDownNative } from './native-helpers.js';
 
-type Counts = Record<'filters' | 'bf16', { made: number; reused: number }>;
+type Counts = Record<'filters' | 'bf16', { made: number; reused: number }> & { kept: number; bytes: number };
 
 function counts(): Counts {
   const c = loadNativeAddon()?.info().dnnl?.packedCopies;
@@ -25,6 +25,7 @@ function delta(a: Counts, b: Counts): Counts {
   return {
     filters: { made: b.filters.made - a.filters.made, reused: b.filters.reused - a.filters.reused },
     bf16: { made: b.bf16.made - a.bf16.made, reused: b.bf16.reused - a.bf16.reused },
+    kept: b.kept - a.kept, bytes: b.bytes - a.bytes,
   };
 }
 
@@ -100,6 +101,28 @@ describe('kindling-native keeps reordered and rounded operands per stamp', { ski
       tf.dispose([x, w]);
     });
   }
+
+  it('copies are dropped with their tensors and when the optimizer overwrites the weights', () => {
+    if (loadNativeAddon()?.info().dnnl?.bf16 !== true) return;
+    const start = counts();
+    const x = randT([256, 96], 17), w = tf.tidy(() => tf.variable(tf.tensor(rand([96, 80], 18).map((v) => v * 0.1), [96, 80])));
+    const opt = tf.train.sgd(0.01);
+    tf.tidy(() => applyGradients(opt, { [w.name]: tf.onesLike(w) })); // w now lives in the backend's own array
+    const base = counts();
+    const y = autocast('bfloat16', () => tf.matMul(x, w));
+    const afterProduct = counts();
+    assert.equal(afterProduct.kept - base.kept, 2, `x and w rounded and kept: ${JSON.stringify(delta(base, afterProduct))}`);
+    assert.equal(afterProduct.bytes - base.bytes, 2 * (256 * 96 + 96 * 80), 'two bytes per bfloat16 value');
+    const id = w.dataId;
+    tf.tidy(() => applyGradients(opt, { [w.name]: tf.onesLike(w) }));
+    assert.equal(w.dataId, id, 'updated in place');
+    assert.equal(counts().kept - base.kept, 1, 'the copy of the old weights is dropped by the in-place update');
+    tf.dispose([x, y]);
+    assert.equal(counts().kept - base.kept, 0, 'the copy of x is dropped with x');
+    opt.dispose();
+    w.dispose();
+    assert.equal(counts().kept, start.kept, 'nothing is kept for tensors that are gone');
+  });
 
   it('bfloat16 products: a Dense step rounds each operand once for the two products that read it', () => {
     if (loadNativeAddon()?.info().dnnl?.bf16 !== true) return;

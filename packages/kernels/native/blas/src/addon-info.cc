@@ -62,16 +62,17 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   d.Set("version", kd::DnnlVersion());
   d.Set("isa", kd::DnnlIsa());
   d.Set("bf16", kd::DnnlCompiled() && kd::DnnlBf16());
-  int64_t made[2], reused[2];
-  kd::PackedCopyCounts(made, reused);
+  const kd::PackedCopyStats st = kd::PackedCopyCounts();
   Napi::Object copies = Napi::Object::New(info.Env());
   const char* kinds[2] = {"filters", "bf16"};
   for (int i = 0; i < 2; ++i) {
     Napi::Object c = Napi::Object::New(info.Env());
-    c.Set("made", static_cast<double>(made[i]));
-    c.Set("reused", static_cast<double>(reused[i]));
+    c.Set("made", static_cast<double>(st.made[i]));
+    c.Set("reused", static_cast<double>(st.reused[i]));
     copies.Set(kinds[i], c);
   }
+  copies.Set("kept", static_cast<double>(st.kept));
+  copies.Set("bytes", static_cast<double>(st.bytes));
   d.Set("packedCopies", copies);
   o.Set("dnnl", d);
   o.Set("kernels", KernelFamilies(info.Env(), SimdLevel()));

@@ -377,6 +377,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("newStampSpace", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     return Napi::Number::New(info.Env(), static_cast<double>(kd::NewStampSpace()));
   }, "newStampSpace"));
+  exports.Set("releaseStamp", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    kd::ReleaseStamp(Num(info, 0));
+    return info.Env().Undefined();
+  }, "releaseStamp"));
   exports.Set("conv2d", Napi::Function::New(env, Conv2D, "conv2d"));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2DBackpropInput, "conv2dBackpropInput"));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2DBackpropFilter, "conv2dBackpropFilter"));

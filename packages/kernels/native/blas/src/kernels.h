@@ -98,8 +98,15 @@ class OperandStamps {
 double StampOf(const void* p);
 // A new space of stamps (unique in the process): each JavaScript thread numbers its stamps inside its own.
 int64_t NewStampSpace();
-// Copies of stamped operands made and reused so far: [0] reordered convolution filters, [1] bfloat16 roundings.
-void PackedCopyCounts(int64_t made[2], int64_t reused[2]);
+// Copies of stamped operands made and reused so far ([0] reordered convolution filters, [1] bfloat16 roundings),
+// and the copies kept now (count, bytes).
+struct PackedCopyStats {
+  int64_t made[2] = {0, 0}, reused[2] = {0, 0};
+  int64_t kept = 0, bytes = 0;
+};
+PackedCopyStats PackedCopyCounts();
+// Drops the copies kept for a stamp (its tensor's data was released or overwritten).
+void ReleaseStamp(double stamp);
 
 // --- dense.cc
 // A Dense layer's backward pass: g = dy * step(y) (y null: no activation, g = dy and g unused), dBias = column sums

@@ -79,11 +79,12 @@ int KindOf(const memory::desc& md) { return md.dims().size() == 1 ? 1 : 0; }
 
 std::shared_ptr<uint8_t[]> PackedCopy(double stamp, const memory::desc& md, const std::function<void(void*)>& fill) {
   const size_t size = md.get_size();
-  std::shared_ptr<uint8_t[]> bytes(new uint8_t[size]);  // not zeroed: fill writes every byte
-  if (stamp <= 0 || size > kMaxBytes / 4) {
+  const auto make = [&] {
+    std::shared_ptr<uint8_t[]> bytes(new uint8_t[size]);  // not zeroed: fill writes every byte
     fill(bytes.get());
     return bytes;
-  }
+  };
+  if (stamp <= 0 || size > kMaxBytes / 4) return make();
   std::lock_guard<std::mutex> lock(gMutex);
   for (auto it = gCopies.begin(); it != gCopies.end(); ++it) {
     if (it->stamp == stamp && it->md == md) {
@@ -92,7 +93,7 @@ std::shared_ptr<uint8_t[]> PackedCopy(double stamp, const memory::desc& md, cons
       return it->bytes;
     }
   }
-  fill(bytes.get());
+  std::shared_ptr<uint8_t[]> bytes = make();
   ++gMade[KindOf(md)];
   gCopies.push_front(Copy{stamp, md, bytes, size});
   gBytes += size;
@@ -105,19 +106,35 @@ std::shared_ptr<uint8_t[]> PackedCopy(double stamp, const memory::desc& md, cons
 
 }  // namespace dnnl_internal
 
-void PackedCopyCounts(int64_t made[2], int64_t reused[2]) {
+PackedCopyStats PackedCopyCounts() {
   std::lock_guard<std::mutex> lock(dnnl_internal::gMutex);
+  PackedCopyStats st;
   for (int i = 0; i < 2; ++i) {
-    made[i] = dnnl_internal::gMade[i];
-    reused[i] = dnnl_internal::gReused[i];
+    st.made[i] = dnnl_internal::gMade[i];
+    st.reused[i] = dnnl_internal::gReused[i];
+  }
+  st.kept = static_cast<int64_t>(dnnl_internal::gCopies.size());
+  st.bytes = static_cast<int64_t>(dnnl_internal::gBytes);
+  return st;
+}
+
+void ReleaseStamp(double stamp) {
+  std::lock_guard<std::mutex> lock(dnnl_internal::gMutex);
+  for (auto it = dnnl_internal::gCopies.begin(); it != dnnl_internal::gCopies.end();) {
+    if (it->stamp == stamp) {
+      dnnl_internal::gBytes -= it->size;
+      it = dnnl_internal::gCopies.erase(it);  // a kernel still using it holds its own reference
+    } else {
+      ++it;
+    }
   }
 }
 
 #else
 
-void PackedCopyCounts(int64_t made[2], int64_t reused[2]) {
-  made[0] = made[1] = reused[0] = reused[1] = 0;
-}
+PackedCopyStats PackedCopyCounts() { return PackedCopyStats(); }
+
+void ReleaseStamp(double) {}
 
 #endif  // KINDLING_DNNL
 

@@ -37,6 +37,8 @@ export interface NativeAddon {
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Float64Array, bf16?: boolean, stamps?: Float64Array): void;
   /** A new space of operand stamps, unique in the process (absent in addons built before stamps). */
   newStampSpace?(): number;
+  /** Drops the copies kept for a stamp (its tensor's data was released or overwritten). */
+  releaseStamp?(stamp: number): void;
   pool(kind: number, x: Float32Array, out: Float32Array, geom: Float64Array): void;
   poolGrad(kind: number, dy: Float32Array, x: Float32Array | null, dx: Float32Array, geom: Float64Array): void;
   binary(op: number, a: Float32Array, aKind: number, b: Float32Array, bKind: number, out: Float32Array, outer: number,
@@ -87,9 +89,10 @@ export interface NativeAddonInfo {
     compiled: boolean; enabled: boolean; version: string; isa: string; bf16: boolean;
     /**
      * Copies of stamped operands (stamps.ts) made and reused so far: convolution filters reordered into oneDNN's
-     * layouts, operands rounded to bfloat16 (absent in addons built before stamps).
+     * layouts, operands rounded to bfloat16; and the copies kept now (count, bytes). Absent in addons built before
+     * stamps.
      */
-    packedCopies?: Record<'filters' | 'bf16', { made: number; reused: number }>;
+    packedCopies?: Record<'filters' | 'bf16', { made: number; reused: number }> & { kept: number; bytes: number };
   };
   /** Per kernel family (matmul, matmulBf16, conv, convBackprop, convBf16, pool, elementwise): library and ISA. */
   kernels?: Record<string, string>;

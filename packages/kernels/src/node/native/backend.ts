@@ -73,7 +73,8 @@ export class NativeBackend extends MathBackendCPU {
   /** Stores values under an existing data id; records pooled outputs. */
   override move(dataId: DataId, values: backend_util.BackendValues, shape: number[], dtype: DataType, refCount: number): void {
     noteStored(values);
-    restamp(dataId);
+    const addon = loadNativeAddon();
+    if (addon !== null) restamp(addon, dataId);
     super.move(dataId, values, shape, dtype, refCount);
   }
 
@@ -89,7 +90,11 @@ export class NativeBackend extends MathBackendCPU {
     // data.get() of an unknown id would ask the engine to move the data here: check first.
     const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
     const released = super.disposeData(dataId, force);
-    if (released) recycle(values);
+    if (released) {
+      recycle(values);
+      const addon = loadNativeAddon();
+      if (addon !== null) restamp(addon, dataId); // copies kept of its content are dropped with it
+    }
     return released;
   }
 
@@ -109,7 +114,7 @@ export class NativeBackend extends MathBackendCPU {
     return updateInPlace(kernelName, { inputs, backend: this, attrs }, addon, (info) => {
       const data = this.data.has(info.dataId) ? this.data.get(info.dataId) : undefined;
       if (data === undefined || data.refCount !== 1 || info.dtype !== 'float32' || !isExclusive(data.values)) return null;
-      restamp(info.dataId); // its content changes: copies the addon keeps of the old one must not be used again
+      restamp(addon, info.dataId); // its content changes: copies the addon keeps of the old one must not be used again
       return data.values;
     });
   }

@@ -6,7 +6,8 @@
  * and a bfloat16 operand is rounded once for all the products that read it (native/blas/src/packed-cache.cc). No Ignite counterpart. Deviations: none (values unchanged).
  *
  * A stamp names one content forever: a tensor's data gets a stamp when first asked, and loses it when it is
- * overwritten in place (the fused optimizer updates, backend.ts), so the next request gets a new one. Stamps are
+ * overwritten in place (the fused optimizer updates, backend.ts), so the next request gets a new one; then, and when
+ * the data is released, the addon drops the copies it kept for the old stamp. Stamps are
  * unique in the process: each JavaScript thread numbers its own inside a space that the addon hands out.
  */
 import type { DataId } from '@tensorflow/tfjs-core';
@@ -57,11 +58,15 @@ export function stampPair(addon: NativeAddon, a: DataId, b: DataId): Float64Arra
 }
 
 /**
- * Forgets the stamp of a tensor's data that is about to be overwritten in place: copies made of its old content are
- * never used again.
+ * Forgets the stamp of a tensor's data that is released or about to be overwritten in place, and drops the copies
+ * the addon keeps of that content (they would never be used again).
  *
+ * @param addon - the native addon.
  * @param dataId - the tensor's data id.
  */
-export function restamp(dataId: DataId): void {
+export function restamp(addon: NativeAddon, dataId: DataId): void {
+  const stamp = stamps.get(dataId);
+  if (stamp === undefined) return;
   stamps.delete(dataId);
+  addon.releaseStamp?.(stamp);
 }
