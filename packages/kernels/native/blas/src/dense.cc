@@ -58,15 +58,12 @@ KD_CLONES void GradColumnsTail(const float* dy, const float* y, float* g, float*
   if (bias != nullptr) for (int64_t i = 0; i < w; ++i) bias[c0 + i] = static_cast<float>(acc[i]);
 }
 
-// Columns [c0, c1): full blocks of kColumnBlock columns, then the rest.
-void GradColumns(const float* dy, const float* y, float* g, float* bias, int64_t rows, int64_t cols, int64_t c0,
-                 int64_t c1);
-
 // Columns per part of the elementwise pass: one AVX-512 vector's multiple, and enough rows x columns per part that
 // the pool's dispatch pays.
 constexpr int64_t kColumnBlock = 16;
 constexpr int64_t kGradWorkPerPart = int64_t{1} << 14;
 
+// Columns [c0, c1): full blocks of kColumnBlock columns, then the rest.
 void GradColumns(const float* dy, const float* y, float* g, float* bias, int64_t rows, int64_t cols, int64_t c0,
                  int64_t c1) {
   int64_t c = c0;

@@ -1,5 +1,6 @@
 // 2-D convolutions and their two backprops on oneDNN (float32 and bfloat16; see dnnl.cc for the threading and the
-// primitive cache): kd::DnnlConv; and max pooling's forward pass: kd::DnnlMaxPool. Compiled only with oneDNN (KINDLING_DNNL); without it dnnl.cc defines DnnlConv.
+// primitive cache): kd::DnnlConv; and max pooling's forward pass: kd::DnnlMaxPool. Compiled only with oneDNN
+// (KINDLING_DNNL); without it dnnl.cc defines both.
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -319,28 +320,21 @@ Cache<PoolPd>& Pools() { static auto* c = new Cache<PoolPd>(); return *c; }
 bool MaxPoolForward(const float* x, float* y, const ConvGeom& g) {
   // Only windows inside the image (a window's maximum starts at the lowest finite float in oneDNN, at -inf in
   // TensorFlow.js: MaxPool in pool.cc redoes the windows that end there; with padding there would be more to redo).
-  if (g.dilH != 1 || g.dilW != 1 || g.padTop != 0 || g.padLeft != 0 || (g.outH - 1) * g.strideH + g.fH > g.inH ||
-      (g.outW - 1) * g.strideW + g.fW > g.inW) {
-    return false;
-  }
-  const int64_t per = (g.batch + std::min<int64_t>(8, g.batch) - 1) / std::min<int64_t>(8, g.batch);
-  const Plan plan{(g.batch + per - 1) / per, per};
-  std::vector<std::shared_ptr<Entry<PoolPd>>> prims;
-  for (int64_t p = 0; p < plan.parts; ++p) {
-    const int64_t nb = std::min(g.batch, (p + 1) * plan.per) - p * plan.per;
-    if (p > 0 && nb == plan.per) { prims.push_back(prims[0]); continue; }
-    ConvShape s;
-    if (!Shape(g, nb, &s)) return false;
+  if (!InteriorWindows(g)) return false;
+  const Plan plan = PlanImages(g);
+  ConvShape full;
+  if (!Shape(g, plan.per, &full)) return false;
+  const auto prims = PartPrims<PoolPd>(g, plan, [&](int64_t nb, ConvShape s) {
     s.dst = Dims(nb, g.inC, g.outH, g.outW);
-    prims.push_back(Pools().Get(ConvKey("max-pool", g, nb, false), [&] {
+    return Pools().Get(ConvKey("max-pool", g, nb, false), [&] {
       const dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
         memory::desc(s.src, Dt::f32, Tag::nhwc), memory::desc(s.dst, Dt::f32, Tag::nhwc), s.strides, {g.fH, g.fW},
         s.padL, s.padR);
       PoolPd pd(dnnl::pooling_forward::primitive_desc(d, UserScratchpad(), Engine()));
       NoteImpl(kDnnlPool, pd.impl_info_str());
       return pd;
-    }));
-  }
+    });
+  });
   ForImages(plan, g.batch, [&](int64_t p, int64_t n0, int64_t) {
     EnsureSingleThreadOpenMP();
     const Entry<PoolPd>& e = *prims[p];

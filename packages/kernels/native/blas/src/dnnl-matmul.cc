@@ -47,22 +47,22 @@ Parts SplitRows(int64_t m, int64_t work) {
 
 // --- matmul
 
-// A product of [m, k] by [k, n] into [m, n], each operand a block of a larger row-major one: lda, ldb, ldc are the
-// row strides of the stored operands (A and B stored transposed when transA / transB).
-std::shared_ptr<Entry<MatMulPd>> MatMulPrim(int64_t m, int64_t n, int64_t k, bool transA, bool transB, int64_t lda,
-                                            int64_t ldb, int64_t ldc, bool bf16) {
-  return MatMuls().Get(Key(bf16 ? "mm-bf16" : "mm-f32", {m, n, k, transA, transB, lda, ldb, ldc}), [&] {
+// A product of [m, k] (rows of a larger operand of `rowsA` rows when transposed) by [k, n].
+std::shared_ptr<Entry<MatMulPd>> MatMulPrim(int64_t m, int64_t n, int64_t k, bool transA, bool transB, int64_t rowsA,
+                                            bool bf16) {
+  return MatMuls().Get(Key(bf16 ? "mm-bf16" : "mm-f32", {m, n, k, transA, transB, rowsA}), [&] {
     const Dt dt = bf16 ? Dt::bf16 : Dt::f32;
-    const memory::desc a({m, k}, dt, transA ? memory::dims{1, lda} : memory::dims{lda, 1});
-    const memory::desc b({k, n}, dt, transB ? memory::dims{1, ldb} : memory::dims{ldb, 1});
-    const memory::desc c({m, n}, Dt::f32, memory::dims{ldc, 1});
+    const memory::desc a({m, k}, dt, transA ? memory::dims{1, rowsA} : memory::dims{k, 1});
+    const memory::desc b({k, n}, dt, transB ? memory::dims{1, k} : memory::dims{n, 1});
+    const memory::desc c({m, n}, Dt::f32, memory::dims{n, 1});
     MatMulPd pd(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), UserScratchpad(), Engine()));
     NoteImpl(bf16 ? kDnnlMatMulBf16 : kDnnlMatMul, pd.impl_info_str());
     return pd;
   });
 }
 
-// c = a' b' for the operands and the result at these addresses (blocks of the larger operands of the primitive).
+// c[m, n] = a' b' with a' the [m, k] operand at `a` (transposed when transA; its rows m0 of the whole operand start
+// at a), b' [k, n].
 void RunMatMul(const Entry<MatMulPd>& e, const void* a, const void* b, float* c) {
   memory ma(e.pd.src_desc(), Engine(), const_cast<void*>(a));
   memory mb(e.pd.weights_desc(), Engine(), const_cast<void*>(b));
@@ -80,7 +80,6 @@ bool MatMul(const void* a, const void* b, float* c, int64_t batch, int64_t batch
     m *= batch;
     batch = batchA = 1;
   }
-  const int64_t lda = transA ? m : k, ldb = transB ? k : n;
   try {
     if (batch == 1) {
       // Rows split over the pool, in multiples of 16 (full-width micro-kernels); primitives are created here, on
@@ -88,9 +87,9 @@ bool MatMul(const void* a, const void* b, float* c, int64_t batch, int64_t batch
       // by columns instead, so that each part packs only its columns of B, measured within 5% of this on the MLP's
       // products, float32 and bfloat16, batch 64 and 256.)
       const Parts parts = SplitRows(m, m * n * k);
-      const auto first = MatMulPrim(parts.per, n, k, transA, transB, lda, ldb, n, bf16);
+      const auto first = MatMulPrim(parts.per, n, k, transA, transB, m, bf16);
       const int64_t lastRows = m - (parts.count - 1) * parts.per;
-      const auto last = lastRows == parts.per ? first : MatMulPrim(lastRows, n, k, transA, transB, lda, ldb, n, bf16);
+      const auto last = lastRows == parts.per ? first : MatMulPrim(lastRows, n, k, transA, transB, m, bf16);
       if (parts.count == 1) {
         RunMatMul(*first, a, b, c);
         return true;
@@ -110,7 +109,7 @@ bool MatMul(const void* a, const void* b, float* c, int64_t batch, int64_t batch
       }, parts.count);
       return !failed.load();
     }
-    const auto e = MatMulPrim(m, n, k, transA, transB, lda, ldb, n, bf16);
+    const auto e = MatMulPrim(m, n, k, transA, transB, m, bf16);
     std::atomic<bool> failed{false};
     ParallelFor(batch, 2, [&](int64_t s, int64_t end) {
       EnsureSingleThreadOpenMP();

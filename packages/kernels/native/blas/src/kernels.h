@@ -147,6 +147,8 @@ void Conv2DBf16(const float* x, const float* w, float* y, const ConvGeom& g);
 void Conv2DBackpropInputBf16(const float* dy, const float* w, float* dx, const ConvGeom& g);
 void Conv2DBackpropFilterBf16(const float* x, const float* dy, float* dw, const ConvGeom& g);
 // pool.cc
+// Whether every pooling window of g lies inside the image (no padding reached, no dilation).
+bool InteriorWindows(const ConvGeom& g);
 void MaxPool(const float* x, float* y, const ConvGeom& g);
 void AvgPool(const float* x, float* y, const ConvGeom& g);
 void MaxPoolGrad(const float* dy, const float* x, float* dx, const ConvGeom& g);

@@ -11,9 +11,30 @@
 namespace kd {
 namespace {
 
-KD_CLONES void MaxInto(float* m, const float* v, int64_t n) {
+// The per-channel steps of max pooling, inlined into the range functions of the usual pooling below and called per
+// window (through the target_clones dispatch) by the general walk. Separate arrays (restrict): vectorised without
+// the aliasing checks that kept them scalar.
+
+// m = max(m, v) per channel, as TensorFlow.js compares (NaN never wins).
+inline void MaxStep(float* __restrict m, const float* __restrict v, int64_t n) {
   for (int64_t c = 0; c < n; ++c) m[c] = v[c] > m[c] ? v[c] : m[c];
 }
+
+// The running arg max: where v beats best (strictly: the first maximum wins, NaN never does), best = v, idx = at.
+inline void ArgMaxStep(float* __restrict best, int32_t* __restrict idx, const float* __restrict v, int32_t at, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) {
+    const bool gt = v[c] > best[c];
+    best[c] = gt ? v[c] : best[c];
+    idx[c] = gt ? at : idx[c];
+  }
+}
+
+// A tap's gradient: dy where the tap is the window's arg max, else 0.
+inline void SelectStep(float* __restrict o, const float* __restrict dy, const int32_t* __restrict idx, int32_t at, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) o[c] = idx[c] == at ? dy[c] : 0.f;
+}
+
+KD_CLONES void MaxInto(float* m, const float* v, int64_t n) { MaxStep(m, v, n); }
 
 KD_CLONES void AddInto(float* m, const float* v, int64_t n) {
   for (int64_t c = 0; c < n; ++c) m[c] += v[c];
@@ -23,13 +44,7 @@ KD_CLONES void AddScaledInto(float* m, const float* v, float s, int64_t n) {
   for (int64_t c = 0; c < n; ++c) m[c] += v[c] * s;
 }
 
-KD_CLONES void ArgMaxInto(float* best, int32_t* idx, const float* v, int32_t at, int64_t n) {
-  for (int64_t c = 0; c < n; ++c) {
-    const bool gt = v[c] > best[c];
-    best[c] = gt ? v[c] : best[c];
-    idx[c] = gt ? at : idx[c];
-  }
-}
+KD_CLONES void ArgMaxInto(float* best, int32_t* idx, const float* v, int32_t at, int64_t n) { ArgMaxStep(best, idx, v, at, n); }
 
 }  // namespace
 
@@ -72,18 +87,6 @@ namespace {
 // target_clones dispatch, cost more than the work on 32-64 channels); the same comparisons in the same order, so the
 // same values.
 
-// Whether every window of g lies inside the image (no padding reached, no dilation).
-bool InteriorWindows(const ConvGeom& g) {
-  return g.dilH == 1 && g.dilW == 1 && g.padTop == 0 && g.padLeft == 0 && (g.outH - 1) * g.strideH + g.fH <= g.inH &&
-         (g.outW - 1) * g.strideW + g.fW <= g.inW;
-}
-
-// The running maximum of one window over its channels: m = max(m, v) as TensorFlow.js compares (NaN never wins).
-// Separate arrays (restrict): vectorised without the aliasing checks that kept it scalar.
-inline void MaxWindowInto(float* __restrict m, const float* __restrict v, int64_t n) {
-  for (int64_t c = 0; c < n; ++c) m[c] = v[c] > m[c] ? v[c] : m[c];
-}
-
 KD_CLONES void MaxPoolInterior(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t n1) {
   const int64_t C = g.inC, rowStride = g.inW * C;
   const float lowest = -std::numeric_limits<float>::infinity();
@@ -95,7 +98,7 @@ KD_CLONES void MaxPoolInterior(const float* x, float* y, const ConvGeom& g, int6
         const float* corner = img + oy * g.strideH * rowStride + ox * g.strideW * C;
         for (int64_t c = 0; c < C; ++c) o[c] = lowest;
         for (int64_t ky = 0; ky < g.fH; ++ky) {
-          for (int64_t kx = 0; kx < g.fW; ++kx) MaxWindowInto(o, corner + ky * rowStride + kx * C, C);
+          for (int64_t kx = 0; kx < g.fW; ++kx) MaxStep(o, corner + ky * rowStride + kx * C, C);
         }
       }
     }
@@ -121,20 +124,12 @@ KD_CLONES void MaxPoolGradDisjoint(const float* dy, const float* x, float* dx, c
         int32_t t = 0;
         for (int64_t ky = 0; ky < g.fH; ++ky) {
           for (int64_t kx = 0; kx < g.fW; ++kx, ++t) {
-            const float* v = x + at + ky * rowStride + kx * C;
-            for (int64_t c = 0; c < C; ++c) {
-              const bool gt = v[c] > best[c];
-              best[c] = gt ? v[c] : best[c];
-              idx[c] = gt ? t : idx[c];
-            }
+            ArgMaxStep(best, idx, x + at + ky * rowStride + kx * C, t, C);
           }
         }
         t = 0;
         for (int64_t ky = 0; ky < g.fH; ++ky) {
-          for (int64_t kx = 0; kx < g.fW; ++kx, ++t) {
-            float* d = dx + at + ky * rowStride + kx * C;
-            for (int64_t c = 0; c < C; ++c) d[c] = idx[c] == t ? dyw[c] : 0.f;
-          }
+          for (int64_t kx = 0; kx < g.fW; ++kx, ++t) SelectStep(dx + at + ky * rowStride + kx * C, dyw, idx, t, C);
         }
       }
     }
@@ -169,9 +164,7 @@ static void AvgPoolRange(const float* x, float* y, const ConvGeom& g, int64_t n0
   });
 }
 
-KD_CLONES void SelectInto(float* o, const float* dy, const int32_t* idx, int32_t at, int64_t n) {
-  for (int64_t c = 0; c < n; ++c) o[c] = idx[c] == at ? dy[c] : 0.f;
-}
+KD_CLONES void SelectInto(float* o, const float* dy, const int32_t* idx, int32_t at, int64_t n) { SelectStep(o, dy, idx, at, n); }
 
 static void MaxPoolGradRange(const float* dy, const float* x, float* dx, const ConvGeom& g, int64_t n0, int64_t n1) {
   const int64_t C = g.inC;
@@ -263,6 +256,11 @@ void RedoLowest(const float* x, float* y, const ConvGeom& g, int64_t n0, int64_t
 }
 
 }  // namespace
+
+bool InteriorWindows(const ConvGeom& g) {
+  return g.dilH == 1 && g.dilW == 1 && g.padTop == 0 && g.padLeft == 0 && (g.outH - 1) * g.strideH + g.fH <= g.inH &&
+         (g.outW - 1) * g.strideW + g.fW <= g.inW;
+}
 
 void MaxPool(const float* x, float* y, const ConvGeom& g) {
   // oneDNN's kernel where built in and enabled (faster, dnnl-conv.cc), then its one difference undone.

@@ -57,8 +57,9 @@ function conv2d(args: NativeKernelArgs, addon: NativeAddon, fused: boolean, bf16
   }
   const out = allocOutput(sizeOf(c.outShape));
   const leaky = typeof attrs.leakyreluAlpha === 'number' ? attrs.leakyreluAlpha : 0.2;
+  // The addon keeps the filter's reordered copies, and in bfloat16 the rounded input (stamps.ts).
   addon.conv2d(x, w, out, fillGeom(c, c.outChannels), bias, biasMode, act, alpha, alphaMode, leaky, bf16,
-    stampPair(addon, inputs.x.dataId, inputs.filter.dataId));
+    stampPair(addon, bf16 ? inputs.x.dataId : null, inputs.filter.dataId));
   return makeOutput(backend, c.outShape, out);
 }
 
@@ -69,7 +70,7 @@ function conv2dBackpropInput({ inputs, backend, attrs }: NativeKernelArgs, addon
   const c = convInfo(inputShape, inputs.filter.shape, attrs, 1);
   if (c === null) return null;
   const dx = allocOutput(sizeOf(inputShape));
-  addon.conv2dBackpropInput(dy, w, dx, fillGeom(c, c.outChannels), bf16, stampPair(addon, inputs.dy.dataId, inputs.filter.dataId));
+  addon.conv2dBackpropInput(dy, w, dx, fillGeom(c, c.outChannels), bf16, stampPair(addon, bf16 ? inputs.dy.dataId : null, inputs.filter.dataId));
   return makeOutput(backend, [...inputShape], dx);
 }
 
@@ -80,7 +81,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: NativeKernelArgs, addo
   const c = convInfo(inputs.x.shape, filterShape, attrs, 1);
   if (c === null) return null;
   const dw = allocOutput(sizeOf(filterShape));
-  addon.conv2dBackpropFilter(x, dy, dw, fillGeom(c, c.outChannels), bf16, stampPair(addon, inputs.x.dataId, inputs.dy.dataId));
+  addon.conv2dBackpropFilter(x, dy, dw, fillGeom(c, c.outChannels), bf16, bf16 ? stampPair(addon, inputs.x.dataId, inputs.dy.dataId) : undefined);
   return makeOutput(backend, [...filterShape], dw);
 }
 

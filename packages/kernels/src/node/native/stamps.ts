@@ -44,16 +44,17 @@ export function stampOf(addon: NativeAddon, dataId: DataId): number {
 }
 
 /**
- * The stamps of two operands, in the reused array the addon's kernels take.
+ * The stamps of two operands, in the reused array the addon's kernels take. An operand the kernel makes no copy of
+ * (null) gets none, so that neither it nor its release costs anything.
  *
  * @param addon - the native addon.
- * @param a - the first operand's data id.
- * @param b - the second operand's data id.
- * @returns [stamp of a, stamp of b].
+ * @param a - the first operand's data id, or null.
+ * @param b - the second operand's data id, or null.
+ * @returns [stamp of a or 0, stamp of b or 0].
  */
-export function stampPair(addon: NativeAddon, a: DataId, b: DataId): Float64Array {
-  pair[0] = stampOf(addon, a);
-  pair[1] = stampOf(addon, b);
+export function stampPair(addon: NativeAddon, a: DataId | null, b: DataId | null): Float64Array {
+  pair[0] = a === null ? 0 : stampOf(addon, a);
+  pair[1] = b === null ? 0 : stampOf(addon, b);
   return pair;
 }
 
